@@ -1,0 +1,257 @@
+#include "crypto/primitives.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace warden::crypto {
+namespace {
+
+struct CipherCtxDeleter {
+  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+};
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct PkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct KdfDeleter {
+  void operator()(EVP_KDF* p) const { EVP_KDF_free(p); }
+};
+struct KdfCtxDeleter {
+  void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+
+// The process-wide AES-256-GCM cipher, fetched once (EVP_CIPHER_fetch is not free).
+const EVP_CIPHER* Aes256Gcm() {
+  static const EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  return cipher;
+}
+
+int Len(size_t n) { return static_cast<int>(n); }
+
+Status CheckGcmArgs(const SecretBytes& key, std::span<const uint8_t> nonce) {
+  if (key.size() != kAes256KeySize) return Internal("AES-256-GCM key must be 32 bytes");
+  if (nonce.size() != kGcmNonceSize) return Internal("AES-256-GCM nonce must be 12 bytes");
+  if (Aes256Gcm() == nullptr) return Internal("AES-256-GCM unavailable in OpenSSL");
+  return Status::Ok();
+}
+
+StatusOr<Pkey> RawPrivateKey(int type, const SecretBytes& key) {
+  Pkey pkey(EVP_PKEY_new_raw_private_key(type, nullptr, key.data(), key.size()));
+  if (!pkey) return Internal("invalid private key");
+  return pkey;
+}
+
+StatusOr<std::string> RawPublicKey(const EVP_PKEY* pkey, size_t expected) {
+  std::string out(expected, '\0');
+  size_t len = out.size();
+  if (EVP_PKEY_get_raw_public_key(pkey, reinterpret_cast<uint8_t*>(out.data()), &len) != 1 ||
+      len != expected) {
+    return Internal("cannot derive public key");
+  }
+  return out;
+}
+
+}  // namespace
+
+void RandomBytes(std::span<uint8_t> out) {
+  if (out.empty()) return;
+  // RAND_bytes fails only if the CSPRNG cannot be seeded; nothing safe remains.
+  if (RAND_bytes(out.data(), Len(out.size())) != 1) std::abort();
+}
+
+StatusOr<std::string> Aes256GcmSeal(const SecretBytes& key, std::span<const uint8_t> nonce,
+                                    std::span<const uint8_t> plaintext,
+                                    std::span<const uint8_t> associated_data) {
+  RETURN_IF_ERROR(CheckGcmArgs(key, nonce));
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), Aes256Gcm(), key.data(), nonce.data(), nullptr) != 1) {
+    return Internal("AES-GCM init failed");
+  }
+  int len = 0;
+  if (!associated_data.empty() &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, associated_data.data(),
+                        Len(associated_data.size())) != 1) {
+    return Internal("AES-GCM associated data failed");
+  }
+  std::string out(plaintext.size() + kGcmTagSize, '\0');
+  auto* dst = reinterpret_cast<uint8_t*>(out.data());
+  int written = 0;
+  if (!plaintext.empty()) {
+    if (EVP_EncryptUpdate(ctx.get(), dst, &len, plaintext.data(), Len(plaintext.size())) != 1) {
+      return Internal("AES-GCM encrypt failed");
+    }
+    written = len;
+  }
+  if (EVP_EncryptFinal_ex(ctx.get(), dst + written, &len) != 1) {
+    return Internal("AES-GCM final failed");
+  }
+  written += len;
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, dst + written) != 1) {
+    return Internal("AES-GCM tag failed");
+  }
+  return out;
+}
+
+StatusOr<std::string> Aes256GcmOpen(const SecretBytes& key, std::span<const uint8_t> nonce,
+                                    std::span<const uint8_t> ciphertext_and_tag,
+                                    std::span<const uint8_t> associated_data) {
+  RETURN_IF_ERROR(CheckGcmArgs(key, nonce));
+  if (ciphertext_and_tag.size() < kGcmTagSize) return DataLoss("ciphertext shorter than its tag");
+  const size_t body = ciphertext_and_tag.size() - kGcmTagSize;
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_DecryptInit_ex2(ctx.get(), Aes256Gcm(), key.data(), nonce.data(), nullptr) != 1) {
+    return Internal("AES-GCM init failed");
+  }
+  int len = 0;
+  if (!associated_data.empty() &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, associated_data.data(),
+                        Len(associated_data.size())) != 1) {
+    return Internal("AES-GCM associated data failed");
+  }
+  std::string out(body, '\0');
+  auto* dst = reinterpret_cast<uint8_t*>(out.data());
+  int written = 0;
+  if (body > 0) {
+    if (EVP_DecryptUpdate(ctx.get(), dst, &len, ciphertext_and_tag.data(), Len(body)) != 1) {
+      return Internal("AES-GCM decrypt failed");
+    }
+    written = len;
+  }
+  // The tag is only read by OpenSSL; the const_cast satisfies the C signature.
+  auto* tag = const_cast<uint8_t*>(ciphertext_and_tag.data() + body);
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), dst + written, &len) != 1) {
+    SecureWipe(out);
+    return DataLoss("ciphertext failed authentication");
+  }
+  return out;
+}
+
+Sha256Digest Sha256(std::span<const uint8_t> data) {
+  Sha256Digest out{};
+  SHA256(data.data(), data.size(), out.data());
+  return out;
+}
+
+HmacSha256Tag HmacSha256(const SecretBytes& key, std::span<const uint8_t> data) {
+  HmacSha256Tag out{};
+  unsigned int len = 0;
+  // One-shot HMAC cannot fail for SHA-256 with valid pointers.
+  static const uint8_t kEmpty = 0;
+  HMAC(EVP_sha256(), key.empty() ? &kEmpty : key.data(), Len(key.size()),
+       data.empty() ? &kEmpty : data.data(), data.size(), out.data(), &len);
+  return out;
+}
+
+StatusOr<SecretBytes> HkdfSha256(const SecretBytes& input_key, std::span<const uint8_t> salt,
+                                 std::span<const uint8_t> info, size_t length) {
+  if (length == 0 || length > 255 * kSha256Size) return Internal("HKDF length out of range");
+  std::unique_ptr<EVP_KDF, KdfDeleter> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  if (!kdf) return Internal("HKDF unavailable");
+  std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter> ctx(EVP_KDF_CTX_new(kdf.get()));
+  if (!ctx) return Internal("HKDF context failed");
+  char digest[] = "SHA256";
+  static uint8_t empty_byte = 0;
+  OSSL_PARAM params[5];
+  int n = 0;
+  params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+  params[n++] = OSSL_PARAM_construct_octet_string(
+      OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(input_key.empty() ? &empty_byte : input_key.data()),
+      input_key.size());
+  if (!salt.empty()) {
+    params[n++] = OSSL_PARAM_construct_octet_string(
+        OSSL_KDF_PARAM_SALT, const_cast<uint8_t*>(salt.data()), salt.size());
+  }
+  if (!info.empty()) {
+    params[n++] = OSSL_PARAM_construct_octet_string(
+        OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(info.data()), info.size());
+  }
+  params[n] = OSSL_PARAM_construct_end();
+  SecretBytes out(length);
+  if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) {
+    return Internal("HKDF derive failed");
+  }
+  return out;
+}
+
+StatusOr<std::string> Ed25519PublicKey(const SecretBytes& seed) {
+  if (seed.size() != kEd25519SeedSize) return Internal("Ed25519 seed must be 32 bytes");
+  ASSIGN_OR_RETURN(Pkey pkey, RawPrivateKey(EVP_PKEY_ED25519, seed));
+  return RawPublicKey(pkey.get(), kEd25519PublicKeySize);
+}
+
+StatusOr<std::string> Ed25519Sign(const SecretBytes& seed, std::span<const uint8_t> message) {
+  if (seed.size() != kEd25519SeedSize) return Internal("Ed25519 seed must be 32 bytes");
+  ASSIGN_OR_RETURN(Pkey pkey, RawPrivateKey(EVP_PKEY_ED25519, seed));
+  MdCtx ctx(EVP_MD_CTX_new());
+  std::string sig(kEd25519SignatureSize, '\0');
+  size_t len = sig.size();
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(sig.data()), &len, message.data(),
+                     message.size()) != 1 ||
+      len != kEd25519SignatureSize) {
+    return Internal("Ed25519 signing failed");
+  }
+  return sig;
+}
+
+bool Ed25519Verify(std::span<const uint8_t> public_key, std::span<const uint8_t> message,
+                   std::span<const uint8_t> signature) {
+  if (public_key.size() != kEd25519PublicKeySize || signature.size() != kEd25519SignatureSize) {
+    return false;
+  }
+  Pkey pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(),
+                                        public_key.size()));
+  MdCtx ctx(EVP_MD_CTX_new());
+  if (!pkey || !ctx ||
+      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
+    return false;
+  }
+  return EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
+                          message.size()) == 1;
+}
+
+StatusOr<std::string> X25519PublicKey(const SecretBytes& private_key) {
+  if (private_key.size() != kX25519KeySize) return Internal("X25519 key must be 32 bytes");
+  ASSIGN_OR_RETURN(Pkey pkey, RawPrivateKey(EVP_PKEY_X25519, private_key));
+  return RawPublicKey(pkey.get(), kX25519KeySize);
+}
+
+StatusOr<SecretBytes> X25519(const SecretBytes& private_key,
+                             std::span<const uint8_t> peer_public_key) {
+  if (private_key.size() != kX25519KeySize || peer_public_key.size() != kX25519KeySize) {
+    return InvalidArgument("X25519 keys must be 32 bytes");
+  }
+  ASSIGN_OR_RETURN(Pkey mine, RawPrivateKey(EVP_PKEY_X25519, private_key));
+  Pkey peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public_key.data(),
+                                        peer_public_key.size()));
+  if (!peer) return InvalidArgument("invalid X25519 public key");
+  PkeyCtx ctx(EVP_PKEY_CTX_new(mine.get(), nullptr));
+  SecretBytes shared(kX25519KeySize);
+  size_t len = shared.size();
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
+      EVP_PKEY_derive(ctx.get(), shared.data(), &len) != 1 || len != kX25519KeySize) {
+    return InvalidArgument("X25519 key agreement failed (low-order point?)");
+  }
+  return shared;
+}
+
+}  // namespace warden::crypto
