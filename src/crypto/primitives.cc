@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -160,6 +161,69 @@ HmacSha256Tag HmacSha256(const SecretBytes& key, std::span<const uint8_t> data) 
   return out;
 }
 
+namespace {
+
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+// Library failures on these paths mean memory exhaustion or a broken OpenSSL;
+// returning a wrong MAC would be worse than stopping.
+void CheckOrDie(int ok) {
+  if (ok != 1) std::abort();
+}
+
+}  // namespace
+
+struct HmacSha256Key::State {
+  EVP_MD_CTX* inner = nullptr;
+  EVP_MD_CTX* outer = nullptr;
+};
+
+HmacSha256Key::HmacSha256Key(const SecretBytes& key) : state_(new State) {
+  constexpr size_t kBlock = 64;
+  SecretBytes block(kBlock);
+  if (key.size() > kBlock) {
+    Sha256Digest digest = Sha256(key.span());
+    std::copy(digest.begin(), digest.end(), block.data());
+    SecureWipe(digest);
+  } else if (!key.empty()) {
+    std::copy(key.data(), key.data() + key.size(), block.data());
+  }
+  SecretBytes pad(kBlock);
+  state_->inner = EVP_MD_CTX_new();
+  state_->outer = EVP_MD_CTX_new();
+  CheckOrDie(state_->inner != nullptr && state_->outer != nullptr);
+  for (size_t i = 0; i < kBlock; ++i) pad.data()[i] = block.data()[i] ^ 0x36;
+  CheckOrDie(EVP_DigestInit_ex2(state_->inner, Sha256Md(), nullptr));
+  CheckOrDie(EVP_DigestUpdate(state_->inner, pad.data(), kBlock));
+  for (size_t i = 0; i < kBlock; ++i) pad.data()[i] = block.data()[i] ^ 0x5c;
+  CheckOrDie(EVP_DigestInit_ex2(state_->outer, Sha256Md(), nullptr));
+  CheckOrDie(EVP_DigestUpdate(state_->outer, pad.data(), kBlock));
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MD_CTX_free(state_->inner);
+  EVP_MD_CTX_free(state_->outer);
+  delete state_;
+}
+
+HmacSha256Tag HmacSha256Key::Compute(std::span<const uint8_t> data) const {
+  thread_local MdCtx scratch(EVP_MD_CTX_new());
+  CheckOrDie(scratch != nullptr);
+  HmacSha256Tag inner_hash{};
+  HmacSha256Tag out{};
+  static const uint8_t kEmpty = 0;
+  CheckOrDie(EVP_MD_CTX_copy_ex(scratch.get(), state_->inner));
+  CheckOrDie(EVP_DigestUpdate(scratch.get(), data.empty() ? &kEmpty : data.data(), data.size()));
+  CheckOrDie(EVP_DigestFinal_ex(scratch.get(), inner_hash.data(), nullptr));
+  CheckOrDie(EVP_MD_CTX_copy_ex(scratch.get(), state_->outer));
+  CheckOrDie(EVP_DigestUpdate(scratch.get(), inner_hash.data(), inner_hash.size()));
+  CheckOrDie(EVP_DigestFinal_ex(scratch.get(), out.data(), nullptr));
+  return out;
+}
+
 StatusOr<SecretBytes> HkdfSha256(const SecretBytes& input_key, std::span<const uint8_t> salt,
                                  std::span<const uint8_t> info, size_t length) {
   if (length == 0 || length > 255 * kSha256Size) return Internal("HKDF length out of range");
@@ -176,12 +240,12 @@ StatusOr<SecretBytes> HkdfSha256(const SecretBytes& input_key, std::span<const u
       OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(input_key.empty() ? &empty_byte : input_key.data()),
       input_key.size());
   if (!salt.empty()) {
-    params[n++] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_SALT, const_cast<uint8_t*>(salt.data()), salt.size());
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                    const_cast<uint8_t*>(salt.data()), salt.size());
   }
   if (!info.empty()) {
-    params[n++] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(info.data()), info.size());
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                    const_cast<uint8_t*>(info.data()), info.size());
   }
   params[n] = OSSL_PARAM_construct_end();
   SecretBytes out(length);
@@ -217,8 +281,8 @@ bool Ed25519Verify(std::span<const uint8_t> public_key, std::span<const uint8_t>
   if (public_key.size() != kEd25519PublicKeySize || signature.size() != kEd25519SignatureSize) {
     return false;
   }
-  Pkey pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(),
-                                        public_key.size()));
+  Pkey pkey(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(), public_key.size()));
   MdCtx ctx(EVP_MD_CTX_new());
   if (!pkey || !ctx ||
       EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {

@@ -49,6 +49,24 @@ void RandomBytes(std::span<uint8_t> out);
 [[nodiscard]] Sha256Digest Sha256(std::span<const uint8_t> data);
 [[nodiscard]] HmacSha256Tag HmacSha256(const SecretBytes& key, std::span<const uint8_t> data);
 
+// An HMAC-SHA256 key with its inner and outer hash states precomputed, for hot
+// paths (blind indexes) that MAC many short inputs under one key. The states
+// are key-equivalent; they live in OpenSSL contexts that are wiped when freed.
+// Compute() is thread-safe (each call works on a thread-local copy).
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(const SecretBytes& key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+
+  [[nodiscard]] HmacSha256Tag Compute(std::span<const uint8_t> data) const;
+
+ private:
+  struct State;
+  State* state_;
+};
+
 // RFC 5869 HKDF-SHA256 producing `length` bytes (at most 255 * 32).
 [[nodiscard]] StatusOr<SecretBytes> HkdfSha256(const SecretBytes& input_key,
                                                std::span<const uint8_t> salt,

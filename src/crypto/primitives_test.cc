@@ -14,7 +14,7 @@ TEST(HmacSha256Test, Rfc4231Case2) {
   EXPECT_EQ(HexEncode(tag), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
-// The seal/open round trip and tamper detection; NIST vectors are in aead_kat_test.cc.
+// The seal/open round trip and tamper detection; NIST vectors are in kat_test.cc.
 TEST(AesGcmTest, FlippedBitFailsToOpen) {
   SecretBytes key = SecretBytes::Random(kAes256KeySize);
   std::string nonce(kGcmNonceSize, '\x01');
