@@ -77,70 +77,112 @@ void RandomBytes(std::span<uint8_t> out) {
   if (RAND_bytes(out.data(), Len(out.size())) != 1) std::abort();
 }
 
-StatusOr<std::string> Aes256GcmSeal(const SecretBytes& key, std::span<const uint8_t> nonce,
-                                    std::span<const uint8_t> plaintext,
-                                    std::span<const uint8_t> associated_data) {
+namespace {
+
+// One AES-256-GCM context per thread, created with the cipher once and re-keyed
+// per call: re-initialising an existing context skips the provider allocation
+// that dominates the cost of sealing a record-sized input. The expanded key of
+// the last call stays in the context until the thread exits (see docs/keys.md).
+EVP_CIPHER_CTX* ThreadGcmContext() {
+  thread_local CipherCtx ctx = [] {
+    CipherCtx c(EVP_CIPHER_CTX_new());
+    if (c && EVP_CipherInit_ex2(c.get(), Aes256Gcm(), nullptr, nullptr, 1, nullptr) != 1) {
+      c.reset();
+    }
+    return c;
+  }();
+  return ctx.get();
+}
+
+}  // namespace
+
+Status Aes256GcmSealInto(const SecretBytes& key, std::span<const uint8_t> nonce,
+                         std::span<const uint8_t> plaintext,
+                         std::span<const uint8_t> associated_data, std::span<uint8_t> out) {
   RETURN_IF_ERROR(CheckGcmArgs(key, nonce));
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), Aes256Gcm(), key.data(), nonce.data(), nullptr) != 1) {
+  if (out.size() != plaintext.size() + kGcmTagSize) {
+    return Internal("AES-GCM output buffer has the wrong size");
+  }
+  EVP_CIPHER_CTX* ctx = ThreadGcmContext();
+  if (ctx == nullptr ||
+      EVP_CipherInit_ex2(ctx, nullptr, key.data(), nonce.data(), 1, nullptr) != 1) {
     return Internal("AES-GCM init failed");
   }
   int len = 0;
-  if (!associated_data.empty() &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, associated_data.data(),
-                        Len(associated_data.size())) != 1) {
+  if (!associated_data.empty() && EVP_EncryptUpdate(ctx, nullptr, &len, associated_data.data(),
+                                                    Len(associated_data.size())) != 1) {
     return Internal("AES-GCM associated data failed");
   }
-  std::string out(plaintext.size() + kGcmTagSize, '\0');
-  auto* dst = reinterpret_cast<uint8_t*>(out.data());
+  uint8_t* dst = out.data();
   int written = 0;
   if (!plaintext.empty()) {
-    if (EVP_EncryptUpdate(ctx.get(), dst, &len, plaintext.data(), Len(plaintext.size())) != 1) {
+    if (EVP_EncryptUpdate(ctx, dst, &len, plaintext.data(), Len(plaintext.size())) != 1) {
       return Internal("AES-GCM encrypt failed");
     }
     written = len;
   }
-  if (EVP_EncryptFinal_ex(ctx.get(), dst + written, &len) != 1) {
-    return Internal("AES-GCM final failed");
-  }
+  if (EVP_EncryptFinal_ex(ctx, dst + written, &len) != 1) return Internal("AES-GCM final failed");
   written += len;
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, dst + written) != 1) {
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kGcmTagSize, dst + written) != 1) {
     return Internal("AES-GCM tag failed");
   }
-  return out;
+  return Status::Ok();
 }
 
-StatusOr<std::string> Aes256GcmOpen(const SecretBytes& key, std::span<const uint8_t> nonce,
-                                    std::span<const uint8_t> ciphertext_and_tag,
-                                    std::span<const uint8_t> associated_data) {
+Status Aes256GcmOpenInto(const SecretBytes& key, std::span<const uint8_t> nonce,
+                         std::span<const uint8_t> ciphertext_and_tag,
+                         std::span<const uint8_t> associated_data, std::span<uint8_t> out) {
   RETURN_IF_ERROR(CheckGcmArgs(key, nonce));
   if (ciphertext_and_tag.size() < kGcmTagSize) return DataLoss("ciphertext shorter than its tag");
   const size_t body = ciphertext_and_tag.size() - kGcmTagSize;
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_DecryptInit_ex2(ctx.get(), Aes256Gcm(), key.data(), nonce.data(), nullptr) != 1) {
+  if (out.size() != body) return Internal("AES-GCM output buffer has the wrong size");
+  EVP_CIPHER_CTX* ctx = ThreadGcmContext();
+  if (ctx == nullptr ||
+      EVP_CipherInit_ex2(ctx, nullptr, key.data(), nonce.data(), 0, nullptr) != 1) {
     return Internal("AES-GCM init failed");
   }
   int len = 0;
-  if (!associated_data.empty() &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, associated_data.data(),
-                        Len(associated_data.size())) != 1) {
+  if (!associated_data.empty() && EVP_DecryptUpdate(ctx, nullptr, &len, associated_data.data(),
+                                                    Len(associated_data.size())) != 1) {
     return Internal("AES-GCM associated data failed");
   }
-  std::string out(body, '\0');
-  auto* dst = reinterpret_cast<uint8_t*>(out.data());
+  uint8_t* dst = out.data();
   int written = 0;
   if (body > 0) {
-    if (EVP_DecryptUpdate(ctx.get(), dst, &len, ciphertext_and_tag.data(), Len(body)) != 1) {
+    if (EVP_DecryptUpdate(ctx, dst, &len, ciphertext_and_tag.data(), Len(body)) != 1) {
       return Internal("AES-GCM decrypt failed");
     }
     written = len;
   }
   // The tag is only read by OpenSSL; the const_cast satisfies the C signature.
   auto* tag = const_cast<uint8_t*>(ciphertext_and_tag.data() + body);
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag) != 1 ||
-      EVP_DecryptFinal_ex(ctx.get(), dst + written, &len) != 1) {
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag) != 1 ||
+      EVP_DecryptFinal_ex(ctx, dst + written, &len) != 1) {
     SecureWipe(out);
     return DataLoss("ciphertext failed authentication");
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> Aes256GcmSeal(const SecretBytes& key, std::span<const uint8_t> nonce,
+                                    std::span<const uint8_t> plaintext,
+                                    std::span<const uint8_t> associated_data) {
+  std::string out(plaintext.size() + kGcmTagSize, '\0');
+  RETURN_IF_ERROR(Aes256GcmSealInto(key, nonce, plaintext, associated_data,
+                                    {reinterpret_cast<uint8_t*>(out.data()), out.size()}));
+  return out;
+}
+
+StatusOr<std::string> Aes256GcmOpen(const SecretBytes& key, std::span<const uint8_t> nonce,
+                                    std::span<const uint8_t> ciphertext_and_tag,
+                                    std::span<const uint8_t> associated_data) {
+  if (ciphertext_and_tag.size() < kGcmTagSize) return DataLoss("ciphertext shorter than its tag");
+  std::string out(ciphertext_and_tag.size() - kGcmTagSize, '\0');
+  Status st = Aes256GcmOpenInto(key, nonce, ciphertext_and_tag, associated_data,
+                                {reinterpret_cast<uint8_t*>(out.data()), out.size()});
+  if (!st.ok()) {
+    SecureWipe(out);
+    return st;
   }
   return out;
 }

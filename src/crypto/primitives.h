@@ -46,6 +46,18 @@ void RandomBytes(std::span<uint8_t> out);
                                                   std::span<const uint8_t> ciphertext_and_tag,
                                                   std::span<const uint8_t> associated_data);
 
+// The same, writing into caller-owned memory: `out` must be exactly
+// plaintext.size() + 16 (seal) or ciphertext_and_tag.size() - 16 (open) bytes.
+// On an authentication failure `out` is wiped.
+[[nodiscard]] Status Aes256GcmSealInto(const SecretBytes& key, std::span<const uint8_t> nonce,
+                                       std::span<const uint8_t> plaintext,
+                                       std::span<const uint8_t> associated_data,
+                                       std::span<uint8_t> out);
+[[nodiscard]] Status Aes256GcmOpenInto(const SecretBytes& key, std::span<const uint8_t> nonce,
+                                       std::span<const uint8_t> ciphertext_and_tag,
+                                       std::span<const uint8_t> associated_data,
+                                       std::span<uint8_t> out);
+
 [[nodiscard]] Sha256Digest Sha256(std::span<const uint8_t> data);
 [[nodiscard]] HmacSha256Tag HmacSha256(const SecretBytes& key, std::span<const uint8_t> data);
 
