@@ -1,0 +1,125 @@
+#include "schema/values.h"
+
+#include <gtest/gtest.h>
+
+namespace warden::schema {
+namespace {
+
+using nlohmann::json;
+
+const FakeClock kClock(1'717'200'000'000'000);  // 2024-06-01
+
+std::string RuleOf(const Status& s) { return s.fields().empty() ? "" : s.fields()[0].rule; }
+
+TEST(PhoneTest, ChineseMobileInLocalFormIsStoredAsE164) {
+  StatusOr<std::string> p = NormalisePhone("138 0013 8000", "phone");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(*p, "+8613800138000");
+  EXPECT_EQ(*NormalisePhone("+86 138-0013-8000", "phone"), "+8613800138000");
+  EXPECT_EQ(*NormalisePhone("0086 13800138000", "phone"), "+8613800138000");
+}
+
+TEST(PhoneTest, LandlineWithAreaCodeIsValid) {
+  StatusOr<std::string> p = NormalisePhone("021 6234 5678", "phone");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(*p, "+862162345678");
+}
+
+TEST(PhoneTest, ForeignNumberKeepsItsCountry) {
+  StatusOr<std::string> p = NormalisePhone("+44 20 7946 0018", "phone");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(*p, "+442079460018");
+}
+
+TEST(PhoneTest, InvalidNumbersAreRejected) {
+  EXPECT_EQ(RuleOf(NormalisePhone("hello", "phones[0]").status()), "format");
+  EXPECT_EQ(RuleOf(NormalisePhone("", "phone").status()), "format");
+  // Too short, and a mobile prefix that is not allocated.
+  EXPECT_EQ(RuleOf(NormalisePhone("1380013", "phone").status()), "invalid_number");
+  EXPECT_EQ(RuleOf(NormalisePhone("12000138000", "phone").status()), "invalid_number");
+  EXPECT_EQ(RuleOf(NormalisePhone("138001380001", "phone").status()), "invalid_number");
+  EXPECT_EQ(NormalisePhone("x", "phones[1]").status().fields()[0].field, "phones[1]");
+}
+
+TEST(NfkcTest, FullWidthCharactersAreFolded) {
+  EXPECT_EQ(*NormaliseNfkc("ＡＢＣ１２３", "f"), "ABC123");
+  EXPECT_EQ(*NormaliseNfkc("上海市　浦东新区", "f"), "上海市 浦东新区");
+  EXPECT_EQ(*NormaliseNfkc("ｶﾞ", "f"), "ガ");
+  EXPECT_EQ(RuleOf(NormaliseNfkc("\xff\xfe", "f").status()), "utf8");
+}
+
+TEST(ValueTest, FullWidthResidentIdIsFolded) {
+  StatusOr<std::string> v =
+      NormaliseValue(FieldType::kCnResidentId, "１１０１０５１９４９１２３１００２Ｘ", kClock);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, "11010519491231002X");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kCnResidentId, "１１０１０５１９４９１２３１００２ｘ",
+                                  kClock)
+                       .status()),
+            "lowercase_x");
+}
+
+TEST(ValueTest, NamesAreFoldedTrimmedAndChecked) {
+  EXPECT_EQ(*NormaliseValue(FieldType::kName, "  张三  ", kClock), "张三");
+  EXPECT_EQ(*NormaliseValue(FieldType::kName, "ＪＯＨＮ  Ｓｍｉｔｈ", kClock), "JOHN Smith");
+  EXPECT_EQ(*NormaliseValue(FieldType::kName, "阿依古丽•买买提", kClock), "阿依古丽·买买提");
+  EXPECT_EQ(*NormaliseValue(FieldType::kName, "François", kClock), "François");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kName, "", kClock).status()), "length");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kName, std::string(65, 'a'), kClock).status()),
+            "length");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kName, "张3", kClock).status()), "charset");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kName, "Иван", kClock).status()), "charset");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kName, "·张三", kClock).status()), "charset");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kName, "<script>", kClock).status()), "charset");
+}
+
+TEST(ValueTest, AddressesAreFoldedAndBounded) {
+  EXPECT_EQ(*NormaliseValue(FieldType::kAddress, "北京市东城区景山街道１号", kClock),
+            "北京市东城区景山街道1号");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kAddress, std::string(257, 'a'), kClock).status()),
+            "length");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kAddress, "a\x01b", kClock).status()), "control_char");
+}
+
+TEST(ValueTest, DatesAreCalendarDates) {
+  EXPECT_EQ(*NormaliseValue(FieldType::kDate, "2000-02-29", kClock), "2000-02-29");
+  EXPECT_EQ(*NormaliseValue(FieldType::kDate, "19491231", kClock), "1949-12-31");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kDate, "2001-02-30", kClock).status()), "date");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kDate, "2001-2-3", kClock).status()), "format");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kDate, "yesterday", kClock).status()), "format");
+}
+
+TEST(ValueTest, DivisionCodesMustBeInTheTable) {
+  EXPECT_EQ(*NormaliseValue(FieldType::kDivisionCode, "310115", kClock), "310115");
+  EXPECT_EQ(*NormaliseValue(FieldType::kDivisionCode, "110103", kClock), "110103");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kDivisionCode, "310199", kClock).status()),
+            "division_code");
+  EXPECT_EQ(RuleOf(NormaliseValue(FieldType::kDivisionCode, "31011", kClock).status()),
+            "division_code");
+}
+
+TEST(ValueTest, IntsAndBoolsAreParsedFromText) {
+  FieldSchema f;
+  f.name = "height_cm";
+  f.min = 30;
+  f.max = 260;
+  CivilDate today{2024, 6, 1};
+  EXPECT_EQ(*NormaliseScalar(f, FieldType::kInt, json("172"), "height_cm", today), json(172));
+  EXPECT_EQ(*NormaliseScalar(f, FieldType::kInt, json(172), "height_cm", today), json(172));
+  EXPECT_EQ(RuleOf(NormaliseScalar(f, FieldType::kInt, json("999"), "h", today).status()), "range");
+  EXPECT_EQ(RuleOf(NormaliseScalar(f, FieldType::kInt, json("17x"), "h", today).status()),
+            "format");
+  EXPECT_EQ(RuleOf(NormaliseScalar(f, FieldType::kInt, json(1.5), "h", today).status()), "format");
+  EXPECT_EQ(*NormaliseScalar(f, FieldType::kBool, json("true"), "b", today), json(true));
+  EXPECT_EQ(*NormaliseScalar(f, FieldType::kBool, json(false), "b", today), json(false));
+  EXPECT_EQ(RuleOf(NormaliseScalar(f, FieldType::kBool, json("maybe"), "b", today).status()),
+            "format");
+}
+
+TEST(ValueTest, EnumAndListTypesCannotBeCheckedBare) {
+  EXPECT_EQ(NormaliseValue(FieldType::kEnum, "x", kClock).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace warden::schema
