@@ -4,30 +4,6 @@
 
 namespace warden {
 
-std::string_view SpaceName(Space space) {
-  switch (space) {
-    case Space::kRecords: return "records";
-    case Space::kIndex: return "index";
-    case Space::kAudit: return "audit";
-    case Space::kMeta: return "meta";
-    case Space::kCounters: return "counters";
-  }
-  return "unknown";
-}
-
-std::string PrefixEnd(std::string_view prefix) {
-  std::string end(prefix);
-  while (!end.empty()) {
-    auto last = static_cast<uint8_t>(end.back());
-    if (last != 0xff) {
-      end.back() = static_cast<char>(last + 1);
-      return end;
-    }
-    end.pop_back();
-  }
-  return end;
-}
-
 StatusOr<std::optional<std::string>> MemoryStore::Get(Space s, std::string_view key) {
   std::lock_guard lock(mu_);
   const Map& m = space(s);
@@ -38,6 +14,9 @@ StatusOr<std::optional<std::string>> MemoryStore::Get(Space s, std::string_view 
 
 Status MemoryStore::Write(const WriteBatch& batch) {
   if (writes_fail_) return Unavailable("memory store: injected write failure");
+  for (const WriteBatch::Op& op : batch.ops()) {
+    if (op.value) RETURN_IF_ERROR(CheckValueShape(op.space, *op.value));
+  }
   std::lock_guard lock(mu_);
   for (const WriteBatch::Condition& c : batch.conditions()) {
     const Map& m = space(c.space);
@@ -76,13 +55,15 @@ StatusOr<CounterResult> MemoryStore::AddToCounter(std::string_view key, int64_t 
   std::lock_guard lock(mu_);
   Map& m = space(Space::kCounters);
   auto it = m.find(key);
+  if (it != m.end() && it->second.size() != 8) return DataLoss("counter value is not 8 bytes");
   int64_t current = it == m.end() ? 0 : static_cast<int64_t>(GetBigEndian64(it->second));
-  if (current + delta > limit) return CounterResult{current, false};
+  ASSIGN_OR_RETURN(std::optional<int64_t> sum, BoundedCounterSum(current, delta, limit));
+  if (!sum) return CounterResult{current, false};
   std::string encoded;
-  PutBigEndian64(encoded, static_cast<uint64_t>(current + delta));
+  PutBigEndian64(encoded, static_cast<uint64_t>(*sum));
   m[std::string(key)] = std::move(encoded);
   ++changes_;
-  return CounterResult{current + delta, true};
+  return CounterResult{*sum, true};
 }
 
 }  // namespace warden

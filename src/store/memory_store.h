@@ -18,8 +18,7 @@ class MemoryStore : public Store {
   Status Write(const WriteBatch& batch) override;
   StatusOr<std::vector<KeyValue>> Scan(Space space, std::string_view start, std::string_view end,
                                        size_t limit) override;
-  StatusOr<CounterResult> AddToCounter(std::string_view key, int64_t delta,
-                                       int64_t limit) override;
+  StatusOr<CounterResult> AddToCounter(std::string_view key, int64_t delta, int64_t limit) override;
   uint64_t ChangeCount() const override { return changes_.load(); }
   std::string_view Backend() const override { return "memory"; }
 

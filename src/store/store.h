@@ -16,6 +16,7 @@
 #define WARDEN_STORE_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,8 +85,28 @@ class WriteBatch {
 
 // The outcome of a bounded counter increment.
 struct CounterResult {
-  int64_t value = 0;      // the counter after the call
-  bool applied = false;   // false when the increment would have passed the limit
+  int64_t value = 0;     // the counter after the call
+  bool applied = false;  // false when the increment would have passed the limit
+};
+
+// Loads many entries at once, for the offline import. Entries may be added in
+// any order; a key added twice keeps the value added last. Nothing is
+// guaranteed visible before Finish() returns OK; after a crash before that,
+// any subset may be visible, so a loader is re-run from the start: re-adding
+// the same keys and values is harmless (a load is idempotent).
+// Conditions and counters are not part of a load.
+//
+// Not thread-safe: one thread drives one loader. Other Store calls may run
+// concurrently; they may or may not observe entries of an unfinished load.
+class BulkLoader {
+ public:
+  virtual ~BulkLoader() = default;
+  // kIndex values must be empty and kCounters values 8 bytes, as for Write().
+  virtual Status Add(Space space, std::string_view key, std::string_view value) = 0;
+  // Makes every added entry visible and durable. The loader is spent after.
+  virtual Status Finish() = 0;
+  // Entries added so far.
+  virtual uint64_t count() const = 0;
 };
 
 class Store {
@@ -97,7 +118,10 @@ class Store {
 
   // Applies `batch` atomically and durably. kConflict when a condition fails
   // (then nothing is applied). Conditions are checked atomically with respect
-  // to every other Write.
+  // to every other Write and AddToCounter. kInvalidArgument when a value
+  // breaks CheckValueShape (nothing applied); kUnavailable when the backend
+  // cannot be reached or cannot sync (the batch may or may not be applied).
+  // Within a batch, a later op on the same key wins.
   virtual Status Write(const WriteBatch& batch) = 0;
 
   // Entries of `space` with start <= key < end, ascending, at most `limit`.
@@ -118,7 +142,22 @@ class Store {
 
   // A short name of the backend ("rocksdb", "postgres", "memory").
   virtual std::string_view Backend() const = 0;
+
+  // A loader for many entries (see BulkLoader). The default applies entries
+  // through Write() in batches; backends override it with a faster path.
+  // The loader must not outlive this Store.
+  virtual StatusOr<std::unique_ptr<BulkLoader>> StartBulkLoad();
 };
+
+// Value rules every backend enforces in Write() and BulkLoader::Add()
+// (kInvalidArgument otherwise): an index entry has an empty value; a counter
+// value is 8 bytes (big-endian two's complement, as AddToCounter stores it).
+Status CheckValueShape(Space space, std::string_view value);
+
+// `current + delta` for AddToCounter: nullopt when the sum would pass `limit`
+// (including a sum above INT64_MAX); kInvalidArgument when it would fall
+// below INT64_MIN.
+StatusOr<std::optional<int64_t>> BoundedCounterSum(int64_t current, int64_t delta, int64_t limit);
 
 // The smallest key greater than every key that starts with `prefix`
 // (empty when there is none, i.e. prefix is all 0xff): the `end` for a prefix Scan.
