@@ -1,0 +1,188 @@
+#include "schema/generator.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <unordered_set>
+
+#include "schema/division_table.h"
+#include "schema/record.h"
+#include "schema/record_reader.h"
+
+namespace warden::schema {
+namespace {
+
+using nlohmann::json;
+
+const FakeClock kClock(1'717'200'000'000'000);  // 2024-06-01
+
+const CollectionSchema& Collection(const char* name) { return *Schema::Registry().Find(name); }
+
+TEST(GeneratorTest, EveryGeneratedPersonValidates) {
+  PersonGenerator gen(42);
+  PersonRecord p;
+  for (int i = 0; i < 20000; ++i) {
+    gen.Next(p);
+    StatusOr<Record> r = ValidateRecord(Collection("persons"), p.ToJson(), kClock);
+    ASSERT_TRUE(r.ok()) << "person " << i << ": " << r.status().ToString();
+  }
+}
+
+TEST(GeneratorTest, EveryGeneratedCaseAndDeliveryValidates) {
+  CaseGenerator cases(7, 1000);
+  DeliveryGenerator deliveries(7, 1000);
+  CaseRecord c;
+  DeliveryRecord d;
+  for (int i = 0; i < 3000; ++i) {
+    cases.Next(c);
+    StatusOr<Record> r = ValidateRecord(Collection("cases"), c.ToJson(), kClock);
+    ASSERT_TRUE(r.ok()) << "case " << i << ": " << r.status().ToString();
+    deliveries.Next(d);
+    r = ValidateRecord(Collection("deliveries"), d.ToJson(), kClock);
+    ASSERT_TRUE(r.ok()) << "delivery " << i << ": " << r.status().ToString();
+  }
+}
+
+TEST(GeneratorTest, CsvAndJsonLinesOutputValidateThroughTheReader) {
+  for (RecordFormat format : {RecordFormat::kCsv, RecordFormat::kJsonLines}) {
+    std::string text = format == RecordFormat::kCsv ? std::string(CsvHeaderOf("persons")) : "";
+    PersonGenerator gen(3);
+    PersonRecord p;
+    for (int i = 0; i < 500; ++i) {
+      gen.Next(p);
+      if (format == RecordFormat::kCsv) {
+        p.AppendCsv(text);
+      } else {
+        p.AppendJsonLine(text);
+      }
+    }
+    std::istringstream in(text);
+    RecordReader reader(in, format, &Collection("persons"));
+    int valid = 0;
+    while (auto row = reader.Next()) {
+      ASSERT_TRUE(row->record.ok()) << row->record.status().ToString();
+      StatusOr<Record> r = ValidateRecord(Collection("persons"), *row->record, kClock);
+      ASSERT_TRUE(r.ok()) << "line " << row->line << ": " << r.status().ToString();
+      ++valid;
+    }
+    EXPECT_EQ(valid, 500);
+  }
+}
+
+TEST(GeneratorTest, SameSeedGivesSamePersonsAndOtherSeedsDiffer) {
+  PersonGenerator a(9), b(9), c(10);
+  PersonRecord pa, pb, pc;
+  for (uint64_t i : {0ull, 1ull, 999ull, 123456ull}) {
+    a.At(i, pa);
+    b.At(i, pb);
+    c.At(i, pc);
+    EXPECT_EQ(pa.ToJson(), pb.ToJson());
+    EXPECT_NE(pa.national_id, pc.national_id);
+    std::string id;
+    a.NationalIdAt(i, id);
+    EXPECT_EQ(id, pa.national_id);
+  }
+}
+
+TEST(GeneratorTest, IdNumbersAndPhonesAreUnique) {
+  PersonGenerator gen(1);
+  PersonRecord p;
+  std::unordered_set<std::string> ids, phones;
+  for (int i = 0; i < 200000; ++i) {
+    gen.Next(p);
+    ASSERT_TRUE(ids.insert(p.national_id).second) << "duplicate ID at " << i;
+    for (int j = 0; j < p.phone_count; ++j) {
+      ASSERT_TRUE(phones.insert(p.phones[static_cast<size_t>(j)]).second) << "duplicate phone";
+    }
+  }
+  EXPECT_GT(gen.Capacity(), 1'000'000'000ull);
+}
+
+TEST(GeneratorTest, AddressesAgreeWithTheDivisionCode) {
+  PersonGenerator gen(5);
+  PersonRecord p;
+  const DivisionTable& table = DivisionTable::Get();
+  for (int i = 0; i < 5000; ++i) {
+    gen.Next(p);
+    auto hukou = table.MatchAddress(p.hukou_address);
+    ASSERT_TRUE(hukou.has_value()) << p.hukou_address;
+    EXPECT_EQ(std::to_string(hukou->code), p.national_id.substr(0, 6)) << p.hukou_address;
+    EXPECT_EQ(p.birthplace, p.national_id.substr(0, 6));
+    auto current = table.MatchAddress(p.current_address);
+    ASSERT_TRUE(current.has_value());
+    EXPECT_EQ(current->code, p.current_county);
+  }
+}
+
+TEST(GeneratorTest, PopulousProvincesDominateAndSurnamesFollowFrequency) {
+  PersonGenerator gen(11);
+  PersonRecord p;
+  int guangdong = 0, tibet = 0, wang = 0, rare = 0;
+  const int n = 50000;
+  for (int i = 0; i < n; ++i) {
+    gen.Next(p);
+    if (p.national_id.starts_with("44")) ++guangdong;
+    if (p.national_id.starts_with("54")) ++tibet;
+    if (p.name.starts_with("王")) ++wang;
+    if (p.name.starts_with("诸葛")) ++rare;
+  }
+  // Guangdong holds ~9% of the population, Tibet ~0.26%.
+  EXPECT_GT(guangdong, n * 6 / 100);
+  EXPECT_LT(tibet, n * 1 / 100);
+  EXPECT_GT(wang, n * 5 / 100);
+  EXPECT_LT(rare, n / 1000);
+}
+
+TEST(GeneratorTest, CasesReferToPersonsOfTheSameSeed) {
+  const uint64_t population = 500;
+  PersonGenerator persons(21);
+  std::unordered_set<std::string> ids;
+  std::string id;
+  for (uint64_t i = 0; i < population; ++i) {
+    persons.NationalIdAt(i, id);
+    ids.insert(id);
+  }
+  CaseGenerator cases(21, population);
+  CaseRecord c;
+  std::unordered_set<std::string> case_numbers;
+  for (int i = 0; i < 2000; ++i) {
+    cases.Next(c);
+    EXPECT_TRUE(case_numbers.insert(c.case_no).second);
+    for (int k = 0; k < c.person_count; ++k) {
+      EXPECT_TRUE(ids.count(c.persons[static_cast<size_t>(k)].national_id));
+    }
+  }
+  DeliveryGenerator deliveries(21, population);
+  DeliveryRecord d;
+  std::unordered_set<std::string> waybills;
+  for (int i = 0; i < 2000; ++i) {
+    deliveries.Next(d);
+    EXPECT_TRUE(waybills.insert(d.waybill_no).second);
+  }
+}
+
+TEST(GeneratorTest, CanariesAreReproducibleAndDistinct) {
+  auto a = ChooseCanaries(77, 1000, 25);
+  auto b = ChooseCanaries(77, 1000, 25);
+  auto c = ChooseCanaries(78, 1000, 25);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->size(), 25u);
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(*a, *c);
+  for (uint64_t i : *a) EXPECT_LT(i, 1000u);
+  EXPECT_FALSE(ChooseCanaries(1, 10, 11).ok());
+  EXPECT_EQ(ChooseCanaries(1, 1, 1)->size(), 1u);
+}
+
+TEST(GeneratorTest, JsonWriterEscapesAndCsvWriterQuotes) {
+  std::string out;
+  AppendJsonString(out, "a\"b\\c\n\x01");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\u000a\\u0001\"");
+  EXPECT_EQ(json::parse(out), "a\"b\\c\n\x01");
+  out.clear();
+  AppendCsvCell(out, "x,\"y\"");
+  EXPECT_EQ(out, "\"x,\"\"y\"\"\"");
+}
+
+}  // namespace
+}  // namespace warden::schema
