@@ -1,0 +1,306 @@
+// AccessControl: who is asking, for what, and how much they may see (SPEC §4,
+// G1, G4, G5, G7, G10).
+//
+// The HTTP layer calls, per request and in this order:
+//
+//   ASSIGN_OR_RETURN(Principal who, access.Authenticate(bearer, peer));  // 401, 423
+//   RETURN_IF_ERROR(access.CheckRate(who));                              // 429 rate_limited
+//   ASSIGN_OR_RETURN(Purpose why, ParsePurpose(purpose_hdr, reason_hdr)); // 400
+//   RETURN_IF_ERROR(access.Authorize(who, Operation::kLookup, "persons")); // 403
+//   ... read the record ...
+//   RETURN_IF_ERROR(access.CheckCanary(who, "persons", key));      // 423, account suspended
+//   RETURN_IF_ERROR(access.CheckDivision(who, division_of_record)); // 403
+//   ASSIGN_OR_RETURN(int64_t left, access.ChargeRecords(who, QuotaKind::kRead, 1)); // 429
+//   FieldView view = access.ViewFor(who, "persons");   // mask per field
+//   ... audit (durable), then respond ...
+//
+// Every record is checked and charged before any byte of it is sent, so a
+// canary suspends the account before a further record is served and a scraping
+// loop stops at exactly its quota.
+//
+// State. Everything persistent is in the Store, so several servers sharing one
+// store enforce one quota and one lockout per account:
+//   Space::kMeta      acct/<id>            account (password hash and TOTP secret sealed)
+//                     user/<username>      -> account id
+//                     sess/<hex keyed hash of token>, key/<hex keyed hash of API key>
+//                     keyid/<key id>       -> keyed hash, for revocation by id
+//                     policy/roles         stored role policies
+//                     grant/<id>           role grants awaiting a second security officer
+//                     alert/<time><rand>   alerts
+//                     mark/<kind>/<...>    alert de-duplication marks
+//                     canary/<hex keyed hash of collection and key>
+//                     lock/<hex keyed hash of username>  failed-login window (also for
+//                                          names that do not exist)
+//                     bootstrap            keyed hash of the one-time bootstrap token
+//   Space::kCounters  quota/<id>/<r|w>/<day>   records per UTC day
+//                     rate/<id>                token bucket as a theoretical arrival time
+//                     vol/<id>/<hour>, volrole/<role>/<hour>, volacct/<role>/<hour>
+// Tokens, API keys, passwords and TOTP secrets never appear in the Store, in
+// errors or in alerts in the clear.
+//
+// Thread safety: all methods may be called concurrently. Clock, Store and the
+// alert sink must outlive this object.
+#ifndef WARDEN_ACCESS_ACCESS_CONTROL_H_
+#define WARDEN_ACCESS_ACCESS_CONTROL_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "access/field_view.h"
+#include "access/password.h"
+#include "access/policy.h"
+#include "access/purpose.h"
+#include "access/roles.h"
+#include "core/clock.h"
+#include "core/secret.h"
+#include "core/status.h"
+#include "crypto/primitives.h"
+#include "store/store.h"
+
+namespace warden::access {
+
+// Key material, from the key hierarchy. Both keys are 32 bytes.
+struct AccessKeys {
+  // Keys the hashes of session tokens, API keys and the bootstrap token; subkeys
+  // derived from it (HKDF, distinct labels) key canary markers and lockout entries.
+  SecretBytes token_hash_key;
+  // Seals TOTP secrets and password hashes at rest (AES-256-GCM, the account id
+  // as associated data).
+  SecretBytes seal_key;
+};
+
+struct AccessOptions {
+  Argon2Params argon2 = Argon2Params::Interactive();
+  std::chrono::seconds session_ttl{std::chrono::hours(8)};
+  std::chrono::seconds session_idle{std::chrono::minutes(15)};
+  std::chrono::seconds api_key_ttl{std::chrono::hours(24 * 90)};
+  std::chrono::seconds api_key_idle{std::chrono::hours(24 * 30)};
+  int lockout_failures = 5;
+  std::chrono::seconds lockout_window{std::chrono::minutes(15)};
+  std::chrono::seconds lockout_duration{std::chrono::minutes(15)};
+  // last_seen of a session is rewritten at most this often (idle timeout resolution).
+  std::chrono::seconds last_seen_resolution{std::chrono::seconds(30)};
+  std::chrono::seconds grant_approval_ttl{std::chrono::hours(24)};
+  // Volume alert: an account's records in one hour above `volume_factor` times
+  // both its own and its role's hourly baseline (last 7 days), and at least
+  // `volume_floor`.
+  double volume_factor = 10.0;
+  int64_t volume_floor = 100;
+  std::string totp_issuer = "Warden";
+};
+
+enum class QuotaKind { kRead, kWrite };  // erasures count as writes
+
+struct Principal {
+  std::string account_id;
+  std::string username;
+  AccountKind kind = AccountKind::kHuman;
+  RoleSet roles;
+  EffectivePolicy policy;
+  // Names the session or API key in audit records ("s_…" / "k_…"); not a secret.
+  std::string session_id;
+  std::string client_addr;
+};
+
+struct Alert {
+  std::string id;
+  std::string kind;        // canary_read, volume, quota_reached, lockout
+  std::string account_id;  // empty for alerts about unknown usernames
+  int64_t at_micros = 0;
+  std::string detail;  // never personal data or secrets
+};
+
+// Receives every alert as it is raised, after it is stored (wire it to the
+// log and metrics). Called on the request's thread; must not block for long.
+using AlertSink = std::function<void(const Alert&)>;
+
+// What a person needs to set up their authenticator; shown once.
+struct Enrollment {
+  std::string account_id;
+  SecretBytes totp_secret_base32;
+  SecretBytes otpauth_uri;
+  SecretBytes qr_text;  // UTF-8 half blocks, for a terminal
+};
+
+// A bearer credential, shown once.
+struct IssuedToken {
+  SecretBytes token;
+  std::string id;  // session id or API key id
+  int64_t expires_at_micros = 0;
+  RoleSet roles;
+};
+
+struct AccountInfo {
+  std::string account_id;
+  std::string username;
+  AccountKind kind = AccountKind::kHuman;
+  RoleSet roles;
+  bool suspended = false;
+  std::string suspended_reason;
+};
+
+struct RoleGrantResult {
+  bool granted = false;  // applied now
+  std::string grant_id;  // set when a second security officer must approve
+};
+
+class AccessControl {
+ public:
+  // kInvalidArgument if a key is not 32 bytes.
+  static StatusOr<std::unique_ptr<AccessControl>> Create(Store& store, const Clock& clock,
+                                                         AccessKeys keys,
+                                                         AccessOptions options = {});
+  ~AccessControl();
+  AccessControl(const AccessControl&) = delete;
+  AccessControl& operator=(const AccessControl&) = delete;
+
+  void SetAlertSink(AlertSink sink);
+
+  // ---- Bootstrap (G10) ----
+  // A fresh one-time token ("wdn_b_…"); only its keyed hash is stored, and it
+  // replaces any earlier unused one. kConflict "already_bootstrapped" once used.
+  StatusOr<SecretBytes> CreateBootstrapToken();
+  // Creates the first security officer. 401 "bootstrap_invalid" for a wrong,
+  // used or missing token; the token is dead afterwards.
+  StatusOr<Enrollment> Bootstrap(const SecretBytes& token, std::string_view username,
+                                 const SecretBytes& password);
+
+  // ---- Sessions ----
+  // Password + TOTP. 401 "invalid_credentials" for any wrong part or unknown
+  // account (same message, and an Argon2id verification either way); 423
+  // "account_locked" during a lockout (for unknown names too); 423
+  // "account_suspended" for a suspended account with correct credentials.
+  StatusOr<IssuedToken> Login(std::string_view username, const SecretBytes& password,
+                              std::string_view totp_code, std::string_view client_addr);
+  // Ends the session of `bearer_token`. OK also when it had already ended.
+  Status Logout(std::string_view bearer_token);
+  // A session token or API key -> who is asking. 401 "unauthenticated" for an
+  // unknown, malformed, revoked, expired or idle credential; 423
+  // "account_suspended".
+  StatusOr<Principal> Authenticate(std::string_view bearer_token, std::string_view client_addr);
+
+  // ---- Per-request decisions ----
+  // 403 "role_forbidden" or "collection_forbidden".
+  Status Authorize(const Principal& who, Operation op, std::string_view collection) const;
+  // 403 "division_forbidden" when the record's division code is outside the
+  // account's scope (fail closed on a missing code when a scope is set).
+  Status CheckDivision(const Principal& who, std::string_view record_division_code) const;
+  FieldView ViewFor(const Principal& who, std::string_view collection) const;
+  // The most records one search may return.
+  int64_t ResultCap(const Principal& who) const { return who.policy.result_cap; }
+  // Token bucket of the policy's rate and burst, shared through the Store.
+  // 429 "rate_limited".
+  Status CheckRate(const Principal& who);
+  // Charges `n` records to today's quota of `kind`, all or nothing; returns
+  // what is left. 429 "quota_exceeded" (and an alert) when it would pass the
+  // quota.
+  StatusOr<int64_t> ChargeRecords(const Principal& who, QuotaKind kind, int64_t n);
+  // Charges min(n, what is left) and returns the amount charged (≥ 1), for
+  // searches that truncate; 429 "quota_exceeded" when nothing is left.
+  StatusOr<int64_t> ChargeRecordsUpTo(const Principal& who, QuotaKind kind, int64_t n);
+  // Authorises a reveal of `fields` and charges one read unit per field.
+  // 403 "reveal_forbidden" naming the first field that may not be revealed.
+  Status ChargeReveal(const Principal& who, std::string_view collection,
+                      const std::vector<std::string>& fields);
+  // Call before a record leaves the server. When (collection, key) is a
+  // canary: suspends the account durably, raises an alert and returns 423
+  // "account_suspended".
+  Status CheckCanary(const Principal& who, std::string_view collection, std::string_view key);
+
+  // ---- Administration (security officer; never on oneself) ----
+  // `roles` may not include investigator: that needs GrantRole and a second officer.
+  StatusOr<Enrollment> CreateHumanAccount(const Principal& actor, std::string_view username,
+                                          const SecretBytes& password, const RoleSet& roles);
+  // A service account (role `service`) with `policy` naming its collections.
+  StatusOr<std::string> CreateServiceAccount(const Principal& actor, std::string_view name,
+                                             const Policy& policy);
+  StatusOr<RoleGrantResult> GrantRole(const Principal& actor, std::string_view account_id,
+                                      Role role);
+  // 403 "second_approver_required" when `actor` asked for the grant.
+  Status ApproveRoleGrant(const Principal& actor, std::string_view grant_id);
+  Status RevokeRole(const Principal& actor, std::string_view account_id, Role role);
+  Status SuspendAccount(const Principal& actor, std::string_view account_id,
+                        std::string_view reason);
+  Status ReinstateAccount(const Principal& actor, std::string_view account_id);
+  StatusOr<Enrollment> ResetTotp(const Principal& actor, std::string_view account_id);
+  // An API key ("wdn_k_…") for a service account; `ttl` defaults to the options'.
+  StatusOr<IssuedToken> IssueApiKey(const Principal& actor, std::string_view account_id,
+                                    std::optional<std::chrono::seconds> ttl = std::nullopt);
+  Status RevokeApiKey(const Principal& actor, std::string_view key_id);
+  Status SetRolePolicy(const Principal& actor, Role role, const Policy& policy);
+  Status SetAccountPolicy(const Principal& actor, std::string_view account_id,
+                          const Policy& policy);
+  StatusOr<std::vector<AccountInfo>> ListAccounts(const Principal& actor);
+  // Alerts raised at or after `since_micros`, oldest first, at most `limit`.
+  StatusOr<std::vector<Alert>> ListAlerts(const Principal& actor, int64_t since_micros,
+                                          size_t limit);
+
+  // ---- Tripwires (operator) ----
+  // Marks (collection, key) pairs as canaries. The records themselves are
+  // stored like any other; only a keyed hash of each pair is kept.
+  Status RegisterCanaries(const Principal& actor, std::string_view collection,
+                          const std::vector<std::string>& keys);
+  // The same for offline tools that already hold the data directory and keys
+  // (`warden import` of a file made by `warden gen --canaries`).
+  Status RegisterCanariesOffline(std::string_view collection, const std::vector<std::string>& keys);
+
+  // Alerts raised by this process, per kind, for metrics.
+  int64_t AlertCount(std::string_view kind) const;
+
+ private:
+  struct Account;
+  AccessControl(Store& store, const Clock& clock, AccessKeys keys, AccessOptions options,
+                SecretBytes canary_key, SecretBytes lockout_key);
+
+  // Accounts.
+  StatusOr<std::optional<Account>> LoadAccount(std::string_view account_id);
+  Status SaveAccount(const Account& account, const std::optional<std::string>& expected);
+  // Applies `change` to the stored account with optimistic concurrency.
+  Status UpdateAccount(std::string_view account_id, const std::function<Status(Account&)>& change);
+  StatusOr<Enrollment> NewEnrollment(Account& account);
+  StatusOr<std::string> Seal(std::string_view field, std::string_view account_id,
+                             std::span<const uint8_t> plaintext) const;
+  StatusOr<SecretBytes> Open(std::string_view field, std::string_view account_id,
+                             std::string_view sealed) const;
+  StatusOr<std::map<Role, Policy>> LoadRolePolicies();
+  Status RequireAdmin(const Principal& actor, std::string_view target_account_id) const;
+
+  // Login throttling.
+  std::string LockKey(std::string_view username) const;
+  StatusOr<bool> IsLockedOut(const std::string& lock_key);
+  void RecordLoginFailure(const std::string& lock_key, std::string_view account_id);
+
+  // Credentials.
+  std::string TokenHashHex(std::string_view token) const;
+  StatusOr<IssuedToken> NewSession(const Account& account, std::string_view client_addr);
+
+  // Volume and alerts.
+  void RecordVolume(const Principal& who, int64_t n);
+  void RaiseAlert(std::string kind, std::string account_id, std::string detail,
+                  std::optional<std::string> dedupe_mark);
+  std::string CanaryKey(std::string_view collection, std::string_view key) const;
+
+  Store& store_;
+  const Clock& clock_;
+  AccessKeys keys_;
+  AccessOptions options_;
+  PasswordHasher hasher_;
+  crypto::HmacSha256Key token_mac_;
+  crypto::HmacSha256Key canary_mac_;
+  crypto::HmacSha256Key lockout_mac_;
+  AlertSink sink_;  // set before serving; read-only afterwards
+  std::array<std::atomic<int64_t>, 5> alert_counts_{};
+};
+
+}  // namespace warden::access
+
+#endif  // WARDEN_ACCESS_ACCESS_CONTROL_H_

@@ -1,0 +1,299 @@
+// Per-request decisions: authorisation, division scope, field views, rate,
+// quotas, volume alerts and canaries.
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "access/access_control.h"
+#include "access/access_internal.h"
+#include "core/bytes.h"
+
+namespace warden::access {
+
+using nlohmann::json;
+using namespace internal;  // NOLINT: this layer's own helpers
+
+namespace {
+
+constexpr std::array<std::string_view, 5> kAlertKinds = {"canary_read", "volume", "quota_reached",
+                                                         "lockout", "other"};
+
+size_t AlertKindIndex(std::string_view kind) {
+  for (size_t i = 0; i + 1 < kAlertKinds.size(); ++i) {
+    if (kAlertKinds[i] == kind) return i;
+  }
+  return kAlertKinds.size() - 1;
+}
+
+bool CollectionAllows(const CollectionGrants& grants, std::string_view collection, Operation op) {
+  for (std::string_view name : {collection, std::string_view("*")}) {
+    auto it = grants.find(name);
+    if (it != grants.end() && it->second.contains(op)) return true;
+  }
+  return false;
+}
+
+// Volume accounting: role totals move in chunks to spare a counter write per request.
+constexpr int64_t kRoleChunk = 16;
+constexpr int64_t kBaselineHours = 7 * 24;
+
+}  // namespace
+
+Status AccessControl::Authorize(const Principal& who, Operation op,
+                                std::string_view collection) const {
+  bool role_allows = false;
+  for (Role r : who.roles.ToVector()) {
+    if (RoleAllows(r, op)) role_allows = true;
+    if (r == Role::kService && IsPersonalDataOperation(op) && who.policy.collections &&
+        CollectionAllows(*who.policy.collections, collection, op)) {
+      role_allows = true;
+    }
+  }
+  if (!role_allows) {
+    std::string message = "the account's roles do not allow ";
+    message += OperationName(op);
+    return PermissionDenied(std::move(message), "role_forbidden");
+  }
+  if (IsPersonalDataOperation(op) && who.policy.collections &&
+      !CollectionAllows(*who.policy.collections, collection, op)) {
+    std::string message = "the account's policy does not allow ";
+    message += OperationName(op);
+    message += " on this collection";
+    return PermissionDenied(std::move(message), "collection_forbidden");
+  }
+  return Status::Ok();
+}
+
+Status AccessControl::CheckDivision(const Principal& who,
+                                    std::string_view record_division_code) const {
+  if (DivisionInScope(who.policy.division_scope, record_division_code)) return Status::Ok();
+  return PermissionDenied("the record is outside the account's division scope",
+                          "division_forbidden");
+}
+
+FieldView AccessControl::ViewFor(const Principal& who, std::string_view collection) const {
+  return FieldView::For(who.roles, who.policy, collection);
+}
+
+Status AccessControl::CheckRate(const Principal& who) {
+  // A token bucket written as GCRA: the stored value is the theoretical
+  // arrival time (TAT) of the next request; a request is admitted while the
+  // TAT is less than `burst` intervals ahead of now. One key per account,
+  // updated with compare-and-set, so servers sharing the store share the bucket.
+  const Status limited =
+      ResourceExhausted("request rate above the account's limit", "rate_limited");
+  const double rate = who.policy.rate_per_second;
+  const int64_t burst = std::max<int64_t>(who.policy.burst, 1);
+  if (!(rate > 0)) return limited;
+  const auto interval = static_cast<int64_t>(std::ceil(1e6 / rate));
+  const std::string key = "rate/" + who.account_id;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const int64_t now = clock_.NowMicros();
+    ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kCounters, key));
+    int64_t tat = now;
+    if (raw && raw->size() == 8) tat = std::max(now, static_cast<int64_t>(GetBigEndian64(*raw)));
+    if (tat - now > (burst - 1) * interval) return limited;
+    std::string next;
+    PutBigEndian64(next, static_cast<uint64_t>(tat + interval));
+    WriteBatch batch;
+    batch.Expect(Space::kCounters, key, raw);
+    batch.Put(Space::kCounters, key, std::move(next));
+    Status st = store_.Write(batch);
+    if (st.code() != StatusCode::kConflict) return st;
+  }
+  return limited;  // persistent contention on one account's bucket is itself a high rate
+}
+
+StatusOr<int64_t> AccessControl::ChargeRecords(const Principal& who, QuotaKind kind, int64_t n) {
+  if (n <= 0) return InvalidArgument("a charge is at least one record");
+  const bool read = kind == QuotaKind::kRead;
+  const int64_t limit = read ? who.policy.daily_read_quota : who.policy.daily_write_quota;
+  const int64_t day = DayNumber(clock_.NowMicros());
+  const std::string key = "quota/" + who.account_id + (read ? "/r/" : "/w/") + PeriodKey(day);
+  ASSIGN_OR_RETURN(CounterResult r, store_.AddToCounter(key, n, limit));
+  const std::string mark = "mark/quota/" + who.account_id + (read ? "/r/" : "/w/") + PeriodKey(day);
+  const std::string detail = std::string(read ? "daily read" : "daily write and erasure") +
+                             " quota of " + std::to_string(limit) + " records reached";
+  if (!r.applied) {
+    RaiseAlert("quota_reached", who.account_id, detail, mark);
+    return ResourceExhausted("daily record quota exhausted", "quota_exceeded");
+  }
+  if (r.value == limit) RaiseAlert("quota_reached", who.account_id, detail, mark);
+  RecordVolume(who, n);
+  return limit - r.value;
+}
+
+StatusOr<int64_t> AccessControl::ChargeRecordsUpTo(const Principal& who, QuotaKind kind,
+                                                   int64_t n) {
+  if (n <= 0) return InvalidArgument("a charge is at least one record");
+  const bool read = kind == QuotaKind::kRead;
+  const int64_t limit = read ? who.policy.daily_read_quota : who.policy.daily_write_quota;
+  const std::string key =
+      "quota/" + who.account_id + (read ? "/r/" : "/w/") + PeriodKey(DayNumber(clock_.NowMicros()));
+  int64_t want = n;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    StatusOr<int64_t> charged = ChargeRecords(who, kind, want);
+    if (charged.ok()) return want;
+    if (charged.status().reason() != "quota_exceeded") return charged.status();
+    ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kCounters, key));
+    int64_t used = raw && raw->size() == 8 ? static_cast<int64_t>(GetBigEndian64(*raw)) : 0;
+    int64_t left = limit - used;
+    if (left <= 0) return charged.status();
+    want = std::min(want, left);
+  }
+  return ResourceExhausted("daily record quota exhausted", "quota_exceeded");
+}
+
+Status AccessControl::ChargeReveal(const Principal& who, std::string_view collection,
+                                   const std::vector<std::string>& fields) {
+  RETURN_IF_ERROR(Authorize(who, Operation::kReveal, collection));
+  if (fields.empty()) return FieldInvalid("fields", "non_empty", "name at least one field");
+  FieldView view = ViewFor(who, collection);
+  for (const std::string& field : fields) {
+    if (!view.CanReveal(field)) {
+      return Status(StatusCode::kPermissionDenied, "reveal_forbidden",
+                    "this field may not be revealed to the account",
+                    {FieldViolation{field, "revealable"}});
+    }
+  }
+  return ChargeRecords(who, QuotaKind::kRead, static_cast<int64_t>(fields.size())).status();
+}
+
+std::string AccessControl::CanaryKey(std::string_view collection, std::string_view key) const {
+  std::string input(collection);
+  input.push_back('\0');
+  input.append(key);
+  return "canary/" + HexEncode(canary_mac_.Compute(AsBytes(input)));
+}
+
+Status AccessControl::CheckCanary(const Principal& who, std::string_view collection,
+                                  std::string_view key) {
+  const std::string marker = CanaryKey(collection, key);
+  ASSIGN_OR_RETURN(std::optional<std::string> hit, store_.Get(Space::kMeta, marker));
+  if (!hit) return Status::Ok();
+  // Suspend first: the record is not served whatever happens next.
+  Status suspended = UpdateAccount(who.account_id, [](Account& a) {
+    a.suspended = true;
+    a.suspended_reason = "canary_read";
+    return Status::Ok();
+  });
+  RaiseAlert("canary_read", who.account_id,
+             "read of a canary record in collection " + std::string(collection) + "; marker " +
+                 marker.substr(7, 16) + "; session " + who.session_id,
+             std::nullopt);
+  RETURN_IF_ERROR(suspended);
+  return Locked("account suspended; a security officer must reinstate it", "account_suspended");
+}
+
+void AccessControl::RecordVolume(const Principal& who, int64_t n) {
+  const int64_t hour = HourNumber(clock_.NowMicros());
+  const std::string own_prefix = "vol/" + who.account_id + "/";
+  StatusOr<CounterResult> own =
+      store_.AddToCounter(own_prefix + PeriodKey(hour), n, std::numeric_limits<int64_t>::max());
+  if (!own.ok()) return;  // volume accounting is advisory; the quota already held
+  const int64_t after = own->value;
+  const int64_t before = after - n;
+
+  std::vector<Role> roles = who.roles.ToVector();
+  for (Role r : roles) {
+    const std::string suffix = std::string(RoleName(r)) + "/" + PeriodKey(hour);
+    if (int64_t chunks = after / kRoleChunk - before / kRoleChunk; chunks > 0) {
+      store_
+          .AddToCounter("volrole/" + suffix, chunks * kRoleChunk,
+                        std::numeric_limits<int64_t>::max())
+          .status()
+          .IgnoreError();
+    }
+    if (before == 0) {
+      store_.AddToCounter("volacct/" + suffix, 1, std::numeric_limits<int64_t>::max())
+          .status()
+          .IgnoreError();
+    }
+  }
+
+  // Check only when the hour's count crosses floor * 2^k: rare, and enough to
+  // catch a run-away loop early.
+  bool crossed = false;
+  for (int64_t t = options_.volume_floor; t > 0 && t <= after; t *= 2) {
+    if (before < t) crossed = true;
+  }
+  if (!crossed) return;
+
+  auto sum_range = [&](const std::string& prefix, int64_t* total, int64_t* nonzero) {
+    *total = 0;
+    *nonzero = 0;
+    StatusOr<std::vector<KeyValue>> page =
+        store_.Scan(Space::kCounters, prefix + PeriodKey(hour - kBaselineHours),
+                    prefix + PeriodKey(hour), static_cast<size_t>(kBaselineHours));
+    if (!page.ok()) return;
+    for (const KeyValue& kv : *page) {
+      if (kv.value.size() != 8) continue;
+      auto v = static_cast<int64_t>(GetBigEndian64(kv.value));
+      *total += v;
+      if (v > 0) ++*nonzero;
+    }
+  };
+  int64_t own_total = 0;
+  int64_t own_hours = 0;
+  sum_range(own_prefix, &own_total, &own_hours);
+  const double own_baseline =
+      own_hours > 0 ? static_cast<double>(own_total) / static_cast<double>(own_hours) : 0;
+  double role_baseline = 0;
+  for (Role r : roles) {
+    int64_t records = 0;
+    int64_t ignored = 0;
+    int64_t account_hours = 0;
+    int64_t unused = 0;
+    sum_range("volrole/" + std::string(RoleName(r)) + "/", &records, &ignored);
+    sum_range("volacct/" + std::string(RoleName(r)) + "/", &account_hours, &unused);
+    if (account_hours > 0) {
+      role_baseline = std::max(role_baseline,
+                               static_cast<double>(records) / static_cast<double>(account_hours));
+    }
+  }
+  const double factor = options_.volume_factor;
+  const auto count = static_cast<double>(after);
+  if (count > factor * own_baseline && count > factor * role_baseline) {
+    RaiseAlert("volume", who.account_id,
+               std::to_string(after) + " records this hour; own baseline " +
+                   std::to_string(static_cast<int64_t>(own_baseline)) + "/h, role baseline " +
+                   std::to_string(static_cast<int64_t>(role_baseline)) + "/h",
+               "mark/volume/" + who.account_id + "/" + PeriodKey(hour));
+  }
+}
+
+void AccessControl::RaiseAlert(std::string kind, std::string account_id, std::string detail,
+                               std::optional<std::string> dedupe_mark) {
+  Alert alert;
+  alert.at_micros = clock_.NowMicros();
+  alert.kind = std::move(kind);
+  alert.account_id = std::move(account_id);
+  alert.detail = std::move(detail);
+  alert.id = NewId("al_");
+  std::string key = "alert/";
+  PutBigEndian64(key, static_cast<uint64_t>(alert.at_micros));
+  key += alert.id;
+  WriteBatch batch;
+  if (dedupe_mark) {
+    batch.Expect(Space::kMeta, *dedupe_mark, std::nullopt);
+    batch.Put(Space::kMeta, *dedupe_mark, "");
+  }
+  batch.Put(Space::kMeta, key,
+            json{{"id", alert.id},
+                 {"kind", alert.kind},
+                 {"account", alert.account_id},
+                 {"at", alert.at_micros},
+                 {"detail", alert.detail}}
+                .dump());
+  Status st = store_.Write(batch);
+  if (st.code() == StatusCode::kConflict) return;  // already raised for this period
+  // A store failure still reaches the log and metrics through the sink.
+  alert_counts_[AlertKindIndex(alert.kind)].fetch_add(1, std::memory_order_relaxed);
+  if (sink_) sink_(alert);
+}
+
+int64_t AccessControl::AlertCount(std::string_view kind) const {
+  return alert_counts_[AlertKindIndex(kind)].load(std::memory_order_relaxed);
+}
+
+}  // namespace warden::access

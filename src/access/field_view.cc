@@ -1,0 +1,35 @@
+#include "access/field_view.h"
+
+namespace warden::access {
+
+FieldView FieldView::For(const RoleSet& roles, const EffectivePolicy& policy,
+                         std::string_view collection) {
+  FieldView view;
+  bool reads = false;
+  for (Role r : roles.ToVector()) {
+    if (RoleAllows(r, Operation::kLookup) || r == Role::kService) reads = true;
+    if (RoleAllows(r, Operation::kReveal)) view.reveal_all_ = true;
+  }
+  if (!reads) return view;  // duty roles: nothing at all
+  view.default_ = FieldDisposition::kMasked;
+  if (roles.Has(Role::kService)) {
+    std::string prefix(collection);
+    prefix += '.';
+    for (const std::string& qualified : policy.clear_fields) {
+      if (qualified.starts_with(prefix)) view.clear_.insert(qualified.substr(prefix.size()));
+    }
+  }
+  return view;
+}
+
+FieldDisposition FieldView::Disposition(std::string_view field) const {
+  if (default_ == FieldDisposition::kHidden) return FieldDisposition::kHidden;
+  if (clear_.contains(field)) return FieldDisposition::kClear;
+  return default_;
+}
+
+bool FieldView::CanReveal(std::string_view field) const {
+  return reveal_all_ && Disposition(field) == FieldDisposition::kMasked;
+}
+
+}  // namespace warden::access
