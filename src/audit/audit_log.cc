@@ -1,0 +1,469 @@
+#include "audit/audit_log.h"
+
+#include <algorithm>
+
+#include "core/bytes.h"
+#include "crypto/primitives.h"
+
+namespace warden::audit {
+namespace {
+
+constexpr std::string_view kHeadKey = "m/head";
+constexpr std::string_view kContextAd = "warden-audit-context-v1";
+constexpr int kMaxConflictRetries = 8;
+constexpr size_t kShipChunk = 4096;
+
+Status AuditUnavailable() {
+  return Unavailable("the audit trail cannot be written; personal data is not served",
+                     "audit_unavailable");
+}
+
+StatusOr<SecretBytes> DeriveKey(const SecretBytes& root, std::string_view info) {
+  return crypto::HkdfSha256(root, AsBytes("warden-audit"), AsBytes(info), 32);
+}
+
+}  // namespace
+
+struct AuditLog::Pending {
+  std::optional<AuditEntry> entry;  // nullopt: a checkpoint request
+  bool done = false;
+  Status status;
+  uint64_t seq = 0;
+};
+
+std::string_view AuditAlertKindName(AuditAlertKind kind) {
+  switch (kind) {
+    case AuditAlertKind::kAuditUnavailable:
+      return "audit_unavailable";
+    case AuditAlertKind::kAuditRecovered:
+      return "audit_recovered";
+    case AuditAlertKind::kSinkFailed:
+      return "audit_sink_failed";
+    case AuditAlertKind::kSinkRecovered:
+      return "audit_sink_recovered";
+    case AuditAlertKind::kLowDiskSpace:
+      return "low_disk_space";
+    case AuditAlertKind::kDiskSpaceRecovered:
+      return "disk_space_recovered";
+  }
+  return "unknown";
+}
+
+AuditLog::AuditLog(Store& store, AuditLogOptions options)
+    : store_(store),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : Clock::Real()) {}
+
+StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretBytes& hash_key,
+                                                   const SecretBytes& sign_seed,
+                                                   AuditLogOptions options) {
+  if (hash_key.size() < 32) return InvalidArgument("audit-hash key must be at least 32 bytes");
+  if (sign_seed.size() != crypto::kEd25519SeedSize) {
+    return InvalidArgument("audit-sign seed must be 32 bytes");
+  }
+  if (options.checkpoint_every == 0) options.checkpoint_every = 1;
+  if (options.max_batch == 0) options.max_batch = 1;
+  std::unique_ptr<AuditLog> log(new AuditLog(store, std::move(options)));
+  ASSIGN_OR_RETURN(log->id_key_, DeriveKey(hash_key, "identifier-hash-v1"));
+  ASSIGN_OR_RETURN(log->seal_key_, DeriveKey(hash_key, "context-seal-v1"));
+  log->sign_seed_ = sign_seed.Clone();
+  ASSIGN_OR_RETURN(log->public_key_, crypto::Ed25519PublicKey(sign_seed));
+
+  ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                   store.Get(Space::kAudit, audit_keys::kPublicKey));
+  if (stored && !ConstantTimeEquals(*stored, log->public_key_)) {
+    return Conflict("the audit log was created with a different signing key", "audit_key_mismatch");
+  }
+  if (!stored) {
+    WriteBatch batch;
+    batch.Expect(Space::kAudit, std::string(audit_keys::kPublicKey), std::nullopt);
+    batch.Put(Space::kAudit, std::string(audit_keys::kPublicKey), log->public_key_);
+    Status st = store.Write(batch);
+    if (st.code() == StatusCode::kConflict) {
+      // Another server created the log at the same moment; its key must match.
+      ASSIGN_OR_RETURN(stored, store.Get(Space::kAudit, audit_keys::kPublicKey));
+      if (!stored || !ConstantTimeEquals(*stored, log->public_key_)) {
+        return Conflict("the audit log was created with a different signing key",
+                        "audit_key_mismatch");
+      }
+    } else {
+      RETURN_IF_ERROR(st.WithContext("creating the audit log"));
+    }
+  }
+  RETURN_IF_ERROR(log->LoadHead());
+  log->committed_seq_ = log->head_.seq;
+  for (const std::shared_ptr<AuditSink>& sink : log->options_.sinks) {
+    SinkState state{sink, sink->LastShippedSeq().value_or(log->head_.seq), false};
+    if (state.shipped_seq > log->head_.seq) {
+      log->Alert(AuditAlertKind::kSinkFailed,
+                 std::string(sink->name()) +
+                     " holds audit entries beyond the stored head; the store may have been "
+                     "truncated or restored from an old backup");
+    }
+    log->sinks_.push_back(std::move(state));
+  }
+  log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
+  return log;
+}
+
+AuditLog::~AuditLog() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  writer_cv_.notify_one();
+  if (writer_.joinable()) writer_.join();
+}
+
+Status AuditLog::LoadHead() {
+  ASSIGN_OR_RETURN(std::optional<std::string> head_seq, store_.Get(Space::kAudit, kHeadKey));
+  Head head;
+  head.hash.assign(kEntryHashSize, '\0');
+  if (head_seq) {
+    if (head_seq->size() != 8) return DataLoss("audit head pointer is malformed");
+    head.seq = GetBigEndian64(*head_seq);
+    ASSIGN_OR_RETURN(std::optional<std::string> encoded,
+                     store_.Get(Space::kAudit, audit_keys::Entry(head.seq)));
+    if (!encoded) return DataLoss("audit head entry is missing");
+    ASSIGN_OR_RETURN(AuditEntry entry, DecodeEntry(*encoded));
+    head.hash = EntryHash(*encoded);
+    head.time_micros = entry.time_micros;
+    head.encoded = std::move(*encoded);
+  }
+  // Checkpoints come at least every checkpoint_every entries, so the last one
+  // lies in the window just before the head (unless the setting changed).
+  uint64_t window = options_.checkpoint_every + options_.max_batch;
+  uint64_t from = head.seq > window ? head.seq - window : 0;
+  ASSIGN_OR_RETURN(std::vector<KeyValue> cps,
+                   store_.Scan(Space::kAudit, audit_keys::Checkpoint(from),
+                               PrefixEnd(audit_keys::kCheckpointPrefix), SIZE_MAX));
+  uint64_t last_cp = cps.empty() ? 0 : audit_keys::SeqOfKey(cps.back().key);
+  entries_since_checkpoint_ = cps.empty() && head.seq > 0 ? options_.checkpoint_every
+                                                          : head.seq - std::min(last_cp, head.seq);
+  last_checkpoint_mono_ = clock_.MonotonicNanos();
+  head_ = std::move(head);
+  return Status::Ok();
+}
+
+std::string AuditLog::HashIdentifier(IdentifierKind kind, std::string_view value) const {
+  std::string data;
+  data.reserve(1 + value.size());
+  data.push_back(static_cast<char>(kind));
+  data.append(value);
+  crypto::HmacSha256Tag tag = crypto::HmacSha256(id_key_, AsBytes(data));
+  SecureWipe(data);
+  return std::string(reinterpret_cast<const char*>(tag.data()), tag.size());
+}
+
+StatusOr<AuditEntry> AuditLog::Prepare(const AuditEvent& event) const {
+  if (event.actor.account.size() > 255) {
+    return FieldInvalid("account", "max_length", "account id is longer than 255 bytes");
+  }
+  if (static_cast<uint8_t>(event.action) == 0 ||
+      static_cast<uint8_t>(event.action) > kMaxAuditAction) {
+    return FieldInvalid("action", "enum", "unknown audit action");
+  }
+  AuditEntry e;
+  e.action = event.action;
+  e.outcome = event.outcome;
+  e.status = event.status;
+  e.error_reason = event.error_reason;
+  e.account = event.actor.account;
+  e.session = event.actor.session;
+  e.role = event.actor.role;
+  e.client_address = event.actor.client_address;
+  e.collection = event.collection;
+  e.purpose_kind = event.actor.purpose_kind;
+  e.result_count = event.result_count;
+  e.fields = event.fields;
+  e.subjects.reserve(event.subjects.size());
+  for (const AuditSubject& s : event.subjects) {
+    e.subjects.push_back({s.kind, HashIdentifier(s.kind, s.value)});
+  }
+  auto less = [](const HashedSubject& a, const HashedSubject& b) {
+    return std::tie(a.kind, a.hash) < std::tie(b.kind, b.hash);
+  };
+  std::sort(e.subjects.begin(), e.subjects.end(), less);
+  e.subjects.erase(std::unique(e.subjects.begin(), e.subjects.end()), e.subjects.end());
+
+  AuditContext context{event.actor.purpose_reference, event.actor.reason, event.detail};
+  if (!context.empty()) {
+    std::string plain = EncodeContext(context);
+    std::string nonce(crypto::kGcmNonceSize, '\0');
+    crypto::RandomBytes({reinterpret_cast<uint8_t*>(nonce.data()), nonce.size()});
+    StatusOr<std::string> sealed =
+        crypto::Aes256GcmSeal(seal_key_, AsBytes(nonce), AsBytes(plain), AsBytes(kContextAd));
+    SecureWipe(plain);
+    if (!sealed.ok()) return sealed.status();
+    e.sealed_context = nonce + *sealed;
+  }
+  return e;
+}
+
+AuditRecord AuditLog::Unseal(AuditEntry entry) const {
+  AuditRecord record;
+  if (entry.sealed_context.size() > crypto::kGcmNonceSize) {
+    std::string_view sealed = entry.sealed_context;
+    StatusOr<std::string> plain =
+        crypto::Aes256GcmOpen(seal_key_, AsBytes(sealed.substr(0, crypto::kGcmNonceSize)),
+                              AsBytes(sealed.substr(crypto::kGcmNonceSize)), AsBytes(kContextAd));
+    if (plain.ok()) {
+      StatusOr<AuditContext> context = DecodeContext(*plain);
+      if (context.ok()) record.context = *std::move(context);
+      SecureWipe(*plain);
+    } else {
+      record.context.detail = "(context does not open: modified or sealed under another key)";
+    }
+  }
+  record.entry = std::move(entry);
+  return record;
+}
+
+StatusOr<uint64_t> AuditLog::Append(const AuditEvent& event) {
+  ASSIGN_OR_RETURN(AuditEntry entry, Prepare(event));
+  Pending pending;
+  pending.entry = std::move(entry);
+  std::unique_lock lock(mu_);
+  if (failed_ || stop_) return AuditUnavailable();
+  queue_.push_back(&pending);
+  writer_cv_.notify_one();
+  done_cv_.wait(lock, [&pending] { return pending.done; });
+  if (!pending.status.ok()) return pending.status;
+  return pending.seq;
+}
+
+Status AuditLog::Checkpoint() {
+  Pending pending;
+  std::unique_lock lock(mu_);
+  if (failed_ || stop_) return AuditUnavailable();
+  queue_.push_back(&pending);
+  writer_cv_.notify_one();
+  done_cv_.wait(lock, [&pending] { return pending.done; });
+  return pending.status;
+}
+
+bool AuditLog::healthy() const {
+  std::lock_guard lock(mu_);
+  return !failed_;
+}
+
+uint64_t AuditLog::last_seq() const {
+  std::lock_guard lock(mu_);
+  return committed_seq_;
+}
+
+void AuditLog::Alert(AuditAlertKind kind, std::string message) {
+  if (options_.on_alert) options_.on_alert(AuditAlert{kind, std::move(message)});
+}
+
+void AuditLog::WriterLoop() {
+  for (;;) {
+    std::vector<Pending*> batch;
+    bool failed = false;
+    {
+      std::unique_lock lock(mu_);
+      auto ready = [this] { return stop_ || !queue_.empty(); };
+      if (failed_) {
+        writer_cv_.wait_for(lock, options_.probe_interval, ready);
+      } else if (entries_since_checkpoint_ > 0) {
+        writer_cv_.wait_for(lock, options_.checkpoint_interval, ready);
+      } else {
+        writer_cv_.wait(lock, ready);
+      }
+      if (stop_ && queue_.empty()) break;
+      size_t n = std::min(queue_.size(), options_.max_batch);
+      batch.assign(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+      failed = failed_;
+    }
+    if (failed && !TryRecover()) {
+      {
+        std::lock_guard lock(mu_);
+        for (Pending* p : batch) {
+          p->status = AuditUnavailable();
+          p->done = true;
+        }
+      }
+      done_cv_.notify_all();
+      continue;
+    }
+    bool force_checkpoint =
+        std::any_of(batch.begin(), batch.end(), [](const Pending* p) { return !p->entry; });
+    int64_t since_ns = clock_.MonotonicNanos() - last_checkpoint_mono_;
+    if (entries_since_checkpoint_ > 0 &&
+        since_ns >= std::chrono::nanoseconds(options_.checkpoint_interval).count()) {
+      force_checkpoint = true;
+    }
+    if (batch.empty() && !force_checkpoint) continue;
+
+    std::vector<RawEntry> committed;
+    std::optional<AuditCheckpoint> checkpoint;
+    Status st = CommitBatch(batch, force_checkpoint, committed, checkpoint);
+    {
+      std::lock_guard lock(mu_);
+      if (st.ok()) {
+        committed_seq_ = head_.seq;
+      } else {
+        failed_ = true;
+      }
+      for (Pending* p : batch) {
+        p->status = st.ok() ? Status::Ok() : AuditUnavailable();
+        p->done = true;
+      }
+    }
+    done_cv_.notify_all();
+    if (st.ok()) {
+      Ship(committed, checkpoint);
+    } else {
+      Alert(AuditAlertKind::kAuditUnavailable,
+            "audit store write failed (" + std::string(StatusCodeName(st.code())) +
+                "); requests for personal data are refused until it recovers");
+    }
+  }
+}
+
+Status AuditLog::CommitBatch(std::vector<Pending*>& batch, bool force_checkpoint,
+                             std::vector<RawEntry>& committed,
+                             std::optional<AuditCheckpoint>& checkpoint) {
+  for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
+    committed.clear();
+    checkpoint.reset();
+    WriteBatch wb;
+    Head h = head_;
+    const int64_t now = clock_.NowMicros();
+    for (Pending* p : batch) {
+      if (!p->entry) continue;
+      AuditEntry& e = *p->entry;
+      e.seq = h.seq + 1;
+      e.time_micros = std::max(now, h.time_micros);
+      e.prev_hash = h.hash;
+      std::string encoded = EncodeEntry(e);
+      wb.Put(Space::kAudit, audit_keys::Entry(e.seq), encoded);
+      wb.Put(Space::kAudit, audit_keys::Action(e.action, e.seq), "");
+      if (!e.account.empty()) wb.Put(Space::kAudit, audit_keys::Account(e.account, e.seq), "");
+      for (const HashedSubject& s : e.subjects) {
+        wb.Put(Space::kAudit, audit_keys::Subject(s.kind, s.hash, e.seq), "");
+      }
+      p->seq = e.seq;
+      h.hash = EntryHash(encoded);
+      h.seq = e.seq;
+      h.time_micros = e.time_micros;
+      committed.push_back({e.seq, encoded});
+      h.encoded = std::move(encoded);
+    }
+    uint64_t since = entries_since_checkpoint_ + committed.size();
+    if (h.seq > 0 && since > 0 && (force_checkpoint || since >= options_.checkpoint_every)) {
+      AuditCheckpoint cp{h.seq, h.hash, std::max(now, h.time_micros), {}};
+      std::string message = CheckpointMessage(cp.seq, cp.head_hash, cp.time_micros);
+      ASSIGN_OR_RETURN(cp.signature, crypto::Ed25519Sign(sign_seed_, AsBytes(message)));
+      wb.Put(Space::kAudit, audit_keys::Checkpoint(cp.seq), EncodeCheckpoint(cp));
+      checkpoint = std::move(cp);
+    }
+    if (wb.empty()) return Status::Ok();
+    // Chain only onto the head this server believes in: another server sharing
+    // the store may have appended since.
+    wb.Expect(Space::kAudit, audit_keys::Entry(head_.seq + 1), std::nullopt);
+    if (head_.seq > 0) wb.Expect(Space::kAudit, audit_keys::Entry(head_.seq), head_.encoded);
+    std::string head_seq;
+    PutBigEndian64(head_seq, h.seq);
+    wb.Put(Space::kAudit, std::string(kHeadKey), head_seq);
+
+    Status st = store_.Write(wb);
+    if (st.ok()) {
+      head_ = std::move(h);
+      entries_since_checkpoint_ = checkpoint ? 0 : since;
+      if (checkpoint) last_checkpoint_mono_ = clock_.MonotonicNanos();
+      return Status::Ok();
+    }
+    if (st.code() != StatusCode::kConflict) return st;
+    RETURN_IF_ERROR(LoadHead());
+  }
+  return Unavailable("the audit head kept moving under concurrent writers", "audit_unavailable");
+}
+
+bool AuditLog::TryRecover() {
+  // A failed write may still have reached the store: trust only what is there.
+  if (!LoadHead().ok()) return false;
+  AuditEvent probe;
+  probe.actor.account = "warden";
+  probe.actor.role = "system";
+  probe.action = AuditAction::kAlert;
+  probe.detail = "audit storage recovered";
+  StatusOr<AuditEntry> entry = Prepare(probe);
+  if (!entry.ok()) return false;
+  Pending pending;
+  pending.entry = *std::move(entry);
+  std::vector<Pending*> batch = {&pending};
+  std::vector<RawEntry> committed;
+  std::optional<AuditCheckpoint> checkpoint;
+  if (!CommitBatch(batch, false, committed, checkpoint).ok()) return false;
+  {
+    std::lock_guard lock(mu_);
+    failed_ = false;
+    committed_seq_ = head_.seq;
+  }
+  Alert(AuditAlertKind::kAuditRecovered, "audit storage writable again; serving resumes");
+  Ship(committed, checkpoint);
+  return true;
+}
+
+void AuditLog::Ship(const std::vector<RawEntry>& committed,
+                    const std::optional<AuditCheckpoint>& checkpoint) {
+  for (SinkState& s : sinks_) {
+    Status st;
+    if (s.sink->ships_entries()) {
+      const uint64_t first = committed.empty() ? head_.seq + 1 : committed.front().seq;
+      // Re-ship from the store whatever the sink missed (a failure, a restart).
+      while (st.ok() && s.shipped_seq + 1 < first) {
+        StatusOr<std::vector<KeyValue>> kvs =
+            store_.Scan(Space::kAudit, audit_keys::Entry(s.shipped_seq + 1),
+                        audit_keys::Entry(first), kShipChunk);
+        if (!kvs.ok()) {
+          st = kvs.status();
+          break;
+        }
+        if (kvs->empty()) break;
+        std::vector<RawEntry> raws;
+        for (KeyValue& kv : *kvs)
+          raws.push_back({audit_keys::SeqOfKey(kv.key), std::move(kv.value)});
+        st = s.sink->ShipEntries(raws);
+        if (st.ok()) s.shipped_seq = raws.back().seq;
+      }
+      if (st.ok() && !committed.empty()) {
+        st = s.sink->ShipEntries(committed);
+        if (st.ok()) s.shipped_seq = committed.back().seq;
+      }
+    }
+    if (st.ok() && checkpoint) st = s.sink->ShipCheckpoint(*checkpoint, public_key_);
+    if (!st.ok() && !s.failing) {
+      s.failing = true;
+      Alert(AuditAlertKind::kSinkFailed, std::string(s.sink->name()) + " failed (" +
+                                             std::string(StatusCodeName(st.code())) + ")");
+    } else if (st.ok() && s.failing) {
+      s.failing = false;
+      Alert(AuditAlertKind::kSinkRecovered, std::string(s.sink->name()) + " works again");
+    }
+  }
+}
+
+FreeSpaceWatch::FreeSpaceWatch(FileSystem& fs, std::string path, uint64_t warn_below_bytes,
+                               AuditAlertFn on_alert)
+    : fs_(fs),
+      path_(std::move(path)),
+      warn_below_(warn_below_bytes),
+      on_alert_(std::move(on_alert)) {}
+
+StatusOr<uint64_t> FreeSpaceWatch::Check() {
+  ASSIGN_OR_RETURN(uint64_t free_bytes, fs_.FreeBytes(path_));
+  bool low = free_bytes < warn_below_;
+  if (low != low_ && on_alert_) {
+    on_alert_(AuditAlert{
+        low ? AuditAlertKind::kLowDiskSpace : AuditAlertKind::kDiskSpaceRecovered,
+        "free space where the audit trail is stored: " + std::to_string(free_bytes >> 20) +
+            " MiB (warning below " + std::to_string(warn_below_ >> 20) + " MiB)"});
+  }
+  low_ = low;
+  return free_bytes;
+}
+
+}  // namespace warden::audit

@@ -1,0 +1,265 @@
+// AuditLog: the durable, tamper-evident audit trail (G1, G6, G11, G12).
+//
+// Append() returns only once the entry is durable in the Store, so a caller
+// that appends before answering never sends personal data without its trace.
+// One writer thread commits every entry pending at that moment in a single
+// Store::Write (group commit), assigning sequence numbers, chaining hashes and
+// writing the secondary indexes (account, action, subject) in the same atomic
+// batch. Every `checkpoint_every` entries, or `checkpoint_interval` after the
+// last checkpoint when entries are pending, the batch also carries an Ed25519
+// checkpoint over (seq, head hash, time), which is shipped to the sinks.
+//
+// Fail closed: when the store cannot be written, every waiting Append gets
+// kUnavailable with reason "audit_unavailable" (HTTP 503), the log turns
+// unhealthy, an alert fires, and further Appends fail at once. The writer
+// thread probes the store every `probe_interval` by re-reading the chain head
+// from the store (so the in-memory head always matches what is durable) and
+// appending an alert entry; when that succeeds the log is healthy again and a
+// recovery alert fires. No restart is needed.
+//
+// Identifiers are hashed with HMAC-SHA256 under a key derived (HKDF) from the
+// "audit-hash" key; purpose reference, reason and detail are sealed with
+// AES-256-GCM under a second key derived from it, so that only this server can
+// show them to an auditor. The "audit-sign" seed signs checkpoints; its public
+// key is stored with the log (m/public-key) for offline verification.
+//
+// Several servers may share one store: a batch commits only if the entry
+// before it is still the head it chained to; otherwise the writer re-reads the
+// head and retries.
+//
+// Thread safety: every public method may be called from any thread.
+// Lifetime: `store` and the sinks must outlive the AuditLog; the destructor
+// commits what is queued, then stops the writer.
+#ifndef WARDEN_AUDIT_AUDIT_LOG_H_
+#define WARDEN_AUDIT_AUDIT_LOG_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "audit/audit_entry.h"
+#include "audit/audit_sink.h"
+#include "audit/audit_verify.h"
+#include "core/clock.h"
+#include "core/file_system.h"
+#include "core/secret.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace warden::audit {
+
+enum class AuditAlertKind {
+  kAuditUnavailable,  // the store refused an audit write; personal data is not served
+  kAuditRecovered,
+  kSinkFailed,  // a shipping sink failed; the store still holds everything
+  kSinkRecovered,
+  kLowDiskSpace,  // free space below the configured threshold
+  kDiskSpaceRecovered,
+};
+std::string_view AuditAlertKindName(AuditAlertKind kind);
+
+struct AuditAlert {
+  AuditAlertKind kind;
+  std::string message;  // no personal data
+};
+// Called from the writer thread (or the caller of FreeSpaceWatch::Check);
+// must not call back into the AuditLog's Append.
+using AuditAlertFn = std::function<void(const AuditAlert&)>;
+
+struct AuditLogOptions {
+  uint64_t checkpoint_every = 1024;
+  std::chrono::milliseconds checkpoint_interval{10'000};
+  std::chrono::milliseconds probe_interval{1'000};
+  size_t max_batch = 4096;
+  Clock* clock = nullptr;  // Clock::Real() when null
+  std::vector<std::shared_ptr<AuditSink>> sinks;
+  AuditAlertFn on_alert;
+};
+
+// Query filters. Times are Unix microseconds, `to` exclusive. Results come in
+// sequence order; `after_seq` is the cursor from the previous page.
+struct AuditQuery {
+  int64_t from_micros = 0;
+  int64_t to_micros = INT64_MAX;
+  std::string account;                // empty: any
+  std::optional<AuditAction> action;  // nullopt: any
+  uint64_t after_seq = 0;
+  size_t limit = 100;  // at most kMaxQueryLimit
+};
+inline constexpr size_t kMaxQueryLimit = 1000;
+
+// An entry as an auditor sees it: identifiers stay hashed, the context is
+// unsealed.
+struct AuditRecord {
+  AuditEntry entry;
+  AuditContext context;
+};
+
+struct AuditPage {
+  std::vector<AuditRecord> records;
+  std::optional<uint64_t> next_after_seq;  // set when more may follow
+};
+
+// For one person (G12): every entry that touched the identifier.
+struct AccessReport {
+  std::vector<AuditRecord> records;
+  bool truncated = false;
+};
+
+struct TraceSession {
+  std::string session;
+  uint64_t covered = 0;  // sample items this session read
+  int64_t first_micros = 0;
+  int64_t last_micros = 0;
+};
+
+struct TraceAccount {
+  std::string account;
+  std::string role;
+  uint64_t covered = 0;  // distinct sample items read
+  double coverage = 0;   // covered / sample size
+  uint64_t entries = 0;  // disclosing entries that touched the sample
+  int64_t first_micros = 0;
+  int64_t last_micros = 0;
+  std::vector<std::string> purposes;   // distinct "kind/reference"
+  std::vector<TraceSession> sessions;  // ranked like accounts
+};
+
+// For a leaked sample (G11): who read it, ranked by coverage.
+struct TraceReport {
+  uint64_t sample_size = 0;     // distinct identifiers
+  uint64_t sample_matched = 0;  // identifiers read by anyone
+  std::vector<TraceAccount> accounts;
+};
+
+class AuditLog {
+ public:
+  // Opens the log in `store`, re-reading its head, and starts the writer.
+  // `hash_key` is the "audit-hash" key (>= 32 bytes); `sign_seed` is the
+  // 32-byte "audit-sign" Ed25519 seed. kConflict if the log was created with a
+  // different signing key.
+  static StatusOr<std::unique_ptr<AuditLog>> Open(Store& store, const SecretBytes& hash_key,
+                                                  const SecretBytes& sign_seed,
+                                                  AuditLogOptions options);
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  // Hashes the event's identifiers, seals its context and blocks until the
+  // entry is durable; returns its seq. kUnavailable "audit_unavailable" when
+  // the audit store fails or has failed and not yet recovered; kInvalidArgument
+  // when the account id is longer than 255 bytes.
+  StatusOr<uint64_t> Append(const AuditEvent& event);
+
+  // False from a failed audit write until the probe succeeds.
+  bool healthy() const;
+
+  // The keyed hash stored for an identifier; `value` must already be
+  // normalised (see AuditSubject). 32 raw bytes.
+  std::string HashIdentifier(IdentifierKind kind, std::string_view value) const;
+
+  // The raw Ed25519 public key that verifies this log's checkpoints.
+  const std::string& public_key() const { return public_key_; }
+
+  // The last committed seq (0 when empty).
+  uint64_t last_seq() const;
+
+  // Commits a checkpoint for the current head now (if entries follow the
+  // last one) and waits until it is durable.
+  Status Checkpoint();
+
+  // The auditor's calls. Each appends its own kAuditRead entry for `reader`
+  // before it returns, and fails (503) without an answer if that append fails.
+  StatusOr<AuditPage> Query(const AuditActor& reader, const AuditQuery& query);
+  StatusOr<AccessReport> ReportAccess(const AuditActor& reader, const AuditSubject& subject,
+                                      size_t limit = kMaxQueryLimit);
+  StatusOr<TraceReport> Trace(const AuditActor& reader, std::span<const AuditSubject> sample);
+  StatusOr<VerifyReport> Verify(const AuditActor& reader, const VerifyOptions& options);
+
+ private:
+  struct Pending;
+  struct Head {
+    uint64_t seq = 0;
+    std::string hash;     // EntryHash of entry seq (zeros when seq == 0)
+    std::string encoded;  // entry seq as stored (empty when seq == 0)
+    int64_t time_micros = 0;
+  };
+  struct SinkState {
+    std::shared_ptr<AuditSink> sink;
+    uint64_t shipped_seq = 0;
+    bool failing = false;
+  };
+
+  AuditLog(Store& store, AuditLogOptions options);
+  Status LoadHead();
+  void WriterLoop();
+  Status CommitBatch(std::vector<Pending*>& batch, bool force_checkpoint,
+                     std::vector<RawEntry>& committed, std::optional<AuditCheckpoint>& checkpoint);
+  void Ship(const std::vector<RawEntry>& committed, const std::optional<AuditCheckpoint>& cp);
+  bool TryRecover();
+  void Alert(AuditAlertKind kind, std::string message);
+  StatusOr<AuditEntry> Prepare(const AuditEvent& event) const;
+  StatusOr<AuditRecord> ReadRecord(uint64_t seq);
+  AuditRecord Unseal(AuditEntry entry) const;
+  StatusOr<uint64_t> FirstSeqAtOrAfter(int64_t micros);
+  Status AppendRead(const AuditActor& reader, std::string detail, uint64_t count,
+                    std::vector<AuditSubject> subjects = {});
+
+  Store& store_;
+  AuditLogOptions options_;
+  Clock& clock_;
+  SecretBytes id_key_;
+  SecretBytes seal_key_;
+  SecretBytes sign_seed_;
+  std::string public_key_;
+
+  // Writer-thread state (also read under mu_ for last_seq()).
+  Head head_;
+  uint64_t entries_since_checkpoint_ = 0;
+  int64_t last_checkpoint_mono_ = 0;
+  std::vector<SinkState> sinks_;
+
+  mutable std::mutex mu_;
+  std::condition_variable writer_cv_;
+  std::condition_variable done_cv_;
+  std::vector<Pending*> queue_;  // guarded by mu_
+  bool stop_ = false;            // guarded by mu_
+  bool failed_ = false;          // guarded by mu_
+  int checkpoint_requests_ = 0;  // guarded by mu_
+  uint64_t committed_seq_ = 0;   // guarded by mu_
+  std::thread writer_;
+};
+
+// Watches free space where the audit store lives and warns early, before a
+// full disk turns into refused requests. Thread-compatible: call Check() from
+// one thread (a periodic timer in the server).
+class FreeSpaceWatch {
+ public:
+  FreeSpaceWatch(FileSystem& fs, std::string path, uint64_t warn_below_bytes,
+                 AuditAlertFn on_alert);
+  // Reads free space; fires kLowDiskSpace when it first drops below the
+  // threshold and kDiskSpaceRecovered when it is above again. Returns the
+  // free bytes.
+  StatusOr<uint64_t> Check();
+  bool low() const { return low_; }
+
+ private:
+  FileSystem& fs_;
+  std::string path_;
+  uint64_t warn_below_;
+  AuditAlertFn on_alert_;
+  bool low_ = false;
+};
+
+}  // namespace warden::audit
+
+#endif  // WARDEN_AUDIT_AUDIT_LOG_H_
