@@ -36,7 +36,7 @@ std::span<const ApiRoute> ApiRoutes();
 // The API route for (method, pattern), or nullptr.
 const ApiRoute* FindApiRoute(HttpMethod method, std::string_view pattern);
 
-// kFailedPrecondition-style check for start-up: OK if `router` has a route
+// A start-up check: OK if `router` has a route
 // for every ApiRoutes() entry; otherwise kInternal naming the first missing
 // call, so a server is never started with part of the API unmounted.
 Status CheckApiRoutesMounted(const Router& router);
