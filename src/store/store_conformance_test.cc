@@ -1,6 +1,7 @@
 // The Store conformance suite: every backend runs every test here.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "core/bytes.h"
 #include "store/memory_store.h"
+#include "store/postgres_store.h"
 #include "store/rocksdb_store.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
@@ -57,6 +59,36 @@ class RocksDbBackend : public Backend {
   ScratchDir dir_;
 };
 
+// A fresh schema per test in the database named by WARDEN_TEST_PG.
+class PostgresBackend : public Backend {
+ public:
+  PostgresBackend() {
+    static std::atomic<int> serial{0};
+    schema_ = "warden_test_" + std::to_string(getpid()) + "_" + std::to_string(serial++);
+  }
+  ~PostgresBackend() override {
+    if (!TestPostgresConnection().empty()) {
+      PostgresStore::DropSchema(TestPostgresConnection(), schema_).IgnoreError();
+    }
+  }
+  std::string SkipReason() const override {
+    return TestPostgresConnection().empty() ? "WARDEN_TEST_PG is unset; scripts/test sets it"
+                                            : std::string();
+  }
+  StatusOr<std::unique_ptr<Store>> Open() override {
+    PostgresOptions options;
+    options.connection = TestPostgresConnection();
+    options.schema = schema_;
+    options.pool_size = 4;
+    ASSIGN_OR_RETURN(auto store, PostgresStore::Open(options));
+    return std::unique_ptr<Store>(std::move(store));
+  }
+  bool durable() const override { return true; }
+
+ private:
+  std::string schema_;
+};
+
 struct BackendParam {
   std::string name;
   std::function<std::unique_ptr<Backend>()> make;
@@ -71,6 +103,7 @@ std::vector<BackendParam> AllBackends() {
   return {
       {"Memory", [] { return std::unique_ptr<Backend>(std::make_unique<MemoryBackend>()); }},
       {"RocksDb", [] { return std::unique_ptr<Backend>(std::make_unique<RocksDbBackend>()); }},
+      {"Postgres", [] { return std::unique_ptr<Backend>(std::make_unique<PostgresBackend>()); }},
   };
 }
 

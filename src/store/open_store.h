@@ -1,0 +1,27 @@
+// OpenStore: picks and opens a Store backend from one configuration string.
+#ifndef WARDEN_STORE_OPEN_STORE_H_
+#define WARDEN_STORE_OPEN_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace warden {
+
+// `spec` is either
+//  - "postgres://..." or "postgresql://..." (a libpq URI), or a libpq keyword
+//    string ("host=db1 dbname=warden ..."): a PostgresStore with default
+//    pool options; or
+//  - a directory path: a RocksDbStore there with default options, created
+//    when missing.
+// Errors are those of the chosen backend's Open; kInvalidArgument when
+// `spec` is empty.
+StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec);
+
+// True when `spec` names a PostgreSQL database rather than a directory.
+bool IsPostgresSpec(const std::string& spec);
+
+}  // namespace warden
+
+#endif  // WARDEN_STORE_OPEN_STORE_H_
