@@ -1,0 +1,117 @@
+// G8: no acknowledged write is lost, and a record never appears without its
+// index entries (or the reverse), across kill -9 at random moments.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "core/bytes.h"
+#include "store/rocksdb_store.h"
+#include "store/store_test_util.h"
+
+namespace warden {
+namespace {
+
+// Batch numbers found under `prefix` in `space` (keys are prefix + 8-byte id).
+std::set<uint64_t> Ids(Store& store, Space space, const std::string& prefix) {
+  std::set<uint64_t> ids;
+  std::string start = prefix;
+  while (true) {
+    auto page = store.Scan(space, start, PrefixEnd(prefix), 10000);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok() || page->empty()) break;
+    for (const KeyValue& kv : *page) {
+      EXPECT_EQ(kv.key.size(), prefix.size() + 8);
+      ids.insert(GetBigEndian64(std::string_view(kv.key).substr(prefix.size())));
+    }
+    start = page->back().key + '\0';
+  }
+  return ids;
+}
+
+// Starts the writer with stdout on a pipe; returns its pid and the read end.
+pid_t SpawnWriter(const std::string& dir, uint64_t first, int& read_fd) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  std::string first_arg = std::to_string(first);
+  const char* writer = WARDEN_STORE_CRASH_WRITER;
+  char* const argv[] = {const_cast<char*>(writer), const_cast<char*>(dir.c_str()), first_arg.data(),
+                        nullptr};
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execv(writer, argv);
+    _exit(127);
+  }
+  close(fds[1]);
+  read_fd = fds[0];
+  return pid;
+}
+
+TEST(StoreCrashTest, AcknowledgedBatchesSurviveKillNineAndNoneIsHalfVisible) {
+  ScratchDir scratch;
+  ASSERT_FALSE(scratch.path().empty());
+  const std::string dir = scratch.path() + "/db";
+  std::mt19937_64 rng(std::random_device{}());
+  std::set<uint64_t> acknowledged;
+  constexpr int kRounds = 20;
+  int rounds_with_writes = 0;
+
+  for (int round = 0; round < kRounds; ++round) {
+    int fd = -1;
+    pid_t pid = SpawnWriter(dir, uint64_t(round) * 1'000'000, fd);
+    ASSERT_GT(pid, 0);
+    // Kill anywhere from start-up (recovery, open) to mid-stream.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(rng() % 600);
+    std::this_thread::sleep_until(deadline);
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited on its own, status " << status;
+
+    size_t before = acknowledged.size();
+    std::string pending;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0) pending.append(buffer, size_t(n));
+    close(fd);
+    ASSERT_EQ(pending.size() % 8, 0u);
+    for (size_t i = 0; i < pending.size(); i += 8) {
+      acknowledged.insert(GetBigEndian64(std::string_view(pending).substr(i, 8)));
+    }
+    if (acknowledged.size() > before) ++rounds_with_writes;
+
+    auto store = RocksDbStore::Open(dir);
+    ASSERT_TRUE(store.ok()) << "round " << round << ": " << store.status().ToString();
+    std::set<uint64_t> records = Ids(**store, Space::kRecords, "rec/");
+    std::set<uint64_t> index_a = Ids(**store, Space::kIndex, "a/");
+    std::set<uint64_t> index_b = Ids(**store, Space::kIndex, "b/");
+    EXPECT_EQ(records, index_a) << "round " << round << ": record and index entry disagree";
+    EXPECT_EQ(records, index_b) << "round " << round << ": record and index entry disagree";
+    size_t lost = 0;
+    for (uint64_t id : acknowledged) lost += records.count(id) == 0 ? 1 : 0;
+    ASSERT_EQ(lost, 0u) << "round " << round << ": acknowledged batches lost";
+    for (uint64_t id : records) {
+      std::string key = "rec/";
+      PutBigEndian64(key, id);
+      auto value = (*store)->Get(Space::kRecords, key);
+      ASSERT_TRUE(value.ok() && value->has_value());
+      ASSERT_EQ(**value, "sealed-record-" + std::to_string(id));
+    }
+  }
+  // The test means something only if writers got batches acknowledged.
+  EXPECT_GE(rounds_with_writes, kRounds / 2);
+  EXPECT_GT(acknowledged.size(), 100u);
+}
+
+}  // namespace
+}  // namespace warden
