@@ -334,7 +334,7 @@ StatusOr<std::string> KeyRing::SealRecord(std::string_view collection, std::stri
   if (keys == nullptr) return UnknownCollection();
   RecordHeader header;
   header.key_version = keys->data_key_version;
-  RandomBytes(header.nonce);
+  RandomNonceBytes(header.nonce);
   std::string aad;
   aad.reserve(64 + collection.size() + record_key.size() + field_set.size());
   AppendRecordAssociatedData(keyring_id_, header, collection, record_key, field_set, aad);

@@ -8,8 +8,12 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 namespace warden::crypto {
@@ -162,6 +166,45 @@ Status Aes256GcmOpenInto(const SecretBytes& key, std::span<const uint8_t> nonce,
     return DataLoss("ciphertext failed authentication");
   }
   return Status::Ok();
+}
+
+namespace {
+
+// Incremented in every forked child, so that buffers inherited from the parent
+// are discarded instead of handing out the parent's future nonces again.
+std::atomic<uint64_t> g_fork_generation{0};
+
+void RegisterForkHandler() {
+  static const bool registered = [] {
+    pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1); });
+    return true;
+  }();
+  (void)registered;
+}
+
+struct NonceBuffer {
+  std::array<uint8_t, 4096> bytes{};
+  size_t used = sizeof(bytes);
+  uint64_t generation = 0;
+};
+
+}  // namespace
+
+void RandomNonceBytes(std::span<uint8_t> out) {
+  thread_local NonceBuffer buffer;
+  if (out.size() > 64) {
+    RandomBytes(out);
+    return;
+  }
+  RegisterForkHandler();
+  const uint64_t generation = g_fork_generation.load(std::memory_order_relaxed);
+  if (buffer.generation != generation || buffer.bytes.size() - buffer.used < out.size()) {
+    RandomBytes(buffer.bytes);
+    buffer.used = 0;
+    buffer.generation = generation;
+  }
+  std::memcpy(out.data(), buffer.bytes.data() + buffer.used, out.size());
+  buffer.used += out.size();
 }
 
 StatusOr<std::string> Aes256GcmSeal(const SecretBytes& key, std::span<const uint8_t> nonce,

@@ -34,6 +34,12 @@ using HmacSha256Tag = std::array<uint8_t, kHmacSha256Size>;
 // Fills `out` from the system CSPRNG.
 void RandomBytes(std::span<uint8_t> out);
 
+// Fills `out` (at most 64 bytes) with CSPRNG output drawn from a per-thread
+// buffer refilled 4 KiB at a time, for values that must be unique and
+// unpredictable but are not secret once used, such as AEAD nonces. A forked
+// child never reuses its parent's buffer.
+void RandomNonceBytes(std::span<uint8_t> out);
+
 // AES-256-GCM. Returns ciphertext || 16-byte tag. `nonce` must be 12 bytes and
 // never repeat under one key (callers use random nonces; see docs/ciphertext_format.md).
 [[nodiscard]] StatusOr<std::string> Aes256GcmSeal(const SecretBytes& key,
