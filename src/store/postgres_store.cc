@@ -257,6 +257,10 @@ Status Connect(const PostgresOptions& options, PostgresStore::Connection& conn, 
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     return Unavailable("postgres connect: " + why);
   }
+  // Server notices (e.g. "drop cascades to ...") are not errors; drop them
+  // rather than let libpq print them on stderr.
+  PQsetNoticeProcessor(
+      conn.pg, [](void*, const char*) {}, nullptr);
   if (!options.schema.empty()) {
     RETURN_IF_ERROR(conn.Run("SET search_path TO \"" + options.schema + "\"", "search_path"));
   }
