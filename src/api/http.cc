@@ -123,14 +123,22 @@ Status BadQuery(std::string_view why) {
 
 std::string_view HttpMethodName(HttpMethod method) {
   switch (method) {
-    case HttpMethod::kGet: return "GET";
-    case HttpMethod::kHead: return "HEAD";
-    case HttpMethod::kPost: return "POST";
-    case HttpMethod::kPut: return "PUT";
-    case HttpMethod::kPatch: return "PATCH";
-    case HttpMethod::kDelete: return "DELETE";
-    case HttpMethod::kOptions: return "OPTIONS";
-    case HttpMethod::kOther: return "OTHER";
+    case HttpMethod::kGet:
+      return "GET";
+    case HttpMethod::kHead:
+      return "HEAD";
+    case HttpMethod::kPost:
+      return "POST";
+    case HttpMethod::kPut:
+      return "PUT";
+    case HttpMethod::kPatch:
+      return "PATCH";
+    case HttpMethod::kDelete:
+      return "DELETE";
+    case HttpMethod::kOptions:
+      return "OPTIONS";
+    case HttpMethod::kOther:
+      return "OTHER";
   }
   return "OTHER";
 }
@@ -236,10 +244,8 @@ Response ErrorResponse(const Status& status) {
 }
 
 Response ErrorResponse(int http_status, std::string_view reason, std::string_view message) {
-  nlohmann::json body = {{"error",
-                          {{"code", reason},
-                           {"message", message},
-                           {"fields", nlohmann::json::array()}}}};
+  nlohmann::json body = {
+      {"error", {{"code", reason}, {"message", message}, {"fields", nlohmann::json::array()}}}};
   return Response::Json(http_status, body);
 }
 
@@ -341,7 +347,8 @@ StatusOr<nlohmann::json> ParseJsonBody(std::string_view content_type, std::strin
       bool end_object() override { return true; }
       bool start_array(size_t) override { return true; }
       bool end_array() override { return true; }
-      bool parse_error(size_t pos, const std::string&, const nlohmann::detail::exception&) override {
+      bool parse_error(size_t pos, const std::string&,
+                       const nlohmann::detail::exception&) override {
         position = pos;
         return false;
       }
@@ -349,9 +356,9 @@ StatusOr<nlohmann::json> ParseJsonBody(std::string_view content_type, std::strin
     nlohmann::json::sax_parse(body, &sax, nlohmann::json::input_format_t::json, true, false);
     // nlohmann counts characters read, so the offending byte is one before.
     const size_t offset = sax.position > 0 ? sax.position - 1 : 0;
-    return InvalidArgument("request body is not valid JSON (error at byte offset " +
-                               std::to_string(offset) + ")",
-                           "bad_json");
+    return InvalidArgument(
+        "request body is not valid JSON (error at byte offset " + std::to_string(offset) + ")",
+        "bad_json");
   }
   return value;
 }

@@ -47,9 +47,9 @@ HttpMethod ParseHttpMethod(std::string_view name);
 // What the TLS layer learnt about the peer. Empty when the connection is
 // plain (loopback only) or the client presented no certificate.
 struct TlsPeerInfo {
-  bool secure = false;       // the request arrived over TLS
-  std::string version;       // "TLSv1.3"
-  std::string cipher;        // "TLS_AES_128_GCM_SHA256"
+  bool secure = false;  // the request arrived over TLS
+  std::string version;  // "TLSv1.3"
+  std::string cipher;   // "TLS_AES_128_GCM_SHA256"
   // Lower-case hex SHA-256 of the verified client certificate (DER), for
   // service accounts bound to a certificate (mTLS); empty if none.
   std::string peer_certificate_sha256;
@@ -140,13 +140,14 @@ inline constexpr size_t kMaxJsonDepth = 64;
 
 // Splits and decodes an origin-form target into `request` (path segments and
 // query). Errors: 400 "bad_path" or "bad_query"; nothing about the target's
-// content is echoed back beyond the offending position.
+// content is echoed back.
 Status ParseTarget(std::string_view target, Request& request);
 
 // Checks the content type and parses `body` as one JSON value. An empty body
 // yields null and is accepted with any content type. Errors: 415
-// "unsupported_media_type" (as kInvalidArgument, see ErrorResponse for the
-// mapping), 400 "bad_json" naming the 0-based byte offset of the error, 400
+// "unsupported_media_type" (a kInvalidArgument Status that HttpStatusFor
+// maps to 415, so clients can tell a wrong content type from bad content),
+// 400 "bad_json" naming the 0-based byte offset of the error, 400
 // "json_too_deep".
 StatusOr<nlohmann::json> ParseJsonBody(std::string_view content_type, std::string_view body);
 

@@ -51,28 +51,50 @@ constexpr std::array<DefaultHeader, 7> kDefaultHeaders = {{
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 423: return "Locked";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 423:
+      return "Locked";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -90,8 +112,8 @@ bool IsToken(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7F || std::string_view("()<>@,;:\\\"/[]?={}").find(c) !=
-                                      std::string_view::npos) {
+    if (u <= 0x20 || u >= 0x7F ||
+        std::string_view("()<>@,;:\\\"/[]?={}").find(c) != std::string_view::npos) {
       return false;
     }
   }
@@ -291,8 +313,7 @@ class ConnectionSink : public Responder::Sink {
 template <bool kTls>
 class HttpSession final : public Session {
  public:
-  using Stream =
-      std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
   HttpSession(HttpServer::Impl& server, Shard& shard, tcp::socket socket)
       : Session(server, shard), stream_(MakeStream(server, std::move(socket))) {}
@@ -374,12 +395,11 @@ class HttpSession final : public Session {
     if (server_.stopping_.load()) return Close();
     if (buffer_.size() > 0) return ReadHeader();
     Tcp().expires_after(Options().idle_timeout);
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = Self()](error_code ec, size_t n) {
-                              self->buffer_.commit(n);
-                              if (ec) return self->Close();
-                              self->ReadHeader();
-                            });
+    stream_.async_read_some(buffer_.prepare(kReadChunk), [self = Self()](error_code ec, size_t n) {
+      self->buffer_.commit(n);
+      if (ec) return self->Close();
+      self->ReadHeader();
+    });
   }
 
   void ReadHeader() {
@@ -426,8 +446,8 @@ class HttpSession final : public Session {
       close_after_ = true;
       return Respond(ErrorResponse(413, "payload_too_large", "request body too large"));
     }
-    if (ec.category() == error_code(http::error::bad_target).category() && ec != http::error::end_of_stream &&
-        ec != http::error::partial_message) {
+    if (ec.category() == error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
       close_after_ = true;
       return Respond(ErrorResponse(400, "bad_request", "malformed HTTP request"));
     }
@@ -452,9 +472,8 @@ class HttpSession final : public Session {
     if (route == nullptr) return Respond(std::move(error));
     if (!request_.body.empty()) {
       const std::string* content_type = request_.Header("content-type");
-      StatusOr<nlohmann::json> json =
-          ParseJsonBody(content_type == nullptr ? std::string_view() : *content_type,
-                        request_.body);
+      StatusOr<nlohmann::json> json = ParseJsonBody(
+          content_type == nullptr ? std::string_view() : *content_type, request_.body);
       if (!json.ok()) return Respond(ErrorResponse(json.status()));
       request_.json = std::move(json).value();
     }
@@ -671,8 +690,7 @@ Status HttpServer::Start() {
     return InvalidArgument("listen address must be an IP address", "bad_address");
   }
   if (!options_.tls && !IsLoopbackAddress(options_.address)) {
-    return InvalidArgument("TLS is required to listen on a non-loopback address",
-                           "tls_required");
+    return InvalidArgument("TLS is required to listen on a non-loopback address", "tls_required");
   }
   auto impl = std::make_unique<Impl>(*this);
   impl->default_headers_.clear();
@@ -690,8 +708,8 @@ Status HttpServer::Start() {
                                            DefaultLatencyBuckets(), {{"route", m->label}}));
       impl->route_metrics_.push_back(std::move(m));
     }
-    ASSIGN_OR_RETURN(impl->open_gauge_, metrics_->Gauge("warden_http_open_connections",
-                                                        "Open client connections"));
+    ASSIGN_OR_RETURN(impl->open_gauge_,
+                     metrics_->Gauge("warden_http_open_connections", "Open client connections"));
     ASSIGN_OR_RETURN(impl->rejected_,
                      metrics_->Counter("warden_http_connections_rejected_total",
                                        "Connections closed at once by the connection cap"));

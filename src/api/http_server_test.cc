@@ -41,8 +41,8 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(router_
                     .Add(M::kPost, "/v1/{collection}/search",
                          [](const Request& r) -> StatusOr<Response> {
-                           return Response::Json(200, {{"echo", r.json},
-                                                       {"collection", r.Param("collection")}});
+                           return Response::Json(
+                               200, {{"echo", r.json}, {"collection", r.Param("collection")}});
                          })
                     .ok());
     ASSERT_TRUE(router_
@@ -85,8 +85,7 @@ class HttpServerTest : public ::testing::Test {
                               })
                     .ok());
     ASSERT_TRUE(router_.Add(M::kGet, "/metrics", MakeMetricsHandler(metrics_)).ok());
-    StatusOr<std::shared_ptr<boost::asio::ssl::context>> ctx =
-        MakeServerTlsContext(Credentials());
+    StatusOr<std::shared_ptr<boost::asio::ssl::context>> ctx = MakeServerTlsContext(Credentials());
     ASSERT_TRUE(ctx.ok());
     options_.tls = *ctx;
     options_.io_threads = 2;
@@ -130,9 +129,10 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_NE(r.Header("referrer-policy"), nullptr);
     EXPECT_EQ(*r.Header("referrer-policy"), "no-referrer");
     ASSERT_NE(r.Header("content-security-policy"), nullptr);
-    EXPECT_EQ(r.Header("content-security-policy")->rfind("default-src 'self'; frame-ancestors "
-                                                         "'none'",
-                                                         0),
+    EXPECT_EQ(r.Header("content-security-policy")
+                  ->rfind("default-src 'self'; frame-ancestors "
+                          "'none'",
+                          0),
               0u);
     EXPECT_EQ(r.Header("server"), nullptr);
     if (tls) {
@@ -173,8 +173,9 @@ TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
 TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   StartServer();
   auto c = Connect();
-  ASSERT_TRUE(c->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
-                  .ok());
+  ASSERT_TRUE(
+      c->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+          .ok());
   EXPECT_EQ(c->Receive()->status, 200);
   EXPECT_EQ(c->Receive()->status, 404);
 }
@@ -210,8 +211,8 @@ TEST_F(HttpServerTest, PathTricksAreBadPathAndTheConnectionKeepsServing) {
   for (const char* target :
        {"/v1/persons/../admin/search", "/v1/%2e%2e/admin/search", "/v1/persons%2Fx/search",
         "/v1/persons%2fx/search", "/v1/a%00b/search", "/v1/a%zz/search", "/v1/a%4/search",
-        "//v1/persons/search", "/v1//persons/search", "/v1/persons/search/",
-        "/v1/%5C..%5C/search", "/v1/a%0D%0AX-Injected:%201/search"}) {
+        "//v1/persons/search", "/v1//persons/search", "/v1/persons/search/", "/v1/%5C..%5C/search",
+        "/v1/a%0D%0AX-Injected:%201/search"}) {
     StatusOr<ClientResponse> r = c->Roundtrip("POST", target, "{}");
     ASSERT_TRUE(r.ok()) << target;
     EXPECT_EQ(r->status, 400) << target;

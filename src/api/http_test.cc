@@ -29,32 +29,32 @@ TEST(ParseTargetTest, RootHasNoSegments) {
 
 TEST(ParseTargetTest, PathTricksAreBadPath) {
   const char* kBad[] = {
-      "",                       // empty
-      "v1/persons",             // not origin-form
-      "http://x/v1",            // absolute-form
-      "/v1/../admin",           // dot-dot
-      "/v1/./persons",          // dot
-      "/v1/%2e%2e/admin",       // encoded dot-dot
-      "/v1/%2E./admin",         // half-encoded dot-dot
-      "/v1/a%2Fb",              // encoded slash
-      "/v1/a%2fb",              // encoded slash, lower case
-      "/v1/a%5Cb",              // encoded backslash
-      "/v1/a%00b",              // encoded NUL
-      "/v1/a%0d%0aX-Evil:%201", // encoded CR LF
-      "/v1/a%7Fb",              // encoded DEL
-      "/v1/a%zz",               // invalid hex
-      "/v1/a%4",                // truncated escape
-      "/v1/a%",                 // truncated escape
-      "//v1/persons",           // double slash
-      "/v1//persons",           // double slash inside
-      "/v1/persons/",           // trailing slash (empty segment)
-      "/v1/a b",                // raw space
-      "/v1/a\\b",               // raw backslash
-      "/v1/a#frag",             // fragment
-      "/v1/\xE5\xBC\xA0",       // raw non-ASCII
-      "/v1/%C0%AF",             // overlong UTF-8 for '/'
-      "/v1/%ED%A0%80",          // UTF-16 surrogate
-      "/v1/%E5%BC",             // truncated UTF-8
+      "",                        // empty
+      "v1/persons",              // not origin-form
+      "http://x/v1",             // absolute-form
+      "/v1/../admin",            // dot-dot
+      "/v1/./persons",           // dot
+      "/v1/%2e%2e/admin",        // encoded dot-dot
+      "/v1/%2E./admin",          // half-encoded dot-dot
+      "/v1/a%2Fb",               // encoded slash
+      "/v1/a%2fb",               // encoded slash, lower case
+      "/v1/a%5Cb",               // encoded backslash
+      "/v1/a%00b",               // encoded NUL
+      "/v1/a%0d%0aX-Evil:%201",  // encoded CR LF
+      "/v1/a%7Fb",               // encoded DEL
+      "/v1/a%zz",                // invalid hex
+      "/v1/a%4",                 // truncated escape
+      "/v1/a%",                  // truncated escape
+      "//v1/persons",            // double slash
+      "/v1//persons",            // double slash inside
+      "/v1/persons/",            // trailing slash (empty segment)
+      "/v1/a b",                 // raw space
+      "/v1/a\\b",                // raw backslash
+      "/v1/a#frag",              // fragment
+      "/v1/\xE5\xBC\xA0",        // raw non-ASCII
+      "/v1/%C0%AF",              // overlong UTF-8 for '/'
+      "/v1/%ED%A0%80",           // UTF-16 surrogate
+      "/v1/%E5%BC",              // truncated UTF-8
   };
   for (const char* target : kBad) {
     Request r;
@@ -78,8 +78,8 @@ TEST(ParseTargetTest, QueryIsDecodedWithPlusAsSpace) {
 }
 
 TEST(ParseTargetTest, MalformedQueriesAreBadQuery) {
-  const char* kBad[] = {"/x?a=1&a=2", "/x?a=%zz", "/x?=1", "/x?a=1&&b=2", "/x?a=%00",
-                        "/x?a=\x01", "/x?&"};
+  const char* kBad[] = {"/x?a=1&a=2", "/x?a=%zz",  "/x?=1", "/x?a=1&&b=2",
+                        "/x?a=%00",   "/x?a=\x01", "/x?&"};
   for (const char* target : kBad) {
     Request r;
     Status st = Parse(target, r);
@@ -118,8 +118,8 @@ TEST(ParseJsonBodyTest, AcceptsJsonWithCharset) {
 }
 
 TEST(ParseJsonBodyTest, OtherContentTypesAre415) {
-  for (const char* ct : {"", "text/plain", "application/x-www-form-urlencoded",
-                         "application/jsonp", "multipart/form-data"}) {
+  for (const char* ct : {"", "text/plain", "application/x-www-form-urlencoded", "application/jsonp",
+                         "multipart/form-data"}) {
     StatusOr<nlohmann::json> j = ParseJsonBody(ct, "{}");
     ASSERT_FALSE(j.ok()) << ct;
     EXPECT_EQ(j.status().reason(), "unsupported_media_type");

@@ -17,10 +17,9 @@ size_t ThisThreadShard() {
 
 namespace {
 
-constexpr std::array<double, 16> kLatencyBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                    0.005,  0.01,    0.025,  0.05,  0.1,
-                                                    0.25,   0.5,     1,      2.5,   5,
-                                                    10};
+constexpr std::array<double, 16> kLatencyBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                    0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                                    1,      2.5,     5,      10};
 
 bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
@@ -95,8 +94,8 @@ HistogramMetric::HistogramMetric(std::span<const double> bounds)
     : bounds_(bounds.begin(), bounds.end()) {}
 
 void HistogramMetric::Observe(double value) {
-  const size_t bucket =
-      static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  const size_t bucket = static_cast<size_t>(
+      std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
   Shard& s = shards_[internal_metrics::ThisThreadShard()];
   s.counts[bucket].fetch_add(1, std::memory_order_relaxed);
   s.sum.fetch_add(value, std::memory_order_relaxed);
@@ -156,9 +155,15 @@ StatusOr<Metrics::Series*> Metrics::GetSeries(std::string_view name, std::string
   if (inserted) {
     series.labels = labels;
     switch (type) {
-      case Type::kCounter: series.counter = std::make_unique<CounterMetric>(); break;
-      case Type::kGauge: series.gauge = std::make_unique<GaugeMetric>(); break;
-      case Type::kHistogram: series.histogram = std::make_unique<HistogramMetric>(bounds); break;
+      case Type::kCounter:
+        series.counter = std::make_unique<CounterMetric>();
+        break;
+      case Type::kGauge:
+        series.gauge = std::make_unique<GaugeMetric>();
+        break;
+      case Type::kHistogram:
+        series.histogram = std::make_unique<HistogramMetric>(bounds);
+        break;
     }
   }
   return &series;

@@ -139,7 +139,7 @@ class Metrics {
     Type type;
     std::string help;
     std::vector<std::string> label_names;
-    std::vector<double> bounds;  // histograms
+    std::vector<double> bounds;            // histograms
     std::map<std::string, Series> series;  // by rendered label set
   };
 

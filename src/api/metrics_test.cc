@@ -73,9 +73,9 @@ TEST(MetricsTest, HistogramBucketsAreCumulativeWithInf) {
 TEST(MetricsTest, GaugeCallbackIsReadAtRender) {
   Metrics m;
   double depth = 3;
-  ASSERT_TRUE(m.GaugeCallback("warden_audit_queue_depth", "Audit entries waiting", {},
-                              [&] { return depth; })
-                  .ok());
+  ASSERT_TRUE(m.GaugeCallback("warden_audit_queue_depth", "Audit entries waiting", {}, [&] {
+                 return depth;
+               }).ok());
   EXPECT_NE(m.Render().find("warden_audit_queue_depth 3\n"), std::string::npos);
   depth = 7.5;
   EXPECT_NE(m.Render().find("warden_audit_queue_depth 7.5\n"), std::string::npos);
@@ -107,9 +107,9 @@ TEST(MetricsTest, MisuseIsAnErrorNotACrash) {
   EXPECT_FALSE(m.Counter("ok_total", "h", {{"__x", "1"}}).ok());
   EXPECT_FALSE(m.Counter("ok_total", "h", {{"a", "1"}, {"a", "2"}}).ok());
   ASSERT_TRUE(m.Counter("ok_total", "h", {{"a", "1"}}).ok());
-  EXPECT_FALSE(m.Gauge("ok_total", "h", {{"a", "1"}}).ok());       // another type
+  EXPECT_FALSE(m.Gauge("ok_total", "h", {{"a", "1"}}).ok());  // another type
   EXPECT_FALSE(m.Counter("ok_total", "other help", {{"a", "1"}}).ok());
-  EXPECT_FALSE(m.Counter("ok_total", "h", {{"b", "1"}}).ok());     // other label names
+  EXPECT_FALSE(m.Counter("ok_total", "h", {{"b", "1"}}).ok());  // other label names
   const double unsorted[] = {1, 0.5};
   EXPECT_FALSE(m.Histogram("h_seconds", "h", unsorted).ok());
   EXPECT_FALSE(m.GaugeCallback("g", "h", {}, nullptr).ok());

@@ -119,8 +119,8 @@ Status Router::AddRoute(HttpMethod method, std::string_view pattern, Handler han
   if (by_size_.size() <= n) by_size_.resize(n + 1);
   for (const Route* other : by_size_[n]) {
     if (other->spec.method == method && other->spec.literals == route->spec.literals) {
-      return Conflict("route " + std::string(HttpMethodName(method)) + " " +
-                      std::string(pattern) + " clashes with " + other->spec.pattern);
+      return Conflict("route " + std::string(HttpMethodName(method)) + " " + std::string(pattern) +
+                      " clashes with " + other->spec.pattern);
     }
   }
   by_size_[n].push_back(route.get());
@@ -136,8 +136,8 @@ bool Router::Has(HttpMethod method, std::string_view pattern) const {
 
 const Router::Route* Router::Find(Request& request, Response* error) const {
   const size_t n = request.path_size();
-  const Route* best = nullptr;       // most specific match with the method
-  uint64_t best_shape = 0;           // specificity of the most specific path match
+  const Route* best = nullptr;  // most specific match with the method
+  uint64_t best_shape = 0;      // specificity of the most specific path match
   bool any = false;
   if (n < by_size_.size()) {
     for (const Route* r : by_size_[n]) {

@@ -90,7 +90,7 @@ class Router {
  public:
   struct Route {
     RouteSpec spec;
-    Handler handler;             // exactly one of handler / async_handler is set
+    Handler handler;  // exactly one of handler / async_handler is set
     AsyncHandler async_handler;
   };
 

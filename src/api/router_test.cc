@@ -110,13 +110,12 @@ TEST_F(RouterTest, DuplicateRouteIsConflictEvenWithOtherParameterNames) {
 
 TEST(RoutePatternTest, MalformedPatternsAreRejected) {
   Router router;
-  for (const char* p : {"", "v1", "/v1//x", "/v1/", "/v1/{}", "/v1/{Key}", "/v1/{a}/{a}",
-                        "/v1/{a", "/v1/a}b", "/v1/a?b", "/v1/a%2F"}) {
+  for (const char* p : {"", "v1", "/v1//x", "/v1/", "/v1/{}", "/v1/{Key}", "/v1/{a}/{a}", "/v1/{a",
+                        "/v1/a}b", "/v1/a?b", "/v1/a%2F"}) {
     EXPECT_EQ(router.Add(HttpMethod::kGet, p, Named("x")).code(), StatusCode::kInvalidArgument)
         << p;
   }
-  EXPECT_EQ(router.Add(HttpMethod::kOther, "/x", Named("x")).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(router.Add(HttpMethod::kOther, "/x", Named("x")).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(router.Add(HttpMethod::kGet, "/x", nullptr).code(), StatusCode::kInvalidArgument);
 }
 

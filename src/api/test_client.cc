@@ -140,9 +140,8 @@ StatusOr<ClientResponse> TestClient::Receive() {
   while (line_end != std::string_view::npos) {
     const size_t start = line_end + 2;
     line_end = head.find("\r\n", start);
-    std::string_view line = head.substr(start, line_end == std::string_view::npos
-                                                   ? std::string_view::npos
-                                                   : line_end - start);
+    std::string_view line = head.substr(
+        start, line_end == std::string_view::npos ? std::string_view::npos : line_end - start);
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string name(line.substr(0, colon));
@@ -163,8 +162,7 @@ StatusOr<ClientResponse> TestClient::Receive() {
 }
 
 StatusOr<ClientResponse> TestClient::Roundtrip(std::string_view method, std::string_view target,
-                                               std::string_view body,
-                                               std::string_view content_type,
+                                               std::string_view body, std::string_view content_type,
                                                std::string_view extra_headers) {
   std::string req;
   req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: localhost\r\n");
@@ -197,9 +195,9 @@ bool TestClient::PollClosed(std::chrono::milliseconds timeout) {
       if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0))) <= 0) return false;
     }
     const long n = ReadMore();
-    if (n == -2) continue;         // a record without application data
+    if (n == -2) continue;               // a record without application data
     if (n == 0 || n == -1) return true;  // EOF, reset or close_notify
-    return false;                  // data arrived
+    return false;                        // data arrived
   }
   return false;
 }

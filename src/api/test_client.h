@@ -39,7 +39,7 @@ class TestClient {
  public:
   struct Options {
     bool tls = true;
-    std::string ca_pem;  // trusted roots; verification on when non-empty
+    std::string ca_pem;   // trusted roots; verification on when non-empty
     int min_version = 0;  // TLS1_2_VERSION etc.; 0 = library default
     int max_version = 0;
     // OpenSSL security level; lowered to let the client offer obsolete

@@ -118,8 +118,9 @@ StatusOr<TlsCredentials> GenerateSelfSignedCertificate(const SelfSignedOptions& 
   if (RAND_bytes(serial_bytes, sizeof serial_bytes) != 1) return TlsError("random serial");
   serial_bytes[0] &= 0x7F;  // positive
   BIGNUM* serial_bn = BN_bin2bn(serial_bytes, sizeof serial_bytes, nullptr);
-  const bool serial_ok = serial_bn != nullptr &&
-                         BN_to_ASN1_INTEGER(serial_bn, X509_get_serialNumber(cert.get())) != nullptr;
+  const bool serial_ok =
+      serial_bn != nullptr &&
+      BN_to_ASN1_INTEGER(serial_bn, X509_get_serialNumber(cert.get())) != nullptr;
   BN_free(serial_bn);
   if (!serial_ok) return TlsError("setting serial");
 
@@ -132,11 +133,10 @@ StatusOr<TlsCredentials> GenerateSelfSignedCertificate(const SelfSignedOptions& 
     return TlsError("setting validity");
   }
   X509_NAME* name = X509_get_subject_name(cert.get());
-  if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(options.common_name.c_str()),
-                                 -1, -1, 0) != 1 ||
-      X509_set_issuer_name(cert.get(), name) != 1 ||
-      X509_set_pubkey(cert.get(), pkey.get()) != 1) {
+  if (X509_NAME_add_entry_by_txt(
+          name, "CN", MBSTRING_UTF8,
+          reinterpret_cast<const unsigned char*>(options.common_name.c_str()), -1, -1, 0) != 1 ||
+      X509_set_issuer_name(cert.get(), name) != 1 || X509_set_pubkey(cert.get(), pkey.get()) != 1) {
     return TlsError("setting names");
   }
   std::string san;
@@ -157,8 +157,8 @@ StatusOr<TlsCredentials> GenerateSelfSignedCertificate(const SelfSignedOptions& 
   creds.certificate_chain_pem = BioContents(cert_bio.get());
   // The secure-memory BIO wipes its buffer when freed.
   BioPtr key_bio(BIO_new(BIO_s_secmem()));
-  if (!key_bio || PEM_write_bio_PrivateKey(key_bio.get(), pkey.get(), nullptr, nullptr, 0,
-                                           nullptr, nullptr) != 1) {
+  if (!key_bio || PEM_write_bio_PrivateKey(key_bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr,
+                                           nullptr) != 1) {
     return TlsError("encoding key");
   }
   char* data = nullptr;
@@ -194,8 +194,8 @@ StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeServerTlsContext(
       SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) != 1) {
     return TlsError("setting protocol versions");
   }
-  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1 ||
       SSL_CTX_set_ciphersuites(native, kTls13Suites) != 1 ||
       SSL_CTX_set1_groups_list(native, kGroups) != 1) {
