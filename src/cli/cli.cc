@@ -11,6 +11,7 @@ int RunCli(int argc, char** argv) {
   CommandContext ctx;
 
   RegisterDemoCommand(app, ctx);
+  RegisterAuditCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

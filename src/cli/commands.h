@@ -17,6 +17,7 @@ struct CommandContext {
 int RunCli(int argc, char** argv);
 
 void RegisterDemoCommand(CLI::App& app, CommandContext& ctx);
+void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace warden::cli
 
