@@ -326,6 +326,43 @@ StatusOr<SecretBytes> Pkcs11RootKeyWrapper::UnwrapRootKey(std::string_view wrapp
   return SecretBytes::CopyFrom(std::span<const uint8_t>(out.data(), 32));
 }
 
+StatusOr<SealConfig> SealRootKeyWithPkcs11(const Pkcs11Options& options, const SecretBytes& pin,
+                                           const SecretBytes& root, std::string_view keyring_id) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Pkcs11RootKeyWrapper> wrapper,
+                   Pkcs11RootKeyWrapper::Open(options, pin));
+  if (!wrapper->HasWrappingKey()) RETURN_IF_ERROR(wrapper->GenerateWrappingKey());
+  RETURN_IF_ERROR(wrapper->CheckWrappingKeyStaysInToken());
+  SealConfig config;
+  config.mode = SealMode::kPkcs11;
+  config.keyring_id = std::string(keyring_id);
+  ASSIGN_OR_RETURN(config.verifier, RootKeyVerifier(root, keyring_id));
+  Pkcs11SealConfig pkcs11;
+  pkcs11.module_path = options.module_path;
+  pkcs11.token_label = options.token_label;
+  pkcs11.slot_id = options.slot_id;
+  pkcs11.key_label = options.key_label;
+  ASSIGN_OR_RETURN(pkcs11.wrapped_root_key, wrapper->WrapRootKey(root, keyring_id));
+  config.pkcs11 = std::move(pkcs11);
+  return config;
+}
+
+StatusOr<SecretBytes> UnsealWithPkcs11(const SealConfig& config, const SecretBytes& pin) {
+  if (config.mode != SealMode::kPkcs11 || !config.pkcs11) {
+    return InvalidArgument("this store is not sealed with an HSM", "not_pkcs11");
+  }
+  Pkcs11Options options;
+  options.module_path = config.pkcs11->module_path;
+  options.token_label = config.pkcs11->token_label;
+  options.slot_id = config.pkcs11->slot_id;
+  options.key_label = config.pkcs11->key_label;
+  ASSIGN_OR_RETURN(std::unique_ptr<Pkcs11RootKeyWrapper> wrapper,
+                   Pkcs11RootKeyWrapper::Open(options, pin));
+  ASSIGN_OR_RETURN(SecretBytes root,
+                   wrapper->UnwrapRootKey(config.pkcs11->wrapped_root_key, config.keyring_id));
+  RETURN_IF_ERROR(VerifyRootKey(config, root));
+  return root;
+}
+
 StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return NotFound("cannot open the PIN file", "pin_file_missing");

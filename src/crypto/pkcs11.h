@@ -26,6 +26,7 @@
 
 #include "core/secret.h"
 #include "core/status.h"
+#include "crypto/root_seal.h"
 
 namespace warden::crypto {
 
@@ -62,6 +63,18 @@ class Pkcs11RootKeyWrapper {
   explicit Pkcs11RootKeyWrapper(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// For `warden init --pkcs11`: creates the wrapping key if the token lacks it,
+// wraps `root` and returns a pkcs11-mode SealConfig (no secret inside).
+[[nodiscard]] StatusOr<SealConfig> SealRootKeyWithPkcs11(const Pkcs11Options& options,
+                                                         const SecretBytes& pin,
+                                                         const SecretBytes& root,
+                                                         std::string_view keyring_id);
+// For `warden serve` of a pkcs11-mode store: unwraps the root key named by
+// `config` and checks it against the verifier (kPermissionDenied
+// "wrong_root_key" if it does not match).
+[[nodiscard]] StatusOr<SecretBytes> UnsealWithPkcs11(const SealConfig& config,
+                                                     const SecretBytes& pin);
 
 // A PIN (or passphrase) from a file: the first line, without its line end.
 // kPermissionDenied if the file is readable by group or others.

@@ -169,6 +169,20 @@ TEST_F(Pkcs11Test, SealConfigCarriesTheWrappedRootKeyAndVerifier) {
   EXPECT_TRUE(VerifyRootKey(*loaded, *unwrapped).ok());
 }
 
+TEST_F(Pkcs11Test, InitAndServeHelpersRoundTripTheRootKey) {
+  SecretBytes root = SecretBytes::Random(kRootKeySize);
+  SecretBytes pin = SecretBytes::CopyFrom(kUserPin);
+  auto config = SealRootKeyWithPkcs11(Options("init-helper"), pin, root, kStoreId);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto reloaded = SealConfig::FromJson(config->ToJson());
+  ASSERT_TRUE(reloaded.ok());
+  auto unsealed = UnsealWithPkcs11(*reloaded, pin);
+  ASSERT_TRUE(unsealed.ok()) << unsealed.status().ToString();
+  EXPECT_TRUE(*unsealed == root);
+  EXPECT_EQ(UnsealWithPkcs11(*reloaded, SecretBytes::CopyFrom("1111")).status().code(),
+            StatusCode::kUnauthenticated);
+}
+
 TEST_F(Pkcs11Test, PinFileMustBeOwnerOnly) {
   const std::string path = *dir_ + "/pin";
   std::ofstream(path) << kUserPin << "\n";

@@ -473,4 +473,24 @@ StatusOr<SecretBytes> LoadDevKeyFile(const std::string& path, FileSystem& fs) {
   return InvalidArgument("development key file is malformed", "key_file_malformed");
 }
 
+StatusOr<SealConfig> SealRootKeyWithDevKeyFile(const std::string& path, const SecretBytes& root,
+                                               std::string_view keyring_id, FileSystem& fs) {
+  RETURN_IF_ERROR(WriteDevKeyFile(path, root, keyring_id, fs));
+  SealConfig config;
+  config.mode = SealMode::kDev;
+  config.keyring_id = std::string(keyring_id);
+  ASSIGN_OR_RETURN(config.verifier, RootKeyVerifier(root, keyring_id));
+  config.dev_key_file = path;
+  return config;
+}
+
+StatusOr<SecretBytes> UnsealWithDevKeyFile(const SealConfig& config, FileSystem& fs) {
+  if (config.mode != SealMode::kDev || config.dev_key_file.empty()) {
+    return InvalidArgument("this store is not sealed with a development key file", "not_dev");
+  }
+  ASSIGN_OR_RETURN(SecretBytes root, LoadDevKeyFile(config.dev_key_file, fs));
+  RETURN_IF_ERROR(VerifyRootKey(config, root));
+  return root;
+}
+
 }  // namespace warden::crypto

@@ -156,6 +156,14 @@ class UnsealSession {
                                      FileSystem& fs = FileSystem::Default());
 [[nodiscard]] StatusOr<SecretBytes> LoadDevKeyFile(const std::string& path,
                                                    FileSystem& fs = FileSystem::Default());
+// For `warden init --dev-key-file F`: writes the key file and returns the
+// dev-mode SealConfig naming it.
+[[nodiscard]] StatusOr<SealConfig> SealRootKeyWithDevKeyFile(
+    const std::string& path, const SecretBytes& root, std::string_view keyring_id,
+    FileSystem& fs = FileSystem::Default());
+// Loads the key file named by a dev-mode `config` and checks the verifier.
+[[nodiscard]] StatusOr<SecretBytes> UnsealWithDevKeyFile(const SealConfig& config,
+                                                         FileSystem& fs = FileSystem::Default());
 
 }  // namespace warden::crypto
 

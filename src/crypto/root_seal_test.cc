@@ -278,6 +278,20 @@ TEST_F(DevKeyFileTest, RoundTripsWithOwnerOnlyPermissions) {
   EXPECT_NE(kDevModeWarning.find("NOT fit for real data"), std::string_view::npos);
 }
 
+TEST_F(DevKeyFileTest, DevSealConfigUnsealsOnlyItsOwnKey) {
+  SecretBytes root = SecretBytes::Random(kRootKeySize);
+  const std::string path = dir_ + "/root.key";
+  auto config = SealRootKeyWithDevKeyFile(path, root, kStoreId);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto reloaded = SealConfig::FromJson(config->ToJson());
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_EQ(reloaded->mode, SealMode::kDev);
+  EXPECT_TRUE(*UnsealWithDevKeyFile(*reloaded) == root);
+  // Another store's key file dropped in its place is refused.
+  ASSERT_TRUE(WriteDevKeyFile(path, SecretBytes::Random(kRootKeySize), kStoreId).ok());
+  EXPECT_EQ(UnsealWithDevKeyFile(*reloaded).status().reason(), "wrong_root_key");
+}
+
 TEST_F(DevKeyFileTest, GroupReadableFileIsRefused) {
   const std::string path = dir_ + "/root.key";
   ASSERT_TRUE(WriteDevKeyFile(path, SecretBytes::Random(kRootKeySize), kStoreId).ok());
