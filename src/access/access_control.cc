@@ -214,10 +214,21 @@ std::string AccessControl::TokenHashHex(std::string_view token) const {
 
 StatusOr<std::optional<AccessControl::Account>> AccessControl::LoadAccount(
     std::string_view account_id) {
-  ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                   store_.Get(Space::kMeta, AccountKey(account_id)));
+  const std::string key = AccountKey(account_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, key));
   if (!raw) return std::optional<Account>();
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = account_cache_.find(key);
+    if (it != account_cache_.end() && it->second.raw == *raw) {
+      return std::optional<Account>(*it->second.account);
+    }
+  }
   ASSIGN_OR_RETURN(Account a, Account::Decode(*raw));
+  auto shared = std::make_shared<const Account>(a);
+  std::lock_guard lock(cache_mu_);
+  if (account_cache_.size() >= 100'000) account_cache_.clear();  // bound the memory
+  account_cache_[key] = CachedAccount{std::move(*raw), std::move(shared)};
   return std::optional<Account>(std::move(a));
 }
 
@@ -250,18 +261,27 @@ StatusOr<Enrollment> AccessControl::NewEnrollment(Account& account) {
   return e;
 }
 
-StatusOr<std::map<Role, Policy>> AccessControl::LoadRolePolicies() {
-  std::map<Role, Policy> out;
+StatusOr<std::shared_ptr<const std::map<Role, Policy>>> AccessControl::LoadRolePolicies() {
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, kRolePoliciesKey));
-  if (!raw) return out;
-  json j = json::parse(*raw, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return DataLoss("stored role policies are malformed");
-  for (const auto& [name, p] : j.items()) {
-    std::optional<Role> role = ParseRole(name);
-    if (!role) return DataLoss("stored role policies name an unknown role");
-    ASSIGN_OR_RETURN(out[*role], DecodePolicy(p.dump()));
+  const std::string text = raw.value_or("");
+  {
+    std::lock_guard lock(cache_mu_);
+    if (role_policies_ && role_policies_raw_ == text) return role_policies_;
   }
-  return out;
+  auto out = std::make_shared<std::map<Role, Policy>>();
+  if (raw) {
+    json j = json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) return DataLoss("stored role policies are malformed");
+    for (const auto& [name, p] : j.items()) {
+      std::optional<Role> role = ParseRole(name);
+      if (!role) return DataLoss("stored role policies name an unknown role");
+      ASSIGN_OR_RETURN((*out)[*role], DecodePolicy(p.dump()));
+    }
+  }
+  std::lock_guard lock(cache_mu_);
+  role_policies_raw_ = text;
+  role_policies_ = out;
+  return std::shared_ptr<const std::map<Role, Policy>>(out);
 }
 
 // ---- Bootstrap ----
@@ -510,7 +530,7 @@ StatusOr<Principal> AccessControl::Authenticate(std::string_view bearer_token,
   p.username = account->username;
   p.kind = account->kind;
   p.roles = account->roles;
-  p.policy = ResolvePolicy(account->roles, role_policies, account->policy);
+  p.policy = ResolvePolicy(account->roles, *role_policies, account->policy);
   p.session_id = rec.value("id", "");
   p.client_addr = std::string(client_addr);
   return p;

@@ -34,6 +34,7 @@
 //                     bootstrap            keyed hash of the one-time bootstrap token
 //   Space::kCounters  quota/<id>/<r|w>/<day>   records per UTC day
 //                     rate/<id>                token bucket as a theoretical arrival time
+//                                              (when rate_limit_in_store)
 //                     vol/<id>/<hour>, volrole/<role>/<hour>, volacct/<role>/<hour>
 // Tokens, API keys, passwords and TOTP secrets never appear in the Store, in
 // errors or in alerts in the clear.
@@ -50,9 +51,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "access/field_view.h"
@@ -95,6 +98,12 @@ struct AccessOptions {
   // `volume_floor`.
   double volume_factor = 10.0;
   int64_t volume_floor = 100;
+  // Where the request-rate token buckets live. In-process (false, the default)
+  // costs no store write per request; each server then admits up to the
+  // policy's rate, so N servers admit up to N times it. In the Store (true)
+  // one bucket per account holds across servers at the price of one synced
+  // compare-and-set per request. Daily quotas are always in the Store.
+  bool rate_limit_in_store = false;
   std::string totp_issuer = "Warden";
 };
 
@@ -197,8 +206,8 @@ class AccessControl {
   FieldView ViewFor(const Principal& who, std::string_view collection) const;
   // The most records one search may return.
   int64_t ResultCap(const Principal& who) const { return who.policy.result_cap; }
-  // Token bucket of the policy's rate and burst, shared through the Store.
-  // 429 "rate_limited".
+  // Token bucket of the policy's rate and burst (see
+  // AccessOptions::rate_limit_in_store). 429 "rate_limited".
   Status CheckRate(const Principal& who);
   // Charges `n` records to today's quota of `kind`, all or nothing; returns
   // what is left. 429 "quota_exceeded" (and an alert) when it would pass the
@@ -271,7 +280,7 @@ class AccessControl {
                              std::span<const uint8_t> plaintext) const;
   StatusOr<SecretBytes> Open(std::string_view field, std::string_view account_id,
                              std::string_view sealed) const;
-  StatusOr<std::map<Role, Policy>> LoadRolePolicies();
+  StatusOr<std::shared_ptr<const std::map<Role, Policy>>> LoadRolePolicies();
   Status RequireAdmin(const Principal& actor, std::string_view target_account_id) const;
 
   // Login throttling.
@@ -283,8 +292,13 @@ class AccessControl {
   std::string TokenHashHex(std::string_view token) const;
   StatusOr<IssuedToken> NewSession(const Account& account, std::string_view client_addr);
 
-  // Volume and alerts.
+  Status CheckRateInStore(const Principal& who);
+
+  // Volume and alerts. Records are added to the hourly store counter in
+  // batches of kVolumeBatch per account and server (volume alerts are
+  // advisory; quotas are exact).
   void RecordVolume(const Principal& who, int64_t n);
+  void FlushVolume(const Principal& who, int64_t hour, int64_t n);
   void RaiseAlert(std::string kind, std::string account_id, std::string detail,
                   std::optional<std::string> dedupe_mark);
   std::string CanaryKey(std::string_view collection, std::string_view key) const;
@@ -298,6 +312,30 @@ class AccessControl {
   crypto::HmacSha256Key canary_mac_;
   crypto::HmacSha256Key lockout_mac_;
   AlertSink sink_;  // set before serving; read-only afterwards
+
+  // Decoded accounts and role policies, reused while the stored bytes are
+  // unchanged (every request still reads the store, so a suspension or
+  // policy change on another server applies at once).
+  struct CachedAccount {
+    std::string raw;
+    std::shared_ptr<const Account> account;
+  };
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, CachedAccount> account_cache_;  // guarded by cache_mu_
+  std::string role_policies_raw_;                                 // guarded by cache_mu_
+  std::shared_ptr<const std::map<Role, Policy>> role_policies_;   // guarded by cache_mu_
+
+  struct Bucket {
+    double tokens = 0;
+    int64_t updated_micros = 0;
+  };
+  struct PendingVolume {
+    int64_t hour = 0;
+    int64_t records = 0;
+  };
+  std::mutex limits_mu_;
+  std::unordered_map<std::string, Bucket> buckets_;        // guarded by limits_mu_
+  std::unordered_map<std::string, PendingVolume> volume_;  // guarded by limits_mu_
   std::array<std::atomic<int64_t>, 5> alert_counts_{};
 };
 

@@ -1,5 +1,6 @@
 // Per-request decisions: authorisation, division scope, field views, rate,
 // quotas, volume alerts and canaries.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -36,6 +37,7 @@ bool CollectionAllows(const CollectionGrants& grants, std::string_view collectio
 // Volume accounting: role totals move in chunks to spare a counter write per request.
 constexpr int64_t kRoleChunk = 16;
 constexpr int64_t kBaselineHours = 7 * 24;
+constexpr int64_t kVolumeBatch = 16;
 
 }  // namespace
 
@@ -76,6 +78,26 @@ FieldView AccessControl::ViewFor(const Principal& who, std::string_view collecti
 }
 
 Status AccessControl::CheckRate(const Principal& who) {
+  if (options_.rate_limit_in_store) return CheckRateInStore(who);
+  const double rate = who.policy.rate_per_second;
+  const auto burst = static_cast<double>(std::max<int64_t>(who.policy.burst, 1));
+  const int64_t now = clock_.NowMicros();
+  std::lock_guard lock(limits_mu_);
+  if (buckets_.size() >= 100'000) buckets_.clear();  // bound the memory; forgets in favour of users
+  auto [it, inserted] = buckets_.try_emplace(who.account_id, Bucket{burst, now});
+  Bucket& b = it->second;
+  if (!inserted) {
+    b.tokens = std::min(burst, b.tokens + rate * static_cast<double>(now - b.updated_micros) / 1e6);
+    b.updated_micros = now;
+  }
+  if (!(rate > 0) || b.tokens < 1.0) {
+    return ResourceExhausted("request rate above the account's limit", "rate_limited");
+  }
+  b.tokens -= 1.0;
+  return Status::Ok();
+}
+
+Status AccessControl::CheckRateInStore(const Principal& who) {
   // A token bucket written as GCRA: the stored value is the theoretical
   // arrival time (TAT) of the next request; a request is admitted while the
   // TAT is less than `burst` intervals ahead of now. One key per account,
@@ -187,6 +209,29 @@ Status AccessControl::CheckCanary(const Principal& who, std::string_view collect
 
 void AccessControl::RecordVolume(const Principal& who, int64_t n) {
   const int64_t hour = HourNumber(clock_.NowMicros());
+  int64_t flush_hour = 0;
+  int64_t flush = 0;
+  {
+    std::lock_guard lock(limits_mu_);
+    if (volume_.size() >= 100'000) volume_.clear();
+    PendingVolume& v = volume_[who.account_id];
+    if (v.hour != hour && v.records > 0) {
+      flush_hour = v.hour;  // the previous hour's remainder
+      flush = v.records;
+      v.records = 0;
+    }
+    v.hour = hour;
+    v.records += n;
+    if (flush == 0 && v.records >= kVolumeBatch) {
+      flush_hour = hour;
+      flush = v.records;
+      v.records = 0;
+    }
+  }
+  if (flush > 0) FlushVolume(who, flush_hour, flush);
+}
+
+void AccessControl::FlushVolume(const Principal& who, int64_t hour, int64_t n) {
   const std::string own_prefix = "vol/" + who.account_id + "/";
   StatusOr<CounterResult> own =
       store_.AddToCounter(own_prefix + PeriodKey(hour), n, std::numeric_limits<int64_t>::max());
