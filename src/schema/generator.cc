@@ -262,7 +262,9 @@ void Member(std::string& out, std::string_view name, std::string_view value, boo
 }  // namespace
 
 void AppendCsvCell(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+  bool plain = true;
+  for (char c : s) plain = plain && c != ',' && c != '"' && c != '\r' && c != '\n';
+  if (plain) {
     out += s;
     return;
   }
@@ -442,8 +444,7 @@ void PersonGenerator::At(uint64_t index, PersonRecord& p) const {
   bool male = seq % 2 == 1;
   p.gender = male ? "male" : "female";
   SetDate(p.birth_date, day);
-  int birth_year = std::stoi(p.birth_date.substr(0, 4));
-  int age = 2024 - birth_year;
+  int age = 2024 - CivilFromDays(day).year;
 
   // Name and ethnicity; minority naming customs where they are common.
   p.name.clear();

@@ -29,7 +29,11 @@ StatusOr<std::string> NormaliseNfkc(std::string_view text, std::string_view fiel
 
 // libphonenumber parse (default region CN) and validity check; E.164 out.
 // Rules: "format" (not a phone number), "invalid_number" (no such number range).
+// Plain 11-digit mobile numbers take a fast path that caches libphonenumber's
+// verdict per seven-digit prefix.
 StatusOr<std::string> NormalisePhone(std::string_view text, std::string_view field);
+// The same, always through libphonenumber (for tests of the fast path).
+StatusOr<std::string> NormalisePhoneUncached(std::string_view text, std::string_view field);
 
 // Normalises one scalar value `in` of type `type` under the constraints of
 // `f` (for a list field, the item constraints), reporting errors at `path`.

@@ -41,6 +41,25 @@ TEST(PhoneTest, InvalidNumbersAreRejected) {
   EXPECT_EQ(NormalisePhone("x", "phones[1]").status().fields()[0].field, "phones[1]");
 }
 
+TEST(PhoneTest, MobileFastPathAgreesWithLibphonenumber) {
+  uint64_t x = 0x1234567;
+  // Every five-digit prefix 13000-19999, several times, in two spellings.
+  for (int i = 0; i < 60000; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    std::string number =
+        std::to_string(13000 + i % 7000) + std::to_string(100000 + (x >> 33) % 900000);
+    if (i % 3 == 1) number = "+86" + number;
+    StatusOr<std::string> fast = NormalisePhone(number, "phone");
+    StatusOr<std::string> slow = NormalisePhoneUncached(number, "phone");
+    ASSERT_EQ(fast.ok(), slow.ok()) << number;
+    if (fast.ok()) {
+      EXPECT_EQ(*fast, *slow);
+    } else {
+      EXPECT_EQ(fast.status().fields(), slow.status().fields());
+    }
+  }
+}
+
 TEST(NfkcTest, FullWidthCharactersAreFolded) {
   EXPECT_EQ(*NormaliseNfkc("ＡＢＣ１２３", "f"), "ABC123");
   EXPECT_EQ(*NormaliseNfkc("上海市　浦东新区", "f"), "上海市 浦东新区");
