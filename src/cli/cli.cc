@@ -11,6 +11,8 @@ int RunCli(int argc, char** argv) {
   CommandContext ctx;
 
   RegisterDemoCommand(app, ctx);
+  RegisterGenCommand(app, ctx);
+  RegisterValidateCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
 
   try {

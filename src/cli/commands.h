@@ -17,6 +17,8 @@ struct CommandContext {
 int RunCli(int argc, char** argv);
 
 void RegisterDemoCommand(CLI::App& app, CommandContext& ctx);
+void RegisterGenCommand(CLI::App& app, CommandContext& ctx);
+void RegisterValidateCommand(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace warden::cli
