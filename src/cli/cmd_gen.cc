@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "core/file_system.h"
 #include "schema/generator.h"
+#include "schema/record.h"
 
 namespace warden::cli {
 namespace {
@@ -29,6 +30,7 @@ Status Generate(Generator& gen, const GenOptions& opt, std::FILE* out,
   static constexpr size_t kFlushBytes = 1 << 20;
   std::string buf;
   buf.reserve(kFlushBytes + 4096);
+  const schema::CollectionSchema& collection = *schema::Schema::Registry().Find(opt.collection);
   bool csv = opt.format == "csv";
   if (csv) buf += schema::CsvHeaderOf(opt.collection);
   Record r;
@@ -40,8 +42,7 @@ Status Generate(Generator& gen, const GenOptions& opt, std::FILE* out,
       r.AppendJsonLine(buf);
     }
     if (!canaries.empty() && canaries.count(i)) {
-      const nlohmann::json j = r.ToJson();
-      canary_keys += j.begin().value().template get<std::string>() + "\n";
+      canary_keys += schema::RecordKeyOf(collection, r.ToJson()) + "\n";
     }
     if (buf.size() >= kFlushBytes) {
       if (std::fwrite(buf.data(), 1, buf.size(), out) != buf.size()) {
