@@ -43,6 +43,17 @@ rocksdb::WriteOptions SyncedWrite() {
   return options;
 }
 
+// True when every key `batch` touches is a counter (see "Counters" in the header).
+bool TouchesOnlyCounters(const WriteBatch& batch) {
+  for (const WriteBatch::Op& op : batch.ops()) {
+    if (op.space != Space::kCounters) return false;
+  }
+  for (const WriteBatch::Condition& c : batch.conditions()) {
+    if (c.space != Space::kCounters) return false;
+  }
+  return true;
+}
+
 bool Lz4Supported() {
   static const bool supported = [] {
     auto all = rocksdb::GetSupportedCompressions();
@@ -189,18 +200,47 @@ Status RocksDbStore::Write(const WriteBatch& batch) {
     stripes.push_back(StripeOf(c.space, c.key));
   }
 
-  // Unconditional writes lock their keys too: otherwise one could land
-  // between a conditional write's check and its commit.
-  KeyLocks locks(*this, std::move(stripes));
-  for (const WriteBatch::Condition& c : batch.conditions()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> current, Get(c.space, c.key));
-    if (current != c.expected) {
-      return Conflict("condition failed on " + std::string(SpaceName(c.space)) + " key");
+  const bool release_early = TouchesOnlyCounters(batch);
+  {
+    // Unconditional writes lock their keys too: otherwise one could land
+    // between a conditional write's check and its commit.
+    KeyLocks locks(*this, std::move(stripes));
+    for (const WriteBatch::Condition& c : batch.conditions()) {
+      ASSIGN_OR_RETURN(std::optional<std::string> current, Get(c.space, c.key));
+      if (current != c.expected) {
+        return Conflict("condition failed on " + std::string(SpaceName(c.space)) + " key");
+      }
     }
+    if (batch.empty()) return Status::Ok();
+    RETURN_IF_ERROR(FromRocks(
+        db_->Write(release_early ? rocksdb::WriteOptions() : SyncedWrite(), &rocks), "write"));
   }
-  if (batch.empty()) return Status::Ok();
-  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &rocks), "write"));
+  if (release_early) RETURN_IF_ERROR(SyncWal());
   changes_.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status RocksDbStore::SyncWal() {
+  // Group sync: a caller whose write returned registers a request; a sync
+  // that starts after the registration covers it. One caller at a time
+  // syncs, for every request registered before it started; the others wait.
+  std::unique_lock lock(sync_mu_);
+  const uint64_t mine = ++sync_requested_;
+  while (sync_done_ < mine) {
+    if (syncing_) {
+      sync_finished_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    const uint64_t covers = sync_requested_;
+    lock.unlock();
+    rocksdb::Status s = db_->SyncWAL();
+    lock.lock();
+    syncing_ = false;
+    if (s.ok()) sync_done_ = covers;
+    sync_finished_.notify_all();
+    RETURN_IF_ERROR(FromRocks(s, "sync"));
+  }
   return Status::Ok();
 }
 
@@ -221,17 +261,21 @@ StatusOr<std::vector<KeyValue>> RocksDbStore::Scan(Space space, std::string_view
 
 StatusOr<CounterResult> RocksDbStore::AddToCounter(std::string_view key, int64_t delta,
                                                    int64_t limit) {
-  KeyLocks locks(*this, {StripeOf(Space::kCounters, key)});
-  ASSIGN_OR_RETURN(std::optional<std::string> stored, Get(Space::kCounters, key));
-  if (stored && stored->size() != 8) return DataLoss("counter value is not 8 bytes");
-  int64_t current = stored ? static_cast<int64_t>(GetBigEndian64(*stored)) : 0;
-  ASSIGN_OR_RETURN(std::optional<int64_t> sum, BoundedCounterSum(current, delta, limit));
-  if (!sum) return CounterResult{current, false};
-  std::string encoded;
-  PutBigEndian64(encoded, static_cast<uint64_t>(*sum));
-  RETURN_IF_ERROR(
-      FromRocks(db_->Put(SyncedWrite(), Family(Space::kCounters), ToSlice(key), ToSlice(encoded)),
-                "counter"));
+  std::optional<int64_t> sum;
+  {
+    KeyLocks locks(*this, {StripeOf(Space::kCounters, key)});
+    ASSIGN_OR_RETURN(std::optional<std::string> stored, Get(Space::kCounters, key));
+    if (stored && stored->size() != 8) return DataLoss("counter value is not 8 bytes");
+    int64_t current = stored ? static_cast<int64_t>(GetBigEndian64(*stored)) : 0;
+    ASSIGN_OR_RETURN(sum, BoundedCounterSum(current, delta, limit));
+    if (!sum) return CounterResult{current, false};
+    std::string encoded;
+    PutBigEndian64(encoded, static_cast<uint64_t>(*sum));
+    RETURN_IF_ERROR(FromRocks(
+        db_->Put(rocksdb::WriteOptions(), Family(Space::kCounters), ToSlice(key), ToSlice(encoded)),
+        "counter"));
+  }
+  RETURN_IF_ERROR(SyncWal());
   changes_.fetch_add(1, std::memory_order_relaxed);
   return CounterResult{*sum, true};
 }

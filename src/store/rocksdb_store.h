@@ -9,9 +9,21 @@
 // Atomicity of conditions: every Write() and AddToCounter() locks the keys it
 // reads or writes (a fixed table of striped mutexes, taken in ascending
 // stripe order, so there is no deadlock) and holds them until its batch is
-// synced and applied. A condition is therefore checked and its batch applied
-// with no other change to those keys in between. Readers take no lock: a
-// RocksDB batch becomes visible to Get() and Scan() all at once.
+// applied. A condition is therefore checked and its batch applied with no
+// other change to those keys in between. Readers take no lock: a RocksDB
+// batch becomes visible to Get() and Scan() all at once.
+//
+// Counters: a batch that touches only Space::kCounters keys, and every
+// AddToCounter(), is applied without sync under its key locks, and the locks
+// are released before the WAL sync that the call then waits for (early lock
+// release). So one hot counter (an account's quota or rate) commits at group
+// commit speed rather than one fsync at a time. The call still returns only
+// when durable; what changes is that another caller may observe the new
+// count up to one sync before it is durable. A later change that depended on
+// it is durable only with it (the WAL is synced in order), so after a crash a
+// counter can only be lower than some caller saw, never inconsistent with an
+// acknowledged change. Every other batch is applied with its sync and is
+// never visible before it is durable.
 //
 // Memory is bounded by configuration, independent of the number of records:
 // one LRU block cache holds data, index and filter blocks, and memtables are
@@ -24,6 +36,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -105,6 +118,8 @@ class RocksDbStore : public Store {
     return families_[static_cast<size_t>(space)];
   }
   static size_t StripeOf(Space space, std::string_view key);
+  // Makes every write that returned before this call durable.
+  Status SyncWal();
 
   std::string path_;
   RocksDbOptions options_;
@@ -114,6 +129,12 @@ class RocksDbStore : public Store {
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::array<std::mutex, kLockStripes> stripes_;
   std::atomic<uint64_t> changes_{0};
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_finished_;
+  uint64_t sync_requested_ = 0;  // guarded by sync_mu_
+  uint64_t sync_done_ = 0;       // guarded by sync_mu_: requests known durable
+  bool syncing_ = false;         // guarded by sync_mu_
   std::atomic<uint64_t> bulk_loads_{0};
 };
 
