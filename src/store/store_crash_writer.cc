@@ -1,6 +1,8 @@
 // Helper of store_crash_test: writes batches of one record and two index
 // entries to a RocksDbStore from several threads, and after each batch is
-// acknowledged (Write returned OK) writes its 8-byte batch number to stdout.
+// acknowledged (Write returned OK) writes its 8-byte batch number to stdout;
+// every fourth batch also increments the counter "batches" and acknowledges
+// that with the batch number's top bit set.
 // Runs until killed.
 //   store_crash_writer DIR FIRST_BATCH
 #include <unistd.h>
@@ -46,6 +48,15 @@ int main(int argc, char** argv) {
         }
         // 8 bytes < PIPE_BUF: each acknowledgement arrives whole.
         if (write(STDOUT_FILENO, id.data(), id.size()) != 8) std::_Exit(1);
+        // Every fourth batch also counts itself on a shared counter, whose
+        // increments are acknowledged with the top bit set.
+        if (n % 4 == 0) {
+          auto counted = (*store)->AddToCounter("batches", 1, INT64_MAX);
+          if (!counted.ok() || !counted->applied) std::_Exit(1);
+          std::string ack;
+          warden::PutBigEndian64(ack, n | (uint64_t{1} << 63));
+          if (write(STDOUT_FILENO, ack.data(), ack.size()) != 8) std::_Exit(1);
+        }
       }
     });
   }
