@@ -549,6 +549,39 @@ TEST_P(StoreConformanceTest, ConcurrentWritersAllLand) {
   EXPECT_EQ(store_->ChangeCount() - before, uint64_t{kThreads * kBatches});
 }
 
+TEST_P(StoreConformanceTest, ReaderNeverSeesAnIndexEntryWithoutItsRecord) {
+  constexpr uint32_t kBatches = 60;
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0}, seen{0};
+  std::thread reader([&] {
+    for (bool last = false; !last;) {
+      last = done;  // one full pass after the writer finished
+      for (uint32_t i = 0; i < kBatches; ++i) {
+        std::string id;
+        PutBigEndian32(id, i);
+        auto index = store_->Get(Space::kIndex, "by-phone/" + id);
+        if (!index.ok() || !index->has_value()) continue;
+        ++seen;
+        auto record = store_->Get(Space::kRecords, "person/" + id);
+        if (!record.ok() || !record->has_value()) ++torn;
+      }
+    }
+  });
+  for (uint32_t i = 0; i < kBatches; ++i) {
+    std::string id;
+    PutBigEndian32(id, i);
+    WriteBatch batch;
+    batch.Put(Space::kIndex, "by-phone/" + id, "");
+    batch.Put(Space::kRecords, "person/" + id, "sealed");
+    batch.Put(Space::kIndex, "by-name/" + id, "");
+    ASSERT_TRUE(store_->Write(batch).ok());
+  }
+  done = true;
+  reader.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_GT(seen.load(), 0);
+}
+
 TEST_P(StoreConformanceTest, ChangeCountCountsCommittedChangesOnly) {
   uint64_t before = store_->ChangeCount();
   Put(Space::kMeta, "x", "1");
