@@ -88,7 +88,8 @@ Status FromResult(const PGresult* r, PGconn* pg, std::string_view what) {
       state.starts_with("57") || state.empty() || IsRetryable(state)) {
     return Unavailable(std::move(message));
   }
-  if (state == "22003") return InvalidArgument(std::move(message));
+  // 22003: a counter left the int64 range; 54000: a key too long for the index.
+  if (state == "22003" || state == "54000") return InvalidArgument(std::move(message));
   return Internal(std::move(message));
 }
 
@@ -238,6 +239,69 @@ struct PostgresStore::Connection {
   }
 
   void Rollback() { Result(PQexec(pg, "ROLLBACK")); }
+
+  // One statement of a pipeline: a prepared statement with binary
+  // parameters, or (empty name) the parameterless SQL in `sql`.
+  struct Call {
+    std::string name;
+    std::vector<std::string> params;
+    const char* sql = nullptr;
+  };
+
+  // Sends `calls` in one round trip (libpq pipeline mode) and returns the
+  // first error. Without an explicit BEGIN the calls form one implicit
+  // transaction, committed at the pipeline's sync point (and durable when
+  // its result arrives, as any commit); after an error the rest is skipped
+  // and everything rolled back.
+  Status Pipeline(const std::vector<Call>& calls, std::string_view what) {
+    if (PQenterPipelineMode(pg) != 1) return Unavailable("postgres: cannot enter pipeline mode");
+    Status first;
+    for (const Call& call : calls) {
+      int sent = 0;
+      if (call.name.empty()) {
+        sent = PQsendQueryParams(pg, call.sql, 0, nullptr, nullptr, nullptr, nullptr, 1);
+      } else {
+        std::vector<const char*> values;
+        std::vector<int> lengths;
+        std::vector<int> formats(call.params.size(), 1);
+        for (const std::string& p : call.params) {
+          values.push_back(p.data());
+          lengths.push_back(static_cast<int>(p.size()));
+        }
+        sent = PQsendQueryPrepared(pg, call.name.c_str(), static_cast<int>(call.params.size()),
+                                   values.data(), lengths.data(), formats.data(), 1);
+      }
+      if (sent != 1) {
+        first = Unavailable("postgres " + std::string(what) + ": cannot send");
+        break;
+      }
+    }
+    if (first.ok() && PQpipelineSync(pg) != 1) {
+      first = Unavailable("postgres " + std::string(what) + ": cannot sync");
+    }
+    if (first.ok()) {
+      // Results of each call, each followed by a null; then the sync's.
+      for (size_t nulls = 0; nulls <= calls.size();) {
+        Result r(PQgetResult(pg));
+        if (!r) {
+          ++nulls;
+          if (PQstatus(pg) == CONNECTION_BAD) break;
+          continue;
+        }
+        ExecStatusType status = PQresultStatus(r.get());
+        if (status == PGRES_PIPELINE_SYNC) break;
+        if (status == PGRES_FATAL_ERROR && first.ok()) {
+          last_sqlstate = SqlState(r.get());
+          first = FromResult(r.get(), pg, what);
+        }
+      }
+    }
+    if (PQstatus(pg) == CONNECTION_BAD || PQexitPipelineMode(pg) != 1) {
+      ready = false;
+      if (first.ok()) first = Unavailable("postgres " + std::string(what) + ": connection lost");
+    }
+    return first;
+  }
 
   std::string last_sqlstate;
 };
@@ -438,7 +502,8 @@ StatusOr<std::vector<KeyValue>> PostgresStore::Scan(Space space, std::string_vie
   return out;
 }
 
-// One transaction (or one statement when that suffices):
+// One transaction (or one statement when that suffices), in as few round
+// trips as the conditions allow (see Connection::Pipeline):
 //  1. Conditions, in (space, key) order. An expected value is checked on the
 //     row locked with SELECT ... FOR UPDATE. An expected absence "claims" the
 //     key by inserting a placeholder row (ON CONFLICT DO NOTHING): a
@@ -481,21 +546,49 @@ Status PostgresStore::TryWrite(Connection& conn, const WriteBatch& batch, bool& 
       deletes[i].push_back(where.second);
     }
   }
-  size_t statements = 0;
+  // The batch's statements: per space one DELETE and one upsert.
+  std::vector<Connection::Call> calls;
   for (size_t i = 0; i < kSpaceCount; ++i) {
-    statements += (deletes[i].empty() ? 0 : 1) + (put_keys[i].empty() ? 0 : 1);
+    auto space = static_cast<Space>(i);
+    if (!deletes[i].empty()) {
+      calls.push_back({Name("delete", space), {BinaryArray(kByteaOid, deletes[i])}});
+    }
+    if (!put_keys[i].empty()) {
+      Connection::Call call{Name("upsert", space), {BinaryArray(kByteaOid, put_keys[i])}};
+      if (TableOf(space).kind != ValueKind::kNone) {
+        unsigned oid = TableOf(space).kind == ValueKind::kInt64 ? kInt8Oid : kByteaOid;
+        call.params.push_back(BinaryArray(oid, put_values[i]));
+      }
+      calls.push_back(std::move(call));
+    }
   }
-  const bool transaction = !batch.conditions().empty() || statements > 1;
 
-  auto fail = [&](Status status) {
+  auto fail = [&](Status status, bool in_transaction) {
     retry = IsRetryable(conn.last_sqlstate);
     conn.last_sqlstate.clear();
-    if (transaction && PQstatus(conn.pg) == CONNECTION_OK) conn.Rollback();
+    if (in_transaction && PQstatus(conn.pg) == CONNECTION_OK) conn.Rollback();
     return status;
   };
+  auto done = [&]() {
+    changes_.fetch_add(1, std::memory_order_relaxed);
+    return Status::Ok();
+  };
 
-  if (transaction) RETURN_IF_ERROR(conn.Run("BEGIN", "begin"));
+  if (batch.conditions().empty()) {
+    // One round trip: a single statement commits by itself; several run as
+    // the implicit transaction of one pipeline.
+    if (calls.size() == 1) {
+      std::vector<std::string_view> params(calls[0].params.begin(), calls[0].params.end());
+      auto r = conn.Prepared(calls[0].name, params, "write");
+      if (!r.ok()) return fail(r.status(), false);
+      return done();
+    }
+    Status written = conn.Pipeline(calls, "write");
+    if (!written.ok()) return fail(written, false);
+    return done();
+  }
 
+  RETURN_IF_ERROR(conn.Run("BEGIN", "begin"));
   std::vector<const WriteBatch::Condition*> conditions;
   for (const WriteBatch::Condition& c : batch.conditions()) conditions.push_back(&c);
   std::sort(conditions.begin(), conditions.end(), [](const auto* a, const auto* b) {
@@ -506,58 +599,40 @@ Status PostgresStore::TryWrite(Connection& conn, const WriteBatch& batch, bool& 
     if (!c->expected) {
       if (claimed.count({c->space, c->key}) != 0) continue;
       auto r = conn.Prepared(Name("claim", c->space), {c->key}, "condition");
-      if (!r.ok()) return fail(r.status());
+      if (!r.ok()) return fail(r.status(), true);
       if (PQntuples(r->get()) == 0) {
-        return fail(Conflict("condition failed on " + std::string(SpaceName(c->space)) + " key"));
+        return fail(Conflict("condition failed on " + std::string(SpaceName(c->space)) + " key"),
+                    true);
       }
       claimed.insert({c->space, c->key});
     } else {
       if (claimed.count({c->space, c->key}) != 0) {  // also expected absent
-        return fail(Conflict("condition failed on " + std::string(SpaceName(c->space)) + " key"));
+        return fail(Conflict("condition failed on " + std::string(SpaceName(c->space)) + " key"),
+                    true);
       }
       auto r = conn.Prepared(Name("lock", c->space), {c->key}, "condition");
-      if (!r.ok()) return fail(r.status());
+      if (!r.ok()) return fail(r.status(), true);
       bool matches =
           PQntuples(r->get()) == 1 &&
           std::string_view(PQgetvalue(r->get(), 0, 0),
                            static_cast<size_t>(PQgetlength(r->get(), 0, 0))) == *c->expected;
       if (!matches) {
-        return fail(Conflict("condition failed on " + std::string(SpaceName(c->space)) + " key"));
+        return fail(Conflict("condition failed on " + std::string(SpaceName(c->space)) + " key"),
+                    true);
       }
     }
   }
 
-  for (size_t i = 0; i < kSpaceCount; ++i) {
-    auto space = static_cast<Space>(i);
-    if (!deletes[i].empty()) {
-      std::string keys = BinaryArray(kByteaOid, deletes[i]);
-      auto r = conn.Prepared(Name("delete", space), {keys}, "delete");
-      if (!r.ok()) return fail(r.status());
-    }
-    if (!put_keys[i].empty()) {
-      std::string keys = BinaryArray(kByteaOid, put_keys[i]);
-      if (TableOf(space).kind == ValueKind::kNone) {
-        auto r = conn.Prepared(Name("upsert", space), {keys}, "put");
-        if (!r.ok()) return fail(r.status());
-      } else {
-        unsigned oid = TableOf(space).kind == ValueKind::kInt64 ? kInt8Oid : kByteaOid;
-        std::string values = BinaryArray(oid, put_values[i]);
-        auto r = conn.Prepared(Name("upsert", space), {keys, values}, "put");
-        if (!r.ok()) return fail(r.status());
-      }
-    }
-  }
+  // Conditions hold and their keys are locked: the statements, the release
+  // of claims the batch does not overwrite, and COMMIT go in one round trip.
   for (const auto& [space, key] : claimed) {
-    if (final_ops.count({space, key}) != 0) continue;  // overwritten or deleted above
-    auto r = conn.Prepared(Name("unclaim", space), {key}, "condition release");
-    if (!r.ok()) return fail(r.status());
+    if (final_ops.count({space, key}) != 0) continue;  // overwritten or deleted
+    calls.push_back({Name("unclaim", space), {std::string(key)}});
   }
-  if (transaction) {
-    auto committed = conn.Run("COMMIT", "commit");
-    if (!committed.ok()) return fail(committed.status());
-  }
-  changes_.fetch_add(1, std::memory_order_relaxed);
-  return Status::Ok();
+  calls.push_back({"", {}, "COMMIT"});
+  Status committed = conn.Pipeline(calls, "write");
+  if (!committed.ok()) return fail(committed, true);
+  return done();
 }
 
 StatusOr<CounterResult> PostgresStore::AddToCounter(std::string_view key, int64_t delta,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -121,6 +122,36 @@ TEST_F(PostgresStoreTest, PlaceholderOfAFailedClaimNeverStays) {
   passes.Put(Space::kAudit, "a", "b");
   ASSERT_TRUE((*store)->Write(passes).ok());
   EXPECT_EQ(Query("SELECT count(*) FROM warden_meta"), "0");
+}
+
+// A key past the btree entry limit makes the last statement of a batch fail
+// on the server, after the earlier ones ran in the same round trip.
+TEST_F(PostgresStoreTest, ServerErrorLateInABatchRollsBackAllOfIt) {
+  auto store = PostgresStore::Open(Options());
+  ASSERT_TRUE(store.ok());
+  std::string huge_key(9000, '\0');
+  std::mt19937 rng(7);  // incompressible, so no compression brings it under the limit
+  for (char& c : huge_key) c = static_cast<char>(rng());
+  for (bool conditional : {false, true}) {
+    WriteBatch batch;
+    if (conditional) batch.Expect(Space::kMeta, "guard", std::nullopt);
+    batch.Put(Space::kRecords, "r", "v");
+    batch.Put(Space::kMeta, "m", "v");
+    batch.Put(Space::kCounters, huge_key, std::string(8, '\0'));
+    Status status = (*store)->Write(batch);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+    EXPECT_EQ((*store)->Get(Space::kRecords, "r")->has_value(), false);
+    EXPECT_EQ((*store)->Get(Space::kMeta, "m")->has_value(), false);
+    EXPECT_EQ((*store)->Get(Space::kMeta, "guard")->has_value(), false);
+  }
+  // The pooled connections are still usable.
+  for (int i = 0; i < 4; ++i) {
+    WriteBatch batch;
+    batch.Put(Space::kRecords, "r", "v");
+    batch.Put(Space::kMeta, "m", "v");
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  EXPECT_EQ((*store)->Get(Space::kMeta, "m")->value_or(""), "v");
 }
 
 TEST_F(PostgresStoreTest, OpenStoreRoutesConnectionStringsToPostgres) {
