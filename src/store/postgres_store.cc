@@ -471,12 +471,20 @@ void PostgresStore::Release(Connection* conn) {
 }
 
 StatusOr<std::optional<std::string>> PostgresStore::Get(Space space, std::string_view key) {
-  Lease conn = Acquire();
-  RETURN_IF_ERROR(conn.EnsureReady());
-  ASSIGN_OR_RETURN(Result r, conn->Prepared(Name("get", space), {key}, "get"));
-  if (PQntuples(r.get()) == 0) return std::optional<std::string>();
-  return std::optional<std::string>(
-      std::string(PQgetvalue(r.get(), 0, 0), static_cast<size_t>(PQgetlength(r.get(), 0, 0))));
+  // Reads are idempotent: one that failed on a broken connection is retried
+  // once on a fresh one (a server restart or failover, an idle timeout).
+  for (int attempt = 0;; ++attempt) {
+    Lease conn = Acquire();
+    RETURN_IF_ERROR(conn.EnsureReady());
+    StatusOr<Result> r = conn->Prepared(Name("get", space), {key}, "get");
+    if (!r.ok()) {
+      if (attempt == 0 && !conn->ready) continue;
+      return r.status();
+    }
+    if (PQntuples(r->get()) == 0) return std::optional<std::string>();
+    return std::optional<std::string>(
+        std::string(PQgetvalue(r->get(), 0, 0), static_cast<size_t>(PQgetlength(r->get(), 0, 0))));
+  }
 }
 
 StatusOr<std::vector<KeyValue>> PostgresStore::Scan(Space space, std::string_view start,
@@ -485,11 +493,14 @@ StatusOr<std::vector<KeyValue>> PostgresStore::Scan(Space space, std::string_vie
   if (limit == 0) return out;
   std::string limit_param = Int64Param(static_cast<int64_t>(
       std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max()))));
-  Lease conn = Acquire();
-  RETURN_IF_ERROR(conn.EnsureReady());
-  StatusOr<Result> r =
-      end.empty() ? conn->Prepared(Name("scan", space), {start, limit_param}, "scan")
-                  : conn->Prepared(Name("scan_range", space), {start, end, limit_param}, "scan");
+  StatusOr<Result> r = Internal("unreachable");
+  for (int attempt = 0;; ++attempt) {  // retried once like Get()
+    Lease conn = Acquire();
+    RETURN_IF_ERROR(conn.EnsureReady());
+    r = end.empty() ? conn->Prepared(Name("scan", space), {start, limit_param}, "scan")
+                    : conn->Prepared(Name("scan_range", space), {start, end, limit_param}, "scan");
+    if (r.ok() || attempt > 0 || conn->ready) break;
+  }
   if (!r.ok()) return r.status();
   PGresult* res = r->get();
   int rows = PQntuples(res);

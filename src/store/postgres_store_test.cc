@@ -154,6 +154,30 @@ TEST_F(PostgresStoreTest, ServerErrorLateInABatchRollsBackAllOfIt) {
   EXPECT_EQ((*store)->Get(Space::kMeta, "m")->value_or(""), "v");
 }
 
+TEST_F(PostgresStoreTest, ReadsSurviveTheServerDroppingConnections) {
+  if (IsPostgresSpec(conn_) && conn_.find("://") != std::string::npos) {
+    GTEST_SKIP() << "needs a keyword connection string to set application_name";
+  }
+  PostgresOptions options = Options();
+  options.connection = conn_ + " application_name=" + schema_;
+  auto store = PostgresStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  WriteBatch batch;
+  batch.Put(Space::kMeta, "k", "v");
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  EXPECT_EQ(Query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                  " WHERE application_name = '" +
+                  schema_ + "'"),
+            "2");
+  for (int i = 0; i < 3; ++i) {
+    auto got = (*store)->Get(Space::kMeta, "k");
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->value_or(""), "v");
+  }
+  // Writes after the loss reconnect too (the failed one was never retried).
+  ASSERT_TRUE((*store)->Write(batch).ok());
+}
+
 TEST_F(PostgresStoreTest, OpenStoreRoutesConnectionStringsToPostgres) {
   EXPECT_TRUE(IsPostgresSpec("postgres://u@h/db"));
   EXPECT_TRUE(IsPostgresSpec("postgresql://h/db"));
