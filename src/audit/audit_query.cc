@@ -81,6 +81,9 @@ StatusOr<AuditPage> AuditLog::Query(const AuditActor& reader, const AuditQuery& 
   if (query.from_micros >= query.to_micros) {
     return FieldInvalid("from", "before_to", "the time range is empty");
   }
+  if (query.account.size() > 255) {
+    return FieldInvalid("account", "max_length", "account id is longer than 255 bytes");
+  }
   if (!healthy()) return Unavailable("the audit trail is unavailable", "audit_unavailable");
   const uint64_t last = last_seq();
   ASSIGN_OR_RETURN(uint64_t start, FirstSeqAtOrAfter(query.from_micros));
@@ -110,7 +113,6 @@ StatusOr<AuditPage> AuditLog::Query(const AuditActor& reader, const AuditQuery& 
   } else {
     std::string prefix = !query.account.empty() ? audit_keys::Account(query.account)
                                                 : audit_keys::Action(*query.action);
-    if (query.account.size() > 255) return FieldInvalid("account", "max_length", "too long");
     std::string from = prefix;
     PutBigEndian64(from, start);
     const std::string end = PrefixEnd(prefix);

@@ -392,3 +392,32 @@ TEST(ShippedCopyTest, RestartContinuesTheShippedCopyWithoutGapsOrRepeats) {
 
 }  // namespace
 }  // namespace warden::audit
+
+namespace warden::audit {
+namespace {
+
+TEST(JsonlFileSinkTest, TornLastLineIsClosedAndNotCountedAsShipped) {
+  std::string path = MakeTempDir() + "/shipped.jsonl";
+  FileSystem& fs = FileSystem::Default();
+  std::string text = ShippedEntryLine({1, "a"}) + ShippedEntryLine({2, "b"}) +
+                     "{\"type\":\"entry\",\"seq\":3,\"en";
+  ASSERT_TRUE(fs.WriteFileAtomic(path, text, 0600).ok());
+  JsonlFileSink sink(fs, path, true);
+  EXPECT_EQ(sink.LastShippedSeq(), std::optional<uint64_t>(2));
+  RawEntry third{3, "c"};
+  ASSERT_TRUE(sink.ShipEntries({&third, 1}).ok());
+  StatusOr<std::string> after = fs.ReadFile(path);
+  ASSERT_TRUE(after.ok());
+  ShippedLog log = ParseShippedLog(*after);
+  ASSERT_EQ(log.entries.size(), 3u);
+  EXPECT_EQ(log.entries[2].encoded, "c");
+  EXPECT_EQ(log.skipped_lines, 1u);
+}
+
+TEST(JsonlFileSinkTest, MissingFileMeansNothingShippedYet) {
+  JsonlFileSink sink(FileSystem::Default(), MakeTempDir() + "/none.jsonl", true);
+  EXPECT_FALSE(sink.LastShippedSeq().has_value());
+}
+
+}  // namespace
+}  // namespace warden::audit
