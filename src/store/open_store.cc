@@ -1,8 +1,5 @@
 #include "store/open_store.h"
 
-#include "store/postgres_store.h"
-#include "store/rocksdb_store.h"
-
 namespace warden {
 
 bool IsPostgresSpec(const std::string& spec) {
@@ -16,15 +13,16 @@ bool IsPostgresSpec(const std::string& spec) {
   return j > i && j < spec.size() && spec[j] == '=';
 }
 
-StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec) {
+StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec, const StoreOptions& options) {
   if (spec.empty()) return InvalidArgument("store location is empty");
   if (IsPostgresSpec(spec)) {
-    PostgresOptions options;
-    options.connection = spec;
-    ASSIGN_OR_RETURN(auto store, PostgresStore::Open(options));
+    PostgresOptions postgres;
+    postgres.connection = spec;
+    postgres.pool_size = options.postgres_pool_size;
+    ASSIGN_OR_RETURN(auto store, PostgresStore::Open(postgres));
     return std::unique_ptr<Store>(std::move(store));
   }
-  ASSIGN_OR_RETURN(auto store, RocksDbStore::Open(spec));
+  ASSIGN_OR_RETURN(auto store, RocksDbStore::Open(spec, options.rocksdb));
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -5,19 +5,27 @@
 #include <memory>
 #include <string>
 
+#include "store/postgres_store.h"
+#include "store/rocksdb_store.h"
 #include "store/store.h"
 
 namespace warden {
 
+// Backend settings for OpenStore; each applies only to its backend.
+struct StoreOptions {
+  RocksDbOptions rocksdb;
+  // Connections held open to PostgreSQL (each request borrows one).
+  int postgres_pool_size = 16;
+};
+
 // `spec` is either
 //  - "postgres://..." or "postgresql://..." (a libpq URI), or a libpq keyword
-//    string ("host=db1 dbname=warden ..."): a PostgresStore with default
-//    pool options; or
-//  - a directory path: a RocksDbStore there with default options, created
-//    when missing.
+//    string ("host=db1 dbname=warden ..."): a PostgresStore; or
+//  - a directory path: a RocksDbStore there, created when missing.
 // Errors are those of the chosen backend's Open; kInvalidArgument when
 // `spec` is empty.
-StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec);
+StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& spec,
+                                           const StoreOptions& options = {});
 
 // True when `spec` names a PostgreSQL database rather than a directory.
 bool IsPostgresSpec(const std::string& spec);
