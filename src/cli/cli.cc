@@ -14,6 +14,7 @@ int RunCli(int argc, char** argv) {
   RegisterGenCommand(app, ctx);
   RegisterValidateCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
+  RegisterServerCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -143,7 +143,7 @@ Status AsStatus(const StatusOr<T>& s) {
 // Returns from the current function if `expr` (a Status or StatusOr) is not OK.
 #define RETURN_IF_ERROR(expr)                                                     \
   do {                                                                            \
-    if (auto _warden_st = (expr); !_warden_st.ok())                               \
+    if (auto&& _warden_st = (expr); !_warden_st.ok())                             \
       return ::warden::internal_status::AsStatus(_warden_st);                     \
   } while (0)
 

@@ -1,0 +1,314 @@
+// The security officer's calls: accounts, roles, API keys, policies and
+// alerts; and the export calls. Every call is audited as an admin action;
+// none of them reads personal data.
+#include "server/routes.h"
+
+namespace warden::server {
+namespace {
+
+using access::Operation;
+using audit::AuditAction;
+
+nlohmann::json AccountJson(const access::AccountInfo& a) {
+  return {{"account_id", a.account_id},
+          {"username", a.username},
+          {"kind", a.kind == access::AccountKind::kHuman ? "human" : "service"},
+          {"roles", a.roles.Names()},
+          {"suspended", a.suspended},
+          {"suspended_reason", a.suspended_reason}};
+}
+
+StatusOr<access::Role> RoleParam(std::string_view field, const nlohmann::json& v) {
+  std::optional<access::Role> role =
+      v.is_string() ? access::ParseRole(v.get<std::string>()) : std::nullopt;
+  if (!role) return FieldInvalid(std::string(field), "enum", "unknown role");
+  return *role;
+}
+
+StatusOr<access::Policy> PolicyParam(const nlohmann::json& v) {
+  if (!v.is_object()) return FieldInvalid("policy", "type", "policy must be an object");
+  return access::DecodePolicy(v.dump());
+}
+
+// Runs an admin call: authenticated, security officer (or as `op` says),
+// audited with `detail` naming the operation (never secrets).
+StatusOr<api::Response> AdminCall(
+    const ApiContext& ctx, const api::Request& req, Operation op, std::string detail,
+    const std::function<StatusOr<api::Response>(RequestScope&)>& body) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
+  return RunAudited(scope, AuditAction::kAdmin, "",
+                    [&](audit::AuditEvent& event) -> StatusOr<api::Response> {
+                      event.detail = std::move(detail);
+                      RETURN_IF_ERROR(scope.access().Authorize(scope.who, op, ""));
+                      return body(scope);
+                    });
+}
+
+StatusOr<api::Response> ListAccounts(const ApiContext& ctx, const api::Request& req) {
+  return AdminCall(ctx, req, Operation::kManageAccounts, "list accounts",
+                   [](RequestScope& s) -> StatusOr<api::Response> {
+                     ASSIGN_OR_RETURN(std::vector<access::AccountInfo> accounts,
+                                      s.access().ListAccounts(s.who));
+                     nlohmann::json out = nlohmann::json::array();
+                     for (const auto& a : accounts) out.push_back(AccountJson(a));
+                     return api::Response::Json(200, {{"accounts", std::move(out)}});
+                   });
+}
+
+StatusOr<api::Response> GetAccount(const ApiContext& ctx, const api::Request& req) {
+  const std::string id(req.Param("account"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "get account " + id,
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     ASSIGN_OR_RETURN(std::vector<access::AccountInfo> accounts,
+                                      s.access().ListAccounts(s.who));
+                     for (const auto& a : accounts) {
+                       if (a.account_id == id) return api::Response::Json(200, AccountJson(a));
+                     }
+                     return NotFound("no such account");
+                   });
+}
+
+// {"username", "password", "roles": [...]} for a person, or
+// {"service": name, "policy": {...}} for a service account.
+StatusOr<api::Response> CreateAccount(const ApiContext& ctx, const api::Request& req) {
+  return AdminCall(
+      ctx, req, Operation::kManageAccounts, "create account",
+      [&](RequestScope& s) -> StatusOr<api::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        if (body->contains("service")) {
+          ASSIGN_OR_RETURN(access::Policy policy,
+                           PolicyParam(body->value("policy", nlohmann::json::object())));
+          if (!(*body)["service"].is_string())
+            return FieldInvalid("service", "type", "service must be a name");
+          ASSIGN_OR_RETURN(std::string id,
+                           s.access().CreateServiceAccount(
+                               s.who, (*body)["service"].get<std::string>(), policy));
+          return api::Response::Json(201, {{"account_id", id}});
+        }
+        if (!body->contains("username") || !(*body)["username"].is_string()) {
+          return FieldInvalid("username", "required", "username is required");
+        }
+        if (!body->contains("password") || !(*body)["password"].is_string()) {
+          return FieldInvalid("password", "required", "password is required");
+        }
+        access::RoleSet roles;
+        for (const auto& r : body->value("roles", nlohmann::json::array())) {
+          ASSIGN_OR_RETURN(access::Role role, RoleParam("roles", r));
+          roles.Add(role);
+        }
+        auto& password_text =
+            const_cast<nlohmann::json&>(*body)["password"].get_ref<std::string&>();
+        SecretBytes password = SecretBytes::CopyFrom(password_text);
+        SecureWipe(password_text);
+        ASSIGN_OR_RETURN(access::Enrollment e,
+                         s.access().CreateHumanAccount(
+                             s.who, (*body)["username"].get<std::string>(), password, roles));
+        return api::Response::Json(201, {{"account_id", e.account_id},
+                                         {"totp_secret", std::string(e.totp_secret_base32.view())},
+                                         {"otpauth_uri", std::string(e.otpauth_uri.view())}});
+      });
+}
+
+// One change per call: {"grant": role} | {"approve_grant": id} |
+// {"revoke": role} | {"suspend": reason} | {"reinstate": true} |
+// {"reset_totp": true} | {"policy": {...}}.
+StatusOr<api::Response> UpdateAccount(const ApiContext& ctx, const api::Request& req) {
+  const std::string id(req.Param("account"));
+  return AdminCall(
+      ctx, req, Operation::kManageAccounts, "update account " + id,
+      [&](RequestScope& s) -> StatusOr<api::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        if (body->size() != 1) return InvalidArgument("send exactly one change", "one_change");
+        const auto& [change, value] = *body->items().begin();
+        if (change == "grant") {
+          ASSIGN_OR_RETURN(access::Role role, RoleParam("grant", value));
+          ASSIGN_OR_RETURN(access::RoleGrantResult r, s.access().GrantRole(s.who, id, role));
+          return api::Response::Json(r.granted ? 200 : 202,
+                                     {{"granted", r.granted}, {"grant_id", r.grant_id}});
+        }
+        if (change == "approve_grant" && value.is_string()) {
+          RETURN_IF_ERROR(s.access().ApproveRoleGrant(s.who, value.get<std::string>()));
+          return api::Response::Json(200, {{"granted", true}});
+        }
+        if (change == "revoke") {
+          ASSIGN_OR_RETURN(access::Role role, RoleParam("revoke", value));
+          RETURN_IF_ERROR(s.access().RevokeRole(s.who, id, role));
+          return api::Response::Json(200, {{"revoked", value}});
+        }
+        if (change == "suspend" && value.is_string()) {
+          RETURN_IF_ERROR(s.access().SuspendAccount(s.who, id, value.get<std::string>()));
+          return api::Response::Json(200, {{"suspended", true}});
+        }
+        if (change == "reinstate" && value == true) {
+          RETURN_IF_ERROR(s.access().ReinstateAccount(s.who, id));
+          return api::Response::Json(200, {{"suspended", false}});
+        }
+        if (change == "reset_totp" && value == true) {
+          ASSIGN_OR_RETURN(access::Enrollment e, s.access().ResetTotp(s.who, id));
+          return api::Response::Json(200,
+                                     {{"totp_secret", std::string(e.totp_secret_base32.view())},
+                                      {"otpauth_uri", std::string(e.otpauth_uri.view())}});
+        }
+        if (change == "policy") {
+          ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(value));
+          RETURN_IF_ERROR(s.access().SetAccountPolicy(s.who, id, policy));
+          return api::Response::Json(
+              200, {{"policy", nlohmann::json::parse(access::EncodePolicy(policy))}});
+        }
+        return FieldInvalid(change, "unknown_change", "unknown account change");
+      });
+}
+
+StatusOr<api::Response> UnlockAccount(const ApiContext& ctx, const api::Request& req) {
+  const std::string id(req.Param("account"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "unlock account " + id,
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     RETURN_IF_ERROR(s.access().ReinstateAccount(s.who, id));
+                     return api::Response::Json(200, {{"suspended", false}});
+                   });
+}
+
+// {"account": id, "ttl_days": n}: a new API key, shown once.
+StatusOr<api::Response> CreateApiKey(const ApiContext& ctx, const api::Request& req) {
+  return AdminCall(
+      ctx, req, Operation::kManageAccounts, "issue api key",
+      [&](RequestScope& s) -> StatusOr<api::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        if (!body->contains("account") || !(*body)["account"].is_string()) {
+          return FieldInvalid("account", "required", "account is required");
+        }
+        std::optional<std::chrono::seconds> ttl;
+        if (body->contains("ttl_days")) {
+          const auto& days = (*body)["ttl_days"];
+          if (!days.is_number_integer() || days.get<int64_t>() < 1 || days.get<int64_t>() > 366) {
+            return FieldInvalid("ttl_days", "range", "ttl_days must be 1-366");
+          }
+          ttl = std::chrono::hours(24 * days.get<int64_t>());
+        }
+        ASSIGN_OR_RETURN(access::IssuedToken key,
+                         s.access().IssueApiKey(s.who, (*body)["account"].get<std::string>(), ttl));
+        return api::Response::Json(201, {{"key_id", key.id},
+                                         {"api_key", std::string(key.token.view())},
+                                         {"expires_at", FormatRfc3339(key.expires_at_micros)}});
+      });
+}
+
+StatusOr<api::Response> RevokeApiKey(const ApiContext& ctx, const api::Request& req) {
+  const std::string id(req.Param("key_id"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "revoke api key " + id,
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     RETURN_IF_ERROR(s.access().RevokeApiKey(s.who, id));
+                     return api::Response::Json(200, {{"revoked", id}});
+                   });
+}
+
+StatusOr<api::Response> PutPolicy(const ApiContext& ctx, const api::Request& req) {
+  const std::string name(req.Param("policy"));
+  return AdminCall(
+      ctx, req, Operation::kManageAccounts, "set role policy " + name,
+      [&](RequestScope& s) -> StatusOr<api::Response> {
+        ASSIGN_OR_RETURN(access::Role role, RoleParam("policy", nlohmann::json(name)));
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(*body));
+        RETURN_IF_ERROR(s.access().SetRolePolicy(s.who, role, policy));
+        return api::Response::Json(
+            200, {{"role", name}, {"policy", nlohmann::json::parse(access::EncodePolicy(policy))}});
+      });
+}
+
+// The built-in defaults of each role, or of one.
+StatusOr<api::Response> GetPolicies(const ApiContext& ctx, const api::Request& req, bool one) {
+  const std::string name(one ? req.Param("policy") : "");
+  return AdminCall(ctx, req, Operation::kManageAccounts, "read policies",
+                   [&](RequestScope&) -> StatusOr<api::Response> {
+                     nlohmann::json out = nlohmann::json::object();
+                     for (int r = 0; r < access::kRoleCount; ++r) {
+                       const auto role = static_cast<access::Role>(r);
+                       const std::string role_name(access::RoleName(role));
+                       if (one && role_name != name) continue;
+                       out[role_name] =
+                           nlohmann::json::parse(access::EncodePolicy(access::DefaultPolicy(role)));
+                     }
+                     if (out.empty()) return NotFound("no such policy");
+                     return api::Response::Json(200, {{"defaults", std::move(out)}});
+                   });
+}
+
+StatusOr<api::Response> ListAlerts(const ApiContext& ctx, const api::Request& req) {
+  return AdminCall(ctx, req, Operation::kManageAccounts, "list alerts",
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     int64_t since = 0;
+                     if (const std::string* v = req.Query("since"))
+                       since = std::strtoll(v->c_str(), nullptr, 10) * 1'000'000;
+                     ASSIGN_OR_RETURN(std::vector<access::Alert> alerts,
+                                      s.access().ListAlerts(s.who, since, 1000));
+                     nlohmann::json out = nlohmann::json::array();
+                     for (const access::Alert& a : alerts) {
+                       out.push_back({{"id", a.id},
+                                      {"kind", a.kind},
+                                      {"account_id", a.account_id},
+                                      {"time", FormatRfc3339(a.at_micros)},
+                                      {"detail", a.detail}});
+                     }
+                     return api::Response::Json(200, {{"alerts", std::move(out)}});
+                   });
+}
+
+// Calls SPEC §5 names whose machinery is not part of this release: they
+// answer 503 "not_available" after authentication, and are audited.
+StatusOr<api::Response> NotAvailable(const ApiContext& ctx, const api::Request& req, Operation op,
+                                     std::string what) {
+  return AdminCall(ctx, req, op, what, [&](RequestScope&) -> StatusOr<api::Response> {
+    return Unavailable(what + " is not available in this release", "not_available");
+  });
+}
+
+}  // namespace
+
+Status MountAdminRoutes(api::Router& router, const ApiContext& ctx) {
+  using M = api::HttpMethod;
+  const ApiContext* c = &ctx;
+  auto add = [&router](M m, std::string_view p, api::Handler h) {
+    return router.Add(m, p, std::move(h));
+  };
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts",
+                      [c](const api::Request& r) { return ListAccounts(*c, r); }));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts",
+                      [c](const api::Request& r) { return CreateAccount(*c, r); }));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts/{account}",
+                      [c](const api::Request& r) { return GetAccount(*c, r); }));
+  RETURN_IF_ERROR(add(M::kPatch, "/v1/admin/accounts/{account}",
+                      [c](const api::Request& r) { return UpdateAccount(*c, r); }));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts/{account}/unlock",
+                      [c](const api::Request& r) { return UnlockAccount(*c, r); }));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/api-keys", [c](const api::Request& r) {
+    return NotAvailable(*c, r, Operation::kManageAccounts, "listing API keys");
+  }));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/api-keys",
+                      [c](const api::Request& r) { return CreateApiKey(*c, r); }));
+  RETURN_IF_ERROR(add(M::kDelete, "/v1/admin/api-keys/{key_id}",
+                      [c](const api::Request& r) { return RevokeApiKey(*c, r); }));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/policies",
+                      [c](const api::Request& r) { return GetPolicies(*c, r, false); }));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/policies/{policy}",
+                      [c](const api::Request& r) { return GetPolicies(*c, r, true); }));
+  RETURN_IF_ERROR(add(M::kPut, "/v1/admin/policies/{policy}",
+                      [c](const api::Request& r) { return PutPolicy(*c, r); }));
+  RETURN_IF_ERROR(
+      add(M::kGet, "/v1/admin/alerts", [c](const api::Request& r) { return ListAlerts(*c, r); }));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/alerts/{alert}/ack", [c](const api::Request& r) {
+    return NotAvailable(*c, r, Operation::kManageAccounts, "acknowledging alerts");
+  }));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/exports", [c](const api::Request& r) {
+    return NotAvailable(*c, r, Operation::kExportRequest, "export jobs");
+  }));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/exports/{id}/approve", [c](const api::Request& r) {
+    return NotAvailable(*c, r, Operation::kManageAccounts, "export jobs");
+  }));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/exports/{id}", [c](const api::Request& r) {
+    return NotAvailable(*c, r, Operation::kManageAccounts, "export jobs");
+  }));
+  return Status::Ok();
+}
+
+}  // namespace warden::server

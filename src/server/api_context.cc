@@ -1,0 +1,92 @@
+#include "server/api_context.h"
+
+namespace warden::server {
+
+StatusOr<std::shared_ptr<UnsealedServices>> RequireUnsealed(const ApiContext& ctx) {
+  std::shared_ptr<UnsealedServices> services = ctx.gate.services();
+  if (services == nullptr) return Unavailable("the server is sealed", "sealed");
+  return services;
+}
+
+StatusOr<std::string_view> BearerToken(const api::Request& req) {
+  const std::string* header = req.Header("authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header == nullptr || header->size() <= kScheme.size() ||
+      std::string_view(*header).substr(0, kScheme.size()) != kScheme) {
+    return Unauthenticated("a bearer token is required");
+  }
+  return std::string_view(*header).substr(kScheme.size());
+}
+
+StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const api::Request& req,
+                                    PurposeRule purpose_rule) {
+  ASSIGN_OR_RETURN(std::shared_ptr<UnsealedServices> services, RequireUnsealed(ctx));
+  ASSIGN_OR_RETURN(std::string_view token, BearerToken(req));
+  ASSIGN_OR_RETURN(access::Principal who,
+                   services->access->Authenticate(token, req.client_address));
+  RETURN_IF_ERROR(services->access->CheckRate(who));
+  RequestScope scope{req, std::move(services), std::move(who), std::nullopt};
+  if (purpose_rule == PurposeRule::kRequired) {
+    const std::string* purpose = req.Header("warden-purpose");
+    const std::string* reason = req.Header("warden-reason");
+    ASSIGN_OR_RETURN(scope.purpose, access::ParsePurpose(purpose ? *purpose : std::string_view(),
+                                                         reason ? *reason : std::string_view()));
+  }
+  return scope;
+}
+
+std::string RolesLabel(const access::RoleSet& roles) {
+  std::string label;
+  for (const std::string& name : roles.Names()) label += (label.empty() ? "" : ",") + name;
+  return label;
+}
+
+audit::AuditActor ActorOf(const RequestScope& scope) {
+  audit::AuditActor actor;
+  actor.account = scope.who.account_id;
+  actor.session = scope.who.session_id;
+  actor.role = RolesLabel(scope.who.roles);
+  actor.client_address = scope.request.client_address;
+  if (scope.purpose) {
+    actor.purpose_kind = std::string(access::PurposeKindName(scope.purpose->kind));
+    actor.purpose_reference = scope.purpose->reference;
+    actor.reason = scope.purpose->reason;
+  }
+  return actor;
+}
+
+StatusOr<api::Response> RunAudited(
+    const RequestScope& scope, audit::AuditAction action, std::string_view collection,
+    const std::function<StatusOr<api::Response>(audit::AuditEvent&)>& body) {
+  audit::AuditEvent event;
+  event.actor = ActorOf(scope);
+  event.action = action;
+  event.collection = std::string(collection);
+  StatusOr<api::Response> answer = body(event);
+  if (answer.ok()) {
+    event.outcome = audit::AuditOutcome::kSuccess;
+    event.status = static_cast<uint16_t>(answer->status);
+  } else {
+    const Status& st = answer.status();
+    const int http = HttpStatusOf(st.code());
+    event.outcome = http < 500 ? audit::AuditOutcome::kDenied : audit::AuditOutcome::kFailed;
+    event.status = static_cast<uint16_t>(http);
+    event.error_reason = st.reason();
+  }
+  RETURN_IF_ERROR(scope.audit().Append(event).status());
+  return answer;
+}
+
+StatusOr<const schema::CollectionSchema*> FindCollection(const ApiContext& ctx,
+                                                         std::string_view name) {
+  const schema::CollectionSchema* collection = ctx.schema.Find(name);
+  if (collection == nullptr) return NotFound("no such collection", "unknown_collection");
+  return collection;
+}
+
+StatusOr<const nlohmann::json*> JsonObjectBody(const api::Request& req) {
+  if (!req.json.is_object()) return InvalidArgument("the body must be a JSON object", "bad_json");
+  return &req.json;
+}
+
+}  // namespace warden::server

@@ -1,0 +1,95 @@
+// ApiContext and RequestScope: what every route handler of the server shares,
+// and the first steps of every authenticated request.
+//
+// A personal-data request reads top to bottom as (record_routes.cc):
+//
+//   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, kNeedsPurpose));
+//        sealed → 503, no or bad token → 401, suspended → 423, rate → 429,
+//        no or bad purpose → 400
+//   return RunAudited(scope, action, collection, [&](AuditEvent& event) { ... });
+//        authorise, read through the barrier, tripwire, quota, mask; the
+//        audit entry is durable before the answer leaves (G1), and an answer
+//        whose entry cannot be written becomes 503.
+//
+// Thread safety: ApiContext is shared by all threads and immutable after
+// start-up except through its members' own synchronisation.
+#ifndef WARDEN_SERVER_API_CONTEXT_H_
+#define WARDEN_SERVER_API_CONTEXT_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "access/access_control.h"
+#include "access/purpose.h"
+#include "api/http.h"
+#include "api/metrics.h"
+#include "audit/audit_entry.h"
+#include "core/clock.h"
+#include "schema/schema.h"
+#include "server/seal_gate.h"
+
+namespace warden::server {
+
+struct ApiOptions {
+  size_t max_batch_records = 1000;
+  // Who may read /metrics without a token: nobody by default (operators use a token).
+  bool dev_mode = false;
+};
+
+struct ApiContext {
+  SealGate& gate;
+  const schema::Schema& schema;
+  const Clock& clock;
+  api::Metrics* metrics = nullptr;
+  ApiOptions options;
+};
+
+// An authenticated request and the services it runs against.
+struct RequestScope {
+  const api::Request& request;
+  std::shared_ptr<UnsealedServices> services;
+  access::Principal who;
+  std::optional<access::Purpose> purpose;
+
+  access::AccessControl& access() const { return *services->access; }
+  audit::AuditLog& audit() const { return *services->audit; }
+  RecordBarrier& barrier() const { return *services->barrier; }
+};
+
+enum class PurposeRule { kNone, kRequired };
+
+// The services or 503 "sealed".
+StatusOr<std::shared_ptr<UnsealedServices>> RequireUnsealed(const ApiContext& ctx);
+
+// The bearer credential of `req` or 401 "unauthenticated".
+StatusOr<std::string_view> BearerToken(const api::Request& req);
+
+// Authenticates, rate-limits and (with kRequired) parses the purpose headers.
+StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const api::Request& req,
+                                    PurposeRule purpose_rule);
+
+// "officer" or "registrar,officer": the roles as the audit trail names them.
+std::string RolesLabel(const access::RoleSet& roles);
+
+// Who acted and why, for the audit entry.
+audit::AuditActor ActorOf(const RequestScope& scope);
+
+// Runs `body` and appends its audit entry — success, denial or failure — and
+// returns the body's answer only once the entry is durable. If the entry
+// cannot be written the answer is 503 "audit_unavailable" instead (G1).
+StatusOr<api::Response> RunAudited(
+    const RequestScope& scope, audit::AuditAction action, std::string_view collection,
+    const std::function<StatusOr<api::Response>(audit::AuditEvent&)>& body);
+
+// The collection named by a path parameter or 404 "unknown_collection".
+StatusOr<const schema::CollectionSchema*> FindCollection(const ApiContext& ctx,
+                                                         std::string_view name);
+
+// The JSON body as an object, or 400 "bad_json".
+StatusOr<const nlohmann::json*> JsonObjectBody(const api::Request& req);
+
+}  // namespace warden::server
+
+#endif  // WARDEN_SERVER_API_CONTEXT_H_

@@ -1,0 +1,116 @@
+// Bootstrap, login and logout. Secrets read from request bodies are copied
+// into SecretBytes at once and the JSON copies wiped.
+#include "server/routes.h"
+
+namespace warden::server {
+namespace {
+
+using audit::AuditAction;
+
+// Takes string member `name` of the body as a secret, wiping the JSON copy.
+StatusOr<SecretBytes> TakeSecret(const api::Request& req, std::string_view name) {
+  auto& body = const_cast<nlohmann::json&>(req.json);  // the request is ours until we answer
+  if (!body.is_object()) return InvalidArgument("the body must be a JSON object", "bad_json");
+  auto it = body.find(name);
+  if (it == body.end() || !it->is_string()) {
+    return FieldInvalid(std::string(name), "required", std::string(name) + " is required");
+  }
+  std::string& text = it->get_ref<std::string&>();
+  SecretBytes secret = SecretBytes::CopyFrom(text);
+  SecureWipe(text);
+  return secret;
+}
+
+StatusOr<std::string> RequiredString(const api::Request& req, std::string_view name) {
+  if (!req.json.is_object()) return InvalidArgument("the body must be a JSON object", "bad_json");
+  auto it = req.json.find(name);
+  if (it == req.json.end() || !it->is_string()) {
+    return FieldInvalid(std::string(name), "required", std::string(name) + " is required");
+  }
+  return it->get<std::string>();
+}
+
+nlohmann::json EnrollmentJson(const access::Enrollment& e) {
+  return {{"account_id", e.account_id},
+          {"totp_secret", std::string(e.totp_secret_base32.view())},
+          {"otpauth_uri", std::string(e.otpauth_uri.view())}};
+}
+
+StatusOr<api::Response> Bootstrap(const ApiContext& ctx, const api::Request& req) {
+  ASSIGN_OR_RETURN(std::shared_ptr<UnsealedServices> services, RequireUnsealed(ctx));
+  ASSIGN_OR_RETURN(std::string_view bearer, BearerToken(req));
+  SecretBytes token = SecretBytes::CopyFrom(bearer);
+  ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
+  ASSIGN_OR_RETURN(SecretBytes password, TakeSecret(req, "password"));
+  StatusOr<access::Enrollment> enrolled = services->access->Bootstrap(token, username, password);
+  audit::AuditEvent event;
+  event.action = AuditAction::kAdmin;
+  event.actor.account = enrolled.ok() ? enrolled->account_id : "";
+  event.actor.role = "security_officer";
+  event.actor.client_address = req.client_address;
+  event.outcome = enrolled.ok() ? audit::AuditOutcome::kSuccess : audit::AuditOutcome::kDenied;
+  event.status =
+      static_cast<uint16_t>(enrolled.ok() ? 201 : HttpStatusOf(enrolled.status().code()));
+  event.error_reason = enrolled.ok() ? "" : enrolled.status().reason();
+  event.detail = "bootstrap first security officer";
+  RETURN_IF_ERROR(services->audit->Append(event).status());
+  RETURN_IF_ERROR(enrolled);
+  return api::Response::Json(201, EnrollmentJson(*enrolled));
+}
+
+StatusOr<api::Response> Login(const ApiContext& ctx, const api::Request& req) {
+  ASSIGN_OR_RETURN(std::shared_ptr<UnsealedServices> services, RequireUnsealed(ctx));
+  ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
+  ASSIGN_OR_RETURN(std::string totp, RequiredString(req, "totp"));
+  ASSIGN_OR_RETURN(SecretBytes password, TakeSecret(req, "password"));
+  StatusOr<access::IssuedToken> issued =
+      services->access->Login(username, password, totp, req.client_address);
+
+  audit::AuditEvent event;
+  event.action = AuditAction::kLogin;
+  event.actor.client_address = req.client_address;
+  if (issued.ok()) {
+    ASSIGN_OR_RETURN(access::Principal who,
+                     services->access->Authenticate(issued->token.view(), req.client_address));
+    event.actor.account = who.account_id;
+    event.actor.session = who.session_id;
+    event.actor.role = RolesLabel(who.roles);
+  } else {
+    // The name typed may be anything (even a password): only its keyed hash is kept.
+    event.subjects.push_back({audit::IdentifierKind::kOther, "username/" + username});
+    event.outcome = audit::AuditOutcome::kDenied;
+    event.status = static_cast<uint16_t>(HttpStatusOf(issued.status().code()));
+    event.error_reason = issued.status().reason();
+  }
+  RETURN_IF_ERROR(services->audit->Append(event).status());
+  RETURN_IF_ERROR(issued);
+  return api::Response::Json(200, {{"token", std::string(issued->token.view())},
+                                   {"expires_at", FormatRfc3339(issued->expires_at_micros)},
+                                   {"roles", issued->roles.Names()}});
+}
+
+StatusOr<api::Response> Logout(const ApiContext& ctx, const api::Request& req) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
+  ASSIGN_OR_RETURN(std::string_view token, BearerToken(req));
+  return RunAudited(scope, AuditAction::kLogout, "",
+                    [&](audit::AuditEvent&) -> StatusOr<api::Response> {
+                      RETURN_IF_ERROR(scope.access().Logout(token));
+                      return api::Response::Json(200, {{"logged_out", true}});
+                    });
+}
+
+}  // namespace
+
+Status MountAuthRoutes(api::Router& router, const ApiContext& ctx) {
+  using M = api::HttpMethod;
+  const ApiContext* c = &ctx;
+  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/auth/bootstrap",
+                             [c](const api::Request& r) { return Bootstrap(*c, r); }));
+  RETURN_IF_ERROR(
+      router.Add(M::kPost, "/v1/auth/login", [c](const api::Request& r) { return Login(*c, r); }));
+  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/auth/logout",
+                             [c](const api::Request& r) { return Logout(*c, r); }));
+  return Status::Ok();
+}
+
+}  // namespace warden::server

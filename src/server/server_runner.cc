@@ -1,0 +1,125 @@
+#include "server/server_runner.h"
+
+#include <iostream>
+
+#include "api/tls.h"
+#include "audit/audit_sink.h"
+#include "core/file_system.h"
+#include "server/data_dir.h"
+#include "server/routes.h"
+#include "store/open_store.h"
+
+namespace warden::server {
+namespace {
+
+constexpr int64_t kCertificateWarningDays = 30;
+
+// Loads the certificate, warns when it is close to expiry (an expired
+// certificate was one of the 2022 failures) and builds the TLS context.
+StatusOr<std::shared_ptr<boost::asio::ssl::context>> LoadTls(const ServeOptions& options,
+                                                             api::Metrics& metrics) {
+  ASSIGN_OR_RETURN(
+      api::TlsCredentials credentials,
+      api::LoadTlsCredentials(FileSystem::Default(), options.tls_cert_file, options.tls_key_file));
+  ASSIGN_OR_RETURN(int64_t days, api::CertificateDaysToExpiry(credentials.certificate_chain_pem,
+                                                              Clock::Real().NowSeconds()));
+  if (days < 0) return Unavailable("the TLS certificate has expired", "certificate_expired");
+  if (days < kCertificateWarningDays) {
+    std::cerr << "warden: WARNING: the TLS certificate expires in " << days << " days\n";
+  }
+  std::string pem = credentials.certificate_chain_pem;
+  RETURN_IF_ERROR(metrics.GaugeCallback(
+      "warden_tls_certificate_expiry_days", "Whole days until the server certificate expires", {},
+      [pem] {
+        auto d = api::CertificateDaysToExpiry(pem, Clock::Real().NowSeconds());
+        return d.ok() ? static_cast<double>(*d) : -1.0;
+      }));
+  return api::MakeServerTlsContext(credentials);
+}
+
+// Alerts go to the log (never with personal data or secrets) and to metrics.
+void RaiseAlert(api::Metrics& metrics, std::string_view kind, std::string_view account,
+                std::string_view detail) {
+  std::cerr << "warden: ALERT " << kind << (account.empty() ? "" : " account=") << account << ": "
+            << detail << "\n";
+  auto counter =
+      metrics.Counter("warden_alerts_total", "Alerts raised", {{"kind", std::string(kind)}});
+  if (counter.ok()) (*counter)->Increment();
+}
+
+// Unseals at start where no person has to be present: development key file
+// (with a loud warning) or an HSM with a PIN file.
+Status AutoUnseal(SealGate& gate, const ServeOptions& options) {
+  const crypto::SealConfig& config = gate.config();
+  if (config.mode == crypto::SealMode::kDev) {
+    std::cerr << "\n" << crypto::kDevModeWarning << "\n\n";
+    ASSIGN_OR_RETURN(SecretBytes root, crypto::UnsealWithDevKeyFile(config));
+    return gate.UnsealWithRootKey(std::move(root));
+  }
+  if (config.mode == crypto::SealMode::kPkcs11 && !options.pkcs11_pin_file.empty()) {
+    ASSIGN_OR_RETURN(SecretBytes pin, crypto::ReadPinFile(options.pkcs11_pin_file));
+    ASSIGN_OR_RETURN(SecretBytes root, crypto::UnsealWithPkcs11(config, pin));
+    return gate.UnsealWithRootKey(std::move(root));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServeOptions& options) {
+  std::unique_ptr<RunningServer> s(new RunningServer());
+  s->options_ = options;
+  ASSIGN_OR_RETURN(crypto::SealConfig config, ReadSealConfig(options.data_dir));
+  ASSIGN_OR_RETURN(std::string spec, StoreSpecOf(options.data_dir, options.store_spec));
+  ASSIGN_OR_RETURN(s->store_, OpenStore(spec));
+  ASSIGN_OR_RETURN(s->schema_, ReadSchema(*s->store_));
+
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    ASSIGN_OR_RETURN(s->tls_, LoadTls(options, s->metrics_));
+  }
+
+  SealGateOptions gate_options;
+  gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
+      FileSystem::Default(), CheckpointSinkPath(options.data_dir), /*ship_entries=*/false));
+  api::Metrics* metrics = &s->metrics_;
+  gate_options.audit.on_alert = [metrics](const audit::AuditAlert& alert) {
+    RaiseAlert(*metrics, audit::AuditAlertKindName(alert.kind), "", alert.message);
+  };
+  gate_options.on_access_alert = [metrics](const access::Alert& alert) {
+    RaiseAlert(*metrics, alert.kind, alert.account_id, alert.detail);
+  };
+  s->gate_ = std::make_unique<SealGate>(*s->store_, s->schema_, std::move(config), Clock::Real(),
+                                        std::move(gate_options));
+  SealGate* gate = s->gate_.get();
+  RETURN_IF_ERROR(s->metrics_.GaugeCallback("warden_sealed", "1 while the server is sealed", {},
+                                            [gate] { return gate->sealed() ? 1.0 : 0.0; }));
+  RETURN_IF_ERROR(AutoUnseal(*s->gate_, options));
+
+  s->context_.reset(new ApiContext{*s->gate_, s->schema_, Clock::Real(), &s->metrics_, {}});
+  s->router_ = std::make_unique<api::Router>();
+  RETURN_IF_ERROR(MountApi(*s->router_, *s->context_));
+
+  api::HttpServerOptions http;
+  http.address = options.address;
+  http.port = options.port;
+  http.tls = s->tls_;
+  http.io_threads = options.io_threads;
+  s->http_ = std::make_unique<api::HttpServer>(http, *s->router_, &s->metrics_);
+  RETURN_IF_ERROR(s->http_->Start());
+  return s;
+}
+
+RunningServer::~RunningServer() { Stop(); }
+
+std::string RunningServer::url() const {
+  const bool v6 = options_.address.find(':') != std::string::npos;
+  return std::string(tls() ? "https://" : "http://") + (v6 ? "[" : "") + options_.address +
+         (v6 ? "]" : "") + ":" + std::to_string(port());
+}
+
+void RunningServer::Stop() {
+  if (http_) http_->Stop();
+  if (gate_) gate_->Seal();
+}
+
+}  // namespace warden::server

@@ -1,0 +1,123 @@
+// Health, seal and unseal, key rotation, metrics, and mounting everything.
+#include "api/api_routes.h"
+#include "server/routes.h"
+
+namespace warden::server {
+namespace {
+
+using access::Operation;
+using audit::AuditAction;
+
+// Appends an audit entry for a system event that has no session behind it.
+Status AuditSystemEvent(UnsealedServices& services, AuditAction action, const api::Request& req,
+                        std::string detail) {
+  audit::AuditEvent event;
+  event.action = action;
+  event.actor.account = "system";
+  event.actor.client_address = req.client_address;
+  event.detail = std::move(detail);
+  return services.audit->Append(event).status();
+}
+
+StatusOr<api::Response> Health(const ApiContext& ctx, const api::Request&) {
+  // Nothing more than the state: no version, no counts (threat: open dashboards).
+  return api::Response::Json(200, {{"status", ctx.gate.sealed() ? "sealed" : "ok"}});
+}
+
+StatusOr<api::Response> Unseal(const ApiContext& ctx, const api::Request& req) {
+  if (!ctx.gate.sealed()) return Conflict("the server is already unsealed", "already_unsealed");
+  if (!req.json.is_object() || !req.json.contains("share") || !req.json["share"].is_string()) {
+    return FieldInvalid("share", "required", "send {\"share\": \"...\"}");
+  }
+  std::string share = req.json["share"].get<std::string>();
+  StatusOr<crypto::UnsealProgress> progress = ctx.gate.SubmitShare(share);
+  SecureWipe(share);
+  RETURN_IF_ERROR(progress);
+  if (progress->complete) {
+    if (auto services = ctx.gate.services()) {
+      RETURN_IF_ERROR(AuditSystemEvent(*services, AuditAction::kUnseal, req, "unsealed"));
+    }
+  }
+  return api::Response::Json(200, {{"sealed", ctx.gate.sealed()},
+                                   {"progress", progress->progress},
+                                   {"threshold", progress->threshold}});
+}
+
+StatusOr<api::Response> SealNow(const ApiContext& ctx, const api::Request& req) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
+  RETURN_IF_ERROR(
+      RunAudited(scope, AuditAction::kSeal, "", [&](audit::AuditEvent&) -> StatusOr<api::Response> {
+        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kOperate, ""));
+        return api::Response::Json(200, {{"sealed", true}});
+      }));
+  ctx.gate.Seal();
+  return api::Response::Json(200, {{"sealed", true}});
+}
+
+// {"collection": "persons", "key": "data_key" | "kek"}: a new key version;
+// existing records keep opening with theirs.
+StatusOr<api::Response> Rotate(const ApiContext& ctx, const api::Request& req) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
+  return RunAudited(
+      scope, AuditAction::kRotate, "", [&](audit::AuditEvent& event) -> StatusOr<api::Response> {
+        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kOperate, ""));
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        std::string kind = body->value("key", "data_key");
+        std::vector<std::string> collections;
+        if (body->contains("collection")) {
+          ASSIGN_OR_RETURN(const schema::CollectionSchema* c,
+                           FindCollection(ctx, body->value("collection", "")));
+          collections.push_back(c->name);
+        } else {
+          for (const auto& c : ctx.schema.collections()) collections.push_back(c.name);
+        }
+        if (kind != "data_key" && kind != "kek") {
+          return FieldInvalid("key", "enum", "key must be data_key or kek");
+        }
+        nlohmann::json versions = nlohmann::json::object();
+        for (const std::string& c : collections) {
+          StatusOr<uint32_t> v = kind == "kek" ? scope.services->keys->RotateKek(c)
+                                               : scope.services->keys->RotateDataKey(c);
+          RETURN_IF_ERROR(v);
+          versions[c] = *v;
+        }
+        event.detail = "rotate " + kind;
+        return api::Response::Json(200, {{"rotated", kind}, {"versions", versions}});
+      });
+}
+
+StatusOr<api::Response> MetricsText(const ApiContext& ctx, const api::Request& req) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
+  RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kOperate, ""));
+  std::string text = ctx.metrics ? ctx.metrics->Render() : std::string();
+  return api::Response::Text(200, "text/plain; version=0.0.4", std::move(text));
+}
+
+}  // namespace
+
+Status MountSystemRoutes(api::Router& router, const ApiContext& ctx) {
+  using M = api::HttpMethod;
+  const ApiContext* c = &ctx;
+  RETURN_IF_ERROR(
+      router.Add(M::kGet, "/healthz", [c](const api::Request& r) { return Health(*c, r); }));
+  RETURN_IF_ERROR(
+      router.Add(M::kPost, "/v1/sys/unseal", [c](const api::Request& r) { return Unseal(*c, r); }));
+  RETURN_IF_ERROR(
+      router.Add(M::kPost, "/v1/sys/seal", [c](const api::Request& r) { return SealNow(*c, r); }));
+  RETURN_IF_ERROR(
+      router.Add(M::kPost, "/v1/sys/rotate", [c](const api::Request& r) { return Rotate(*c, r); }));
+  RETURN_IF_ERROR(
+      router.Add(M::kGet, "/metrics", [c](const api::Request& r) { return MetricsText(*c, r); }));
+  return Status::Ok();
+}
+
+Status MountApi(api::Router& router, const ApiContext& ctx) {
+  RETURN_IF_ERROR(MountSystemRoutes(router, ctx));
+  RETURN_IF_ERROR(MountAuthRoutes(router, ctx));
+  RETURN_IF_ERROR(MountRecordRoutes(router, ctx));
+  RETURN_IF_ERROR(MountAuditRoutes(router, ctx));
+  RETURN_IF_ERROR(MountAdminRoutes(router, ctx));
+  return api::CheckApiRoutesMounted(router);
+}
+
+}  // namespace warden::server
