@@ -33,7 +33,7 @@ Status MemoryStore::Write(const WriteBatch& batch) {
       space(op.space).erase(op.key);
     }
   }
-  ++changes_;
+  if (!batch.empty()) ++changes_;
   return Status::Ok();
 }
 

@@ -581,7 +581,7 @@ Status PostgresStore::TryWrite(Connection& conn, const WriteBatch& batch, bool& 
     return status;
   };
   auto done = [&]() {
-    changes_.fetch_add(1, std::memory_order_relaxed);
+    if (!batch.empty()) changes_.fetch_add(1, std::memory_order_relaxed);
     return Status::Ok();
   };
 

@@ -136,8 +136,9 @@ class Store {
   virtual StatusOr<CounterResult> AddToCounter(std::string_view key, int64_t delta,
                                                int64_t limit) = 0;
 
-  // The number of batches committed through this handle since it was opened;
-  // monotonic. For metrics and maintenance jobs.
+  // The number of changes committed through this handle since it was opened
+  // (Write() batches with at least one op, applied AddToCounter() calls and
+  // bulk-load chunks); monotonic. For metrics and maintenance jobs.
   virtual uint64_t ChangeCount() const = 0;
 
   // A short name of the backend ("rocksdb", "postgres", "memory").

@@ -591,6 +591,10 @@ TEST_P(StoreConformanceTest, ChangeCountCountsCommittedChangesOnly) {
   EXPECT_EQ(store_->Write(failing).code(), StatusCode::kConflict);
   ASSERT_TRUE(store_->AddToCounter("n", 1, 10).ok());
   ASSERT_TRUE(store_->AddToCounter("n", 100, 10).ok());  // refused
+  WriteBatch check_only;  // a condition that holds, and nothing to change
+  check_only.Expect(Space::kMeta, "x", "1");
+  EXPECT_TRUE(store_->Write(check_only).ok());
+  EXPECT_TRUE(store_->Write(WriteBatch()).ok());
   EXPECT_EQ(store_->ChangeCount() - before, 2u);
 }
 
