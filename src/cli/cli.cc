@@ -14,6 +14,7 @@ int RunCli(int argc, char** argv) {
   RegisterGenCommand(app, ctx);
   RegisterValidateCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
+  RegisterImportCommand(app, ctx);
   RegisterServerCommands(app, ctx);
 
   try {

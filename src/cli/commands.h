@@ -20,6 +20,7 @@ void RegisterDemoCommand(CLI::App& app, CommandContext& ctx);
 void RegisterGenCommand(CLI::App& app, CommandContext& ctx);
 void RegisterValidateCommand(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
+void RegisterImportCommand(CLI::App& app, CommandContext& ctx);
 // init, serve, unseal, totp.
 void RegisterServerCommands(CLI::App& app, CommandContext& ctx);
 
