@@ -5,6 +5,15 @@
 #include <array>
 
 namespace warden::access {
+namespace {
+
+// libsodium declares its inputs non-null even when their length is zero.
+const char* PasswordChars(const SecretBytes& password) {
+  static const char kEmpty = '\0';
+  return password.empty() ? &kEmpty : reinterpret_cast<const char*>(password.data());
+}
+
+}  // namespace
 
 Argon2Params Argon2Params::Interactive() {
   return {crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE, crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE};
@@ -23,8 +32,8 @@ PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
 
 StatusOr<std::string> PasswordHasher::Hash(const SecretBytes& password) const {
   std::array<char, crypto_pwhash_argon2id_STRBYTES> out{};
-  if (crypto_pwhash_argon2id_str(out.data(), reinterpret_cast<const char*>(password.data()),
-                                 password.size(), params_.opslimit, params_.memlimit) != 0) {
+  if (crypto_pwhash_argon2id_str(out.data(), PasswordChars(password), password.size(),
+                                 params_.opslimit, params_.memlimit) != 0) {
     return Internal("password hashing ran out of memory");
   }
   return std::string(out.data());
@@ -34,8 +43,8 @@ bool PasswordHasher::Verify(const std::string& encoded, const SecretBytes& passw
   if (encoded.empty() || encoded.size() >= crypto_pwhash_argon2id_STRBYTES) return false;
   std::array<char, crypto_pwhash_argon2id_STRBYTES> buf{};
   std::copy(encoded.begin(), encoded.end(), buf.begin());
-  return crypto_pwhash_argon2id_str_verify(
-             buf.data(), reinterpret_cast<const char*>(password.data()), password.size()) == 0;
+  return crypto_pwhash_argon2id_str_verify(buf.data(), PasswordChars(password), password.size()) ==
+         0;
 }
 
 bool PasswordHasher::NeedsRehash(const std::string& encoded) const {
