@@ -29,6 +29,9 @@ struct AuditLog::Pending {
   bool done = false;
   Status status;
   uint64_t seq = 0;
+  // Set for AppendAsync: runs on the writer thread once done, then the
+  // Pending (owned by the queue) is deleted.
+  std::function<void(StatusOr<uint64_t>)> on_done;
 };
 
 std::string_view AuditAlertKindName(AuditAlertKind kind) {
@@ -232,6 +235,37 @@ StatusOr<uint64_t> AuditLog::Append(const AuditEvent& event) {
   return pending.seq;
 }
 
+void AuditLog::AppendAsync(const AuditEvent& event,
+                           std::function<void(StatusOr<uint64_t>)> on_done) {
+  StatusOr<AuditEntry> entry = Prepare(event);
+  if (!entry.ok()) return on_done(entry.status());
+  auto pending = std::make_unique<Pending>();
+  pending->entry = std::move(entry).value();
+  pending->on_done = std::move(on_done);
+  {
+    std::lock_guard lock(mu_);
+    if (!failed_ && !stop_) {
+      queue_.push_back(pending.release());
+      writer_cv_.notify_one();
+      return;
+    }
+  }
+  pending->on_done(AuditUnavailable());
+}
+
+void AuditLog::FinishAsync(std::vector<Pending*>& batch) {
+  for (Pending*& p : batch) {
+    if (!p->on_done) continue;
+    std::unique_ptr<Pending> owned(p);
+    p = nullptr;
+    if (owned->status.ok()) {
+      owned->on_done(owned->seq);
+    } else {
+      owned->on_done(owned->status);
+    }
+  }
+}
+
 Status AuditLog::Checkpoint() {
   Pending pending;
   std::unique_lock lock(mu_);
@@ -285,6 +319,7 @@ void AuditLog::WriterLoop() {
         }
       }
       done_cv_.notify_all();
+      FinishAsync(batch);
       continue;
     }
     bool force_checkpoint =
@@ -312,6 +347,7 @@ void AuditLog::WriterLoop() {
       }
     }
     done_cv_.notify_all();
+    FinishAsync(batch);
     if (st.ok()) {
       Ship(committed, checkpoint);
     } else {

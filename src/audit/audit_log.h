@@ -160,6 +160,13 @@ class AuditLog {
   // when the account id is longer than 255 bytes.
   StatusOr<uint64_t> Append(const AuditEvent& event);
 
+  // Like Append, but returns at once: `on_done` runs once the entry is
+  // durable (with its seq) or has failed (503 "audit_unavailable"), on the
+  // writer thread or, for an immediate failure, on the caller's. It must not
+  // block or call back into this AuditLog. This is how the server answers
+  // without holding an I/O thread through the sync.
+  void AppendAsync(const AuditEvent& event, std::function<void(StatusOr<uint64_t>)> on_done);
+
   // False from a failed audit write until the probe succeeds.
   bool healthy() const;
 
@@ -187,6 +194,8 @@ class AuditLog {
 
  private:
   struct Pending;
+  // Runs and deletes the AppendAsync entries of a finished batch (mu_ not held).
+  void FinishAsync(std::vector<Pending*>& batch);
   struct Head {
     uint64_t seq = 0;
     std::string hash;     // EntryHash of entry seq (zeros when seq == 0)

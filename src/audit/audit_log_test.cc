@@ -234,6 +234,47 @@ TEST_F(AuditLogTest, WriteFailureFailsClosedAlertsOnceAndRecoversWithoutRestart)
   ExpectVerifies(store_);
 }
 
+TEST_F(AuditLogTest, AsyncAppendCompletesOnlyOnceTheEntryIsInTheStore) {
+  auto log = OpenLog(store_);
+  constexpr int kEntries = 64;
+  std::mutex mu;
+  std::vector<uint64_t> seqs;
+  std::atomic<int> done{0};
+  for (int i = 1; i <= kEntries; ++i) {
+    log->AppendAsync(ReadOf(Officer("o"), SyntheticId(i)), [&](StatusOr<uint64_t> seq) {
+      ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+      // The completion runs after the commit: the log's durable head covers it.
+      EXPECT_GE(log->last_seq(), *seq);
+      std::lock_guard lock(mu);
+      seqs.push_back(*seq);
+      ++done;
+    });
+  }
+  ASSERT_TRUE(WaitFor([&] { return done.load() == kEntries; }));
+  std::sort(seqs.begin(), seqs.end());
+  for (int i = 0; i < kEntries; ++i)
+    EXPECT_EQ(seqs[static_cast<size_t>(i)], static_cast<uint64_t>(i + 1));
+  log.reset();
+  ExpectVerifies(store_);
+}
+
+TEST_F(AuditLogTest, AsyncAppendReportsAFailedWriteAs503) {
+  AuditLogOptions options;
+  options.probe_interval = std::chrono::milliseconds(10);
+  auto log = OpenLog(store_, std::move(options));
+  store_.SetWritesFail(true);
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 2; ++i) {  // the first fails in the commit, the second at once
+    log->AppendAsync(ReadOf(Officer("o"), SyntheticId(i + 1)), [&](StatusOr<uint64_t> seq) {
+      EXPECT_EQ(seq.status().reason(), "audit_unavailable");
+      ++failures;
+    });
+    ASSERT_TRUE(WaitFor([&] { return failures.load() == i + 1; }));
+  }
+  store_.SetWritesFail(false);
+  ASSERT_TRUE(WaitFor([&] { return log->healthy(); }));
+}
+
 TEST_F(AuditLogTest, FailedCommitThatReachedTheStoreKeepsTheChainConsistent) {
   AckLosingStore store;
   AuditLogOptions options;

@@ -32,9 +32,8 @@ StatusOr<access::Policy> PolicyParam(const nlohmann::json& v) {
 
 // Runs an admin call: authenticated, security officer (or as `op` says),
 // audited with `detail` naming the operation (never secrets).
-StatusOr<api::Response> AdminCall(
-    const ApiContext& ctx, const api::Request& req, Operation op, std::string detail,
-    const std::function<StatusOr<api::Response>(RequestScope&)>& body) {
+Answer AdminCall(const ApiContext& ctx, const api::Request& req, Operation op, std::string detail,
+                 const std::function<StatusOr<api::Response>(RequestScope&)>& body) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
   return RunAudited(scope, AuditAction::kAdmin, "",
                     [&](audit::AuditEvent& event) -> StatusOr<api::Response> {
@@ -44,7 +43,7 @@ StatusOr<api::Response> AdminCall(
                     });
 }
 
-StatusOr<api::Response> ListAccounts(const ApiContext& ctx, const api::Request& req) {
+Answer ListAccounts(const ApiContext& ctx, const api::Request& req) {
   return AdminCall(ctx, req, Operation::kManageAccounts, "list accounts",
                    [](RequestScope& s) -> StatusOr<api::Response> {
                      ASSIGN_OR_RETURN(std::vector<access::AccountInfo> accounts,
@@ -55,7 +54,7 @@ StatusOr<api::Response> ListAccounts(const ApiContext& ctx, const api::Request& 
                    });
 }
 
-StatusOr<api::Response> GetAccount(const ApiContext& ctx, const api::Request& req) {
+Answer GetAccount(const ApiContext& ctx, const api::Request& req) {
   const std::string id(req.Param("account"));
   return AdminCall(ctx, req, Operation::kManageAccounts, "get account " + id,
                    [&](RequestScope& s) -> StatusOr<api::Response> {
@@ -70,7 +69,7 @@ StatusOr<api::Response> GetAccount(const ApiContext& ctx, const api::Request& re
 
 // {"username", "password", "roles": [...]} for a person, or
 // {"service": name, "policy": {...}} for a service account.
-StatusOr<api::Response> CreateAccount(const ApiContext& ctx, const api::Request& req) {
+Answer CreateAccount(const ApiContext& ctx, const api::Request& req) {
   return AdminCall(
       ctx, req, Operation::kManageAccounts, "create account",
       [&](RequestScope& s) -> StatusOr<api::Response> {
@@ -112,7 +111,7 @@ StatusOr<api::Response> CreateAccount(const ApiContext& ctx, const api::Request&
 // One change per call: {"grant": role} | {"approve_grant": id} |
 // {"revoke": role} | {"suspend": reason} | {"reinstate": true} |
 // {"reset_totp": true} | {"policy": {...}}.
-StatusOr<api::Response> UpdateAccount(const ApiContext& ctx, const api::Request& req) {
+Answer UpdateAccount(const ApiContext& ctx, const api::Request& req) {
   const std::string id(req.Param("account"));
   return AdminCall(
       ctx, req, Operation::kManageAccounts, "update account " + id,
@@ -159,7 +158,7 @@ StatusOr<api::Response> UpdateAccount(const ApiContext& ctx, const api::Request&
       });
 }
 
-StatusOr<api::Response> UnlockAccount(const ApiContext& ctx, const api::Request& req) {
+Answer UnlockAccount(const ApiContext& ctx, const api::Request& req) {
   const std::string id(req.Param("account"));
   return AdminCall(ctx, req, Operation::kManageAccounts, "unlock account " + id,
                    [&](RequestScope& s) -> StatusOr<api::Response> {
@@ -169,7 +168,7 @@ StatusOr<api::Response> UnlockAccount(const ApiContext& ctx, const api::Request&
 }
 
 // {"account": id, "ttl_days": n}: a new API key, shown once.
-StatusOr<api::Response> CreateApiKey(const ApiContext& ctx, const api::Request& req) {
+Answer CreateApiKey(const ApiContext& ctx, const api::Request& req) {
   return AdminCall(
       ctx, req, Operation::kManageAccounts, "issue api key",
       [&](RequestScope& s) -> StatusOr<api::Response> {
@@ -193,7 +192,7 @@ StatusOr<api::Response> CreateApiKey(const ApiContext& ctx, const api::Request& 
       });
 }
 
-StatusOr<api::Response> RevokeApiKey(const ApiContext& ctx, const api::Request& req) {
+Answer RevokeApiKey(const ApiContext& ctx, const api::Request& req) {
   const std::string id(req.Param("key_id"));
   return AdminCall(ctx, req, Operation::kManageAccounts, "revoke api key " + id,
                    [&](RequestScope& s) -> StatusOr<api::Response> {
@@ -202,7 +201,7 @@ StatusOr<api::Response> RevokeApiKey(const ApiContext& ctx, const api::Request& 
                    });
 }
 
-StatusOr<api::Response> PutPolicy(const ApiContext& ctx, const api::Request& req) {
+Answer PutPolicy(const ApiContext& ctx, const api::Request& req) {
   const std::string name(req.Param("policy"));
   return AdminCall(
       ctx, req, Operation::kManageAccounts, "set role policy " + name,
@@ -217,7 +216,7 @@ StatusOr<api::Response> PutPolicy(const ApiContext& ctx, const api::Request& req
 }
 
 // The built-in defaults of each role, or of one.
-StatusOr<api::Response> GetPolicies(const ApiContext& ctx, const api::Request& req, bool one) {
+Answer GetPolicies(const ApiContext& ctx, const api::Request& req, bool one) {
   const std::string name(one ? req.Param("policy") : "");
   return AdminCall(ctx, req, Operation::kManageAccounts, "read policies",
                    [&](RequestScope&) -> StatusOr<api::Response> {
@@ -234,7 +233,7 @@ StatusOr<api::Response> GetPolicies(const ApiContext& ctx, const api::Request& r
                    });
 }
 
-StatusOr<api::Response> ListAlerts(const ApiContext& ctx, const api::Request& req) {
+Answer ListAlerts(const ApiContext& ctx, const api::Request& req) {
   return AdminCall(ctx, req, Operation::kManageAccounts, "list alerts",
                    [&](RequestScope& s) -> StatusOr<api::Response> {
                      int64_t since = 0;
@@ -256,8 +255,8 @@ StatusOr<api::Response> ListAlerts(const ApiContext& ctx, const api::Request& re
 
 // Calls SPEC §5 names whose machinery is not part of this release: they
 // answer 503 "not_available" after authentication, and are audited.
-StatusOr<api::Response> NotAvailable(const ApiContext& ctx, const api::Request& req, Operation op,
-                                     std::string what) {
+Answer NotAvailable(const ApiContext& ctx, const api::Request& req, Operation op,
+                    std::string what) {
   return AdminCall(ctx, req, op, what, [&](RequestScope&) -> StatusOr<api::Response> {
     return Unavailable(what + " is not available in this release", "not_available");
   });
@@ -267,47 +266,39 @@ StatusOr<api::Response> NotAvailable(const ApiContext& ctx, const api::Request& 
 
 Status MountAdminRoutes(api::Router& router, const ApiContext& ctx) {
   using M = api::HttpMethod;
-  const ApiContext* c = &ctx;
-  auto add = [&router](M m, std::string_view p, api::Handler h) {
-    return router.Add(m, p, std::move(h));
+  auto add = [&](M method, std::string_view pattern, AuditedHandler handler) {
+    return MountAudited(router, ctx, method, pattern, std::move(handler));
   };
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts",
-                      [c](const api::Request& r) { return ListAccounts(*c, r); }));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts",
-                      [c](const api::Request& r) { return CreateAccount(*c, r); }));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts/{account}",
-                      [c](const api::Request& r) { return GetAccount(*c, r); }));
-  RETURN_IF_ERROR(add(M::kPatch, "/v1/admin/accounts/{account}",
-                      [c](const api::Request& r) { return UpdateAccount(*c, r); }));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts/{account}/unlock",
-                      [c](const api::Request& r) { return UnlockAccount(*c, r); }));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/api-keys", [c](const api::Request& r) {
-    return NotAvailable(*c, r, Operation::kManageAccounts, "listing API keys");
-  }));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/api-keys",
-                      [c](const api::Request& r) { return CreateApiKey(*c, r); }));
-  RETURN_IF_ERROR(add(M::kDelete, "/v1/admin/api-keys/{key_id}",
-                      [c](const api::Request& r) { return RevokeApiKey(*c, r); }));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/policies",
-                      [c](const api::Request& r) { return GetPolicies(*c, r, false); }));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/policies/{policy}",
-                      [c](const api::Request& r) { return GetPolicies(*c, r, true); }));
-  RETURN_IF_ERROR(add(M::kPut, "/v1/admin/policies/{policy}",
-                      [c](const api::Request& r) { return PutPolicy(*c, r); }));
+  auto not_available = [](Operation op, std::string what) -> AuditedHandler {
+    return [op, what](const ApiContext& c, const api::Request& r) {
+      return NotAvailable(c, r, op, what);
+    };
+  };
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts", ListAccounts));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts", CreateAccount));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts/{account}", GetAccount));
+  RETURN_IF_ERROR(add(M::kPatch, "/v1/admin/accounts/{account}", UpdateAccount));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts/{account}/unlock", UnlockAccount));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/api-keys",
+                      not_available(Operation::kManageAccounts, "listing API keys")));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/api-keys", CreateApiKey));
+  RETURN_IF_ERROR(add(M::kDelete, "/v1/admin/api-keys/{key_id}", RevokeApiKey));
   RETURN_IF_ERROR(
-      add(M::kGet, "/v1/admin/alerts", [c](const api::Request& r) { return ListAlerts(*c, r); }));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/alerts/{alert}/ack", [c](const api::Request& r) {
-    return NotAvailable(*c, r, Operation::kManageAccounts, "acknowledging alerts");
-  }));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/exports", [c](const api::Request& r) {
-    return NotAvailable(*c, r, Operation::kExportRequest, "export jobs");
-  }));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/exports/{id}/approve", [c](const api::Request& r) {
-    return NotAvailable(*c, r, Operation::kManageAccounts, "export jobs");
-  }));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/exports/{id}", [c](const api::Request& r) {
-    return NotAvailable(*c, r, Operation::kManageAccounts, "export jobs");
-  }));
+      add(M::kGet, "/v1/admin/policies",
+          [](const ApiContext& c, const api::Request& r) { return GetPolicies(c, r, false); }));
+  RETURN_IF_ERROR(
+      add(M::kGet, "/v1/admin/policies/{policy}",
+          [](const ApiContext& c, const api::Request& r) { return GetPolicies(c, r, true); }));
+  RETURN_IF_ERROR(add(M::kPut, "/v1/admin/policies/{policy}", PutPolicy));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/alerts", ListAlerts));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/alerts/{alert}/ack",
+                      not_available(Operation::kManageAccounts, "acknowledging alerts")));
+  RETURN_IF_ERROR(
+      add(M::kPost, "/v1/exports", not_available(Operation::kExportRequest, "export jobs")));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/exports/{id}/approve",
+                      not_available(Operation::kManageAccounts, "export jobs")));
+  RETURN_IF_ERROR(
+      add(M::kGet, "/v1/exports/{id}", not_available(Operation::kManageAccounts, "export jobs")));
   return Status::Ok();
 }
 

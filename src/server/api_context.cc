@@ -55,9 +55,8 @@ audit::AuditActor ActorOf(const RequestScope& scope) {
   return actor;
 }
 
-StatusOr<api::Response> RunAudited(
-    const RequestScope& scope, audit::AuditAction action, std::string_view collection,
-    const std::function<StatusOr<api::Response>(audit::AuditEvent&)>& body) {
+Answer RunAudited(const RequestScope& scope, audit::AuditAction action, std::string_view collection,
+                  const std::function<StatusOr<api::Response>(audit::AuditEvent&)>& body) {
   audit::AuditEvent event;
   event.actor = ActorOf(scope);
   event.action = action;
@@ -73,8 +72,31 @@ StatusOr<api::Response> RunAudited(
     event.status = static_cast<uint16_t>(http);
     event.error_reason = st.reason();
   }
-  RETURN_IF_ERROR(scope.audit().Append(event).status());
-  return answer;
+  Answer out(std::move(answer));
+  out.audit_event = std::move(event);
+  out.services = scope.services;
+  return out;
+}
+
+Status MountAudited(api::Router& router, const ApiContext& ctx, api::HttpMethod method,
+                    std::string_view pattern, AuditedHandler handler) {
+  const ApiContext* c = &ctx;
+  return router.AddAsync(
+      method, pattern,
+      [c, handler = std::move(handler)](const api::Request& req, api::Responder responder) {
+        Answer result = handler(*c, req);
+        if (!result.audit_event) return responder.Send(std::move(result.answer));
+        // Responder is move-only and std::function needs a copyable callable.
+        auto shared = std::make_shared<std::pair<api::Responder, StatusOr<api::Response>>>(
+            std::move(responder), std::move(result.answer));
+        result.services->audit->AppendAsync(*result.audit_event, [shared](StatusOr<uint64_t> seq) {
+          if (seq.ok()) {
+            shared->first.Send(std::move(shared->second));
+          } else {
+            shared->first.Send(seq.status());
+          }
+        });
+      });
 }
 
 StatusOr<const schema::CollectionSchema*> FindCollection(const ApiContext& ctx,

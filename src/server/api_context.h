@@ -76,12 +76,32 @@ std::string RolesLabel(const access::RoleSet& roles);
 // Who acted and why, for the audit entry.
 audit::AuditActor ActorOf(const RequestScope& scope);
 
-// Runs `body` and appends its audit entry — success, denial or failure — and
-// returns the body's answer only once the entry is durable. If the entry
-// cannot be written the answer is 503 "audit_unavailable" instead (G1).
-StatusOr<api::Response> RunAudited(
-    const RequestScope& scope, audit::AuditAction action, std::string_view collection,
-    const std::function<StatusOr<api::Response>(audit::AuditEvent&)>& body);
+// A handler's answer and, when the call is audited, the entry that must be
+// durable before the answer may leave. Built implicitly from a Status or a
+// Response, so RETURN_IF_ERROR and ASSIGN_OR_RETURN work in handlers.
+struct Answer {
+  Answer(Status status) : answer(std::move(status)) {}             // NOLINT: implicit by design
+  Answer(api::Response response) : answer(std::move(response)) {}  // NOLINT
+  Answer(StatusOr<api::Response> result) : answer(std::move(result)) {}  // NOLINT
+
+  StatusOr<api::Response> answer;
+  std::optional<audit::AuditEvent> audit_event;
+  std::shared_ptr<UnsealedServices> services;  // whose audit log takes the event
+};
+
+// Runs `body` and attaches its audit entry — success, denial or failure — to
+// the answer. MountAudited releases the answer only once the entry is durable,
+// and sends 503 "audit_unavailable" instead if it cannot be written (G1).
+Answer RunAudited(const RequestScope& scope, audit::AuditAction action, std::string_view collection,
+                  const std::function<StatusOr<api::Response>(audit::AuditEvent&)>& body);
+
+using AuditedHandler = std::function<Answer(const ApiContext&, const api::Request&)>;
+
+// Mounts `handler` so that its answer waits for its audit entry without
+// holding an I/O thread: the entry joins the audit log's next group commit
+// and the answer is sent from the completion.
+Status MountAudited(api::Router& router, const ApiContext& ctx, api::HttpMethod method,
+                    std::string_view pattern, AuditedHandler handler);
 
 // The collection named by a path parameter or 404 "unknown_collection".
 StatusOr<const schema::CollectionSchema*> FindCollection(const ApiContext& ctx,

@@ -89,7 +89,7 @@ StatusOr<api::Response> Login(const ApiContext& ctx, const api::Request& req) {
                                    {"roles", issued->roles.Names()}});
 }
 
-StatusOr<api::Response> Logout(const ApiContext& ctx, const api::Request& req) {
+Answer Logout(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
   ASSIGN_OR_RETURN(std::string_view token, BearerToken(req));
   return RunAudited(scope, AuditAction::kLogout, "",
@@ -108,8 +108,7 @@ Status MountAuthRoutes(api::Router& router, const ApiContext& ctx) {
                              [c](const api::Request& r) { return Bootstrap(*c, r); }));
   RETURN_IF_ERROR(
       router.Add(M::kPost, "/v1/auth/login", [c](const api::Request& r) { return Login(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/auth/logout",
-                             [c](const api::Request& r) { return Logout(*c, r); }));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/auth/logout", Logout));
   return Status::Ok();
 }
 

@@ -150,7 +150,7 @@ StatusOr<api::Response> ServeRecords(const RequestScope& scope, const Collection
                        truncated);
 }
 
-StatusOr<api::Response> GetRecord(const ApiContext& ctx, const api::Request& req) {
+Answer GetRecord(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
@@ -187,7 +187,7 @@ StatusOr<std::pair<const schema::IndexSchema*, schema::IndexTerm>> ResolveSearch
   return last;
 }
 
-StatusOr<api::Response> SearchRecords(const ApiContext& ctx, const api::Request& req) {
+Answer SearchRecords(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
@@ -222,7 +222,7 @@ StatusOr<api::Response> SearchRecords(const ApiContext& ctx, const api::Request&
       });
 }
 
-StatusOr<api::Response> RevealRecord(const ApiContext& ctx, const api::Request& req) {
+Answer RevealRecord(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
@@ -275,7 +275,7 @@ StatusOr<Record> ValidateForKey(const ApiContext& ctx, const CollectionSchema& c
   return record;
 }
 
-StatusOr<api::Response> WriteRecord(const ApiContext& ctx, const api::Request& req, bool patch) {
+Answer WriteRecord(const ApiContext& ctx, const api::Request& req, bool patch) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
@@ -305,7 +305,7 @@ StatusOr<api::Response> WriteRecord(const ApiContext& ctx, const api::Request& r
       });
 }
 
-StatusOr<api::Response> EraseRecord(const ApiContext& ctx, const api::Request& req) {
+Answer EraseRecord(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
@@ -327,7 +327,7 @@ StatusOr<api::Response> EraseRecord(const ApiContext& ctx, const api::Request& r
       });
 }
 
-StatusOr<api::Response> BatchUpsert(const ApiContext& ctx, const api::Request& req) {
+Answer BatchUpsert(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
@@ -407,7 +407,7 @@ StatusOr<api::Response> BatchUpsert(const ApiContext& ctx, const api::Request& r
       });
 }
 
-StatusOr<api::Response> PersonCases(const ApiContext& ctx, const api::Request& req) {
+Answer PersonCases(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
   ASSIGN_OR_RETURN(const CollectionSchema* cases, FindCollection(ctx, "cases"));
   const std::string id(req.Param("id"));
@@ -428,23 +428,21 @@ StatusOr<api::Response> PersonCases(const ApiContext& ctx, const api::Request& r
 
 Status MountRecordRoutes(api::Router& router, const ApiContext& ctx) {
   using M = api::HttpMethod;
-  const ApiContext* c = &ctx;
-  RETURN_IF_ERROR(router.Add(M::kGet, "/v1/{collection}/{key}",
-                             [c](const api::Request& r) { return GetRecord(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/{collection}/search",
-                             [c](const api::Request& r) { return SearchRecords(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/{collection}/{key}/reveal",
-                             [c](const api::Request& r) { return RevealRecord(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kPut, "/v1/{collection}/{key}",
-                             [c](const api::Request& r) { return WriteRecord(*c, r, false); }));
-  RETURN_IF_ERROR(router.Add(M::kPatch, "/v1/{collection}/{key}",
-                             [c](const api::Request& r) { return WriteRecord(*c, r, true); }));
-  RETURN_IF_ERROR(router.Add(M::kDelete, "/v1/{collection}/{key}",
-                             [c](const api::Request& r) { return EraseRecord(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/{collection}/batch",
-                             [c](const api::Request& r) { return BatchUpsert(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kGet, "/v1/persons/{id}/cases",
-                             [c](const api::Request& r) { return PersonCases(*c, r); }));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kGet, "/v1/{collection}/{key}", GetRecord));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/{collection}/search", SearchRecords));
+  RETURN_IF_ERROR(
+      MountAudited(router, ctx, M::kPost, "/v1/{collection}/{key}/reveal", RevealRecord));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPut, "/v1/{collection}/{key}",
+                               [](const ApiContext& c, const api::Request& r) {
+                                 return WriteRecord(c, r, /*patch=*/false);
+                               }));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPatch, "/v1/{collection}/{key}",
+                               [](const ApiContext& c, const api::Request& r) {
+                                 return WriteRecord(c, r, /*patch=*/true);
+                               }));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kDelete, "/v1/{collection}/{key}", EraseRecord));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/{collection}/batch", BatchUpsert));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kGet, "/v1/persons/{id}/cases", PersonCases));
   return Status::Ok();
 }
 
