@@ -1,5 +1,6 @@
 // Health, seal and unseal, key rotation, metrics, and mounting everything.
 #include "api/api_routes.h"
+#include "server/console_routes.h"
 #include "server/routes.h"
 
 namespace warden::server {
@@ -45,18 +46,21 @@ StatusOr<api::Response> Unseal(const ApiContext& ctx, const api::Request& req) {
 
 StatusOr<api::Response> SealNow(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
-  RETURN_IF_ERROR(
+  // Synchronous on purpose: the entry is durable before the keys are dropped.
+  Answer audited =
       RunAudited(scope, AuditAction::kSeal, "", [&](audit::AuditEvent&) -> StatusOr<api::Response> {
         RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kOperate, ""));
         return api::Response::Json(200, {{"sealed", true}});
-      }));
+      });
+  RETURN_IF_ERROR(scope.audit().Append(*audited.audit_event).status());
+  RETURN_IF_ERROR(audited.answer);
   ctx.gate.Seal();
   return api::Response::Json(200, {{"sealed", true}});
 }
 
 // {"collection": "persons", "key": "data_key" | "kek"}: a new key version;
 // existing records keep opening with theirs.
-StatusOr<api::Response> Rotate(const ApiContext& ctx, const api::Request& req) {
+Answer Rotate(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
   return RunAudited(
       scope, AuditAction::kRotate, "", [&](audit::AuditEvent& event) -> StatusOr<api::Response> {
@@ -104,8 +108,7 @@ Status MountSystemRoutes(api::Router& router, const ApiContext& ctx) {
       router.Add(M::kPost, "/v1/sys/unseal", [c](const api::Request& r) { return Unseal(*c, r); }));
   RETURN_IF_ERROR(
       router.Add(M::kPost, "/v1/sys/seal", [c](const api::Request& r) { return SealNow(*c, r); }));
-  RETURN_IF_ERROR(
-      router.Add(M::kPost, "/v1/sys/rotate", [c](const api::Request& r) { return Rotate(*c, r); }));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/sys/rotate", Rotate));
   RETURN_IF_ERROR(
       router.Add(M::kGet, "/metrics", [c](const api::Request& r) { return MetricsText(*c, r); }));
   return Status::Ok();
@@ -117,6 +120,7 @@ Status MountApi(api::Router& router, const ApiContext& ctx) {
   RETURN_IF_ERROR(MountRecordRoutes(router, ctx));
   RETURN_IF_ERROR(MountAuditRoutes(router, ctx));
   RETURN_IF_ERROR(MountAdminRoutes(router, ctx));
+  RETURN_IF_ERROR(MountConsoleRoutes(router, ctx));
   return api::CheckApiRoutesMounted(router);
 }
 
