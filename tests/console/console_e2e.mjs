@@ -34,6 +34,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-console-'));
 const OUT = process.env.WARDEN_TEST_OUT || work;
 
 let server = null;
+let stopping = false;
 let browser = null;
 let failures = 0;
 let checks = 0;
@@ -55,7 +56,8 @@ function die(message) {
 
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
+  stopping = true;
+  if (server && server.exitCode === null && server.signalCode === null) {
     server.kill('SIGTERM');
     await new Promise((resolve) => {
       const t = setTimeout(() => { server.kill('SIGKILL'); resolve(); }, 5000);
@@ -172,6 +174,12 @@ async function startServer() {
   const log = fs.openSync(path.join(OUT, 'console_e2e_server.log'), 'w');
   server = spawn(WARDEN, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`],
     { stdio: ['ignore', log, log] });
+  server.once('exit', (code, signal) => {
+    if (!stopping) {
+      failures++;
+      console.error(`console_e2e: warden serve died (exit ${code}, signal ${signal}); see console_e2e_server.log`);
+    }
+  });
   for (let i = 0; i < 300; i++) {
     if (server.exitCode !== null) throw new Error(`warden serve exited with ${server.exitCode}`);
     try {
@@ -315,7 +323,8 @@ async function checkServing() {
   for (const name of fs.readdirSync(path.join(WEB_DIR, 'console'))) {
     if (!name.endsWith('.js')) continue;
     const src = fs.readFileSync(path.join(WEB_DIR, 'console', name), 'utf8');
-    const bad = /\.innerHTML\s*=|outerHTML\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(|localStorage|document\.cookie/.exec(src);
+    const code = src.replace(/^\s*\/\/.*$/gm, '');
+    const bad = /\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML\(|document\.write|\beval\(|new Function\(|Storage\.|document\.cookie|\.setAttribute\(\s*['"]style/.exec(code);
     check(!bad, `${name} uses no HTML sinks, eval or persistent storage`, bad && bad[0]);
   }
   const html = fs.readFileSync(path.join(WEB_DIR, 'console', 'index.html'), 'utf8');
@@ -353,7 +362,7 @@ async function securityOfficer(ctx, errors) {
   await own.locator('select[name=role]').selectOption('auditor');
   await own.locator('button', { hasText: 'Grant' }).click();
   const refused = await noticeCode(page);
-  check(refused && refused !== 'error', 'granting a role to oneself is refused with the API error code', refused);
+  check(refused === 'self_grant', 'granting a role to oneself is refused with the API error code (self_grant)', refused);
   await page.waitForSelector('#alerts-list p, #alerts-list table');
   await page.screenshot({ path: path.join(OUT, 'console_admin.png'), fullPage: true });
   await signOut(page, 'security officer');
@@ -382,6 +391,8 @@ async function officer(ctx, errors) {
   await statePurpose(page, 'case', 'E2E-2024-0042', '核查报案人身份 follow-up');
   await page.click('#lookup button[type=submit]');
   await page.waitForSelector('#results .person');
+  check(await page.isHidden('#notice') && !(await page.getAttribute('#purpose', 'class')).includes('flagged'),
+    'once a purpose is stated the refusal is cleared');
   const shownId = await page.textContent('#results .person .value[data-field=national_id]');
   const shownName = await page.textContent('#results .person .value[data-field=name]');
   check(shownId !== person.national_id && /^\d{3}\*+\d{3}[\dX]$/.test(shownId), 'the national ID is masked', shownId);
@@ -432,13 +443,13 @@ async function investigator(ctx, errors) {
   check(note === person.notes, 'a revealed value with markup is shown as text', note);
   check(await page.$('#xss') === null && await page.$('#results b') === null, 'no element was made from data');
   check(await page.evaluate(() => window.__xss === undefined), 'no script ran from data');
+  await page.screenshot({ path: path.join(OUT, 'console_investigator.png'), fullPage: true });
   check((await page.$$eval('#search-mode option', (o) => o.map((x) => x.value))).includes('name'), 'an investigator may search by name alone');
   await page.selectOption('#search-mode', 'name');
   await page.fill('#search-name', persons[3].name);
   await page.click('#search button[type=submit]');
   await page.waitForSelector('#results .summary');
   check(/^[1-9]\d* result/.test(await page.textContent('#results .summary')), 'a name-only search finds the person');
-  await page.screenshot({ path: path.join(OUT, 'console_investigator.png'), fullPage: true });
   await signOut(page, 'investigator');
 }
 

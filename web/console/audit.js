@@ -4,7 +4,7 @@
 // the trail is itself audited by the server.
 import * as api from './api.js';
 import { h, replace, field, formValues, busy, table } from './dom.js';
-import { guarded, showError, showInfo } from './notice.js';
+import { guarded, showError, showInfo, clearNotice } from './notice.js';
 import { purposePanel, currentPurpose, flagPurpose } from './purpose.js';
 
 const ACTIONS = ['', 'login', 'logout', 'read', 'search', 'reveal', 'write', 'erase', 'import',
@@ -109,12 +109,14 @@ function accessReportSection() {
       e.preventDefault();
       busy(form, async () => {
         try {
+          clearNotice();
           const id = formValues(form).national_id.toUpperCase();
           const r = await api.call('GET', api.path('v1', 'persons', id, 'access-report'), { purpose: currentPurpose() });
           const entries = r.entries || [];
           replace(out,
             h('p', { class: 'summary' }, `${entries.length} access${entries.length === 1 ? '' : 'es'}`, r.truncated ? ' (truncated)' : ''),
             entries.length ? table(HEADINGS, entryRows(entries), { class: 'grid compact' }) : null);
+          flagPurpose(null);
         } catch (err) {
           flagPurpose(showError(err));
         }

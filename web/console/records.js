@@ -4,10 +4,11 @@
 // "Reveal" button per field of a record opened by its national ID; each
 // press is one audited reveal call for that one field, counted against the
 // account's quota. Search results carry masked keys only, so they are opened
-// by typing the full national ID.
+// by typing the full national ID. Fields the mask withholds are listed as
+// "withheld".
 import * as api from './api.js';
 import { h, replace, field, formValues, busy } from './dom.js';
-import { guarded, showError } from './notice.js';
+import { showError, clearNotice } from './notice.js';
 import { purposePanel, currentPurpose, flagPurpose } from './purpose.js';
 
 const LABELS = {
@@ -41,7 +42,10 @@ function orderedFields(record, order) {
 
 async function withPurpose(work) {
   try {
-    return await work(currentPurpose());
+    clearNotice();
+    const result = await work(currentPurpose());
+    flagPurpose(null);
+    return result;
   } catch (err) {
     flagPurpose(showError(err));
     return undefined;
@@ -52,8 +56,13 @@ async function withPurpose(work) {
 // ID when known (opened by look-up), else null.
 function personCard(record, key) {
   const canReveal = key && api.hasRole('investigator');
-  const rows = orderedFields(record, PERSON_ORDER).map((name) => {
-    const value = h('span', { class: 'value masked', dataset: { field: name } }, formatValue(record[name]));
+  // Withheld fields (free text, sensitive enums) are left out of masked
+  // answers; they are listed all the same so that they can be revealed.
+  const names = PERSON_ORDER.concat(orderedFields(record, PERSON_ORDER).filter((f) => !PERSON_ORDER.includes(f)));
+  const rows = names.map((name) => {
+    const value = name in record
+      ? h('span', { class: 'value masked', dataset: { field: name } }, formatValue(record[name]))
+      : h('span', { class: 'value masked withheld', dataset: { field: name } }, 'withheld');
     const action = canReveal
       ? h('button', {
         type: 'button', class: 'small reveal', dataset: { field: name },
@@ -169,5 +178,4 @@ export function renderRecords(main) {
     purposePanel('case'),
     h('div', { class: 'columns' }, lookupForm(results), searchForm(results)),
     results);
-  return guarded(async () => {});
 }
