@@ -253,15 +253,29 @@ void AuditLog::AppendAsync(const AuditEvent& event,
   pending->on_done(AuditUnavailable());
 }
 
-void AuditLog::FinishAsync(std::vector<Pending*>& batch) {
-  for (Pending*& p : batch) {
-    if (!p->on_done) continue;
-    std::unique_ptr<Pending> owned(p);
-    p = nullptr;
-    if (owned->status.ok()) {
-      owned->on_done(owned->seq);
+void AuditLog::Complete(std::vector<Pending*>& batch, const Status& status) {
+  // AppendAsync entries are owned here; an Append's Pending lives on its
+  // caller's stack and may be gone as soon as `done` is seen, so it is not
+  // touched after that.
+  std::vector<std::unique_ptr<Pending>> async;
+  {
+    std::lock_guard lock(mu_);
+    for (Pending* p : batch) {
+      p->status = status;
+      if (p->on_done) {
+        async.emplace_back(p);
+      } else {
+        p->done = true;
+      }
+    }
+  }
+  batch.clear();
+  done_cv_.notify_all();
+  for (const std::unique_ptr<Pending>& p : async) {
+    if (p->status.ok()) {
+      p->on_done(p->seq);
     } else {
-      owned->on_done(owned->status);
+      p->on_done(p->status);
     }
   }
 }
@@ -311,15 +325,7 @@ void AuditLog::WriterLoop() {
       failed = failed_;
     }
     if (failed && !TryRecover()) {
-      {
-        std::lock_guard lock(mu_);
-        for (Pending* p : batch) {
-          p->status = AuditUnavailable();
-          p->done = true;
-        }
-      }
-      done_cv_.notify_all();
-      FinishAsync(batch);
+      Complete(batch, AuditUnavailable());
       continue;
     }
     bool force_checkpoint =
@@ -341,13 +347,8 @@ void AuditLog::WriterLoop() {
       } else {
         failed_ = true;
       }
-      for (Pending* p : batch) {
-        p->status = st.ok() ? Status::Ok() : AuditUnavailable();
-        p->done = true;
-      }
     }
-    done_cv_.notify_all();
-    FinishAsync(batch);
+    Complete(batch, st.ok() ? Status::Ok() : AuditUnavailable());
     if (st.ok()) {
       Ship(committed, checkpoint);
     } else {

@@ -194,8 +194,9 @@ class AuditLog {
 
  private:
   struct Pending;
-  // Runs and deletes the AppendAsync entries of a finished batch (mu_ not held).
-  void FinishAsync(std::vector<Pending*>& batch);
+  // Finishes a batch with `status`: wakes the Append callers, then runs and
+  // deletes the AppendAsync entries. Takes mu_; call without it.
+  void Complete(std::vector<Pending*>& batch, const Status& status);
   struct Head {
     uint64_t seq = 0;
     std::string hash;     // EntryHash of entry seq (zeros when seq == 0)
