@@ -210,8 +210,11 @@ class AccessControl {
   // AccessOptions::rate_limit_in_store). 429 "rate_limited".
   Status CheckRate(const Principal& who);
   // Charges `n` records to today's quota of `kind`, all or nothing; returns
-  // what is left. 429 "quota_exceeded" (and an alert) when it would pass the
-  // quota.
+  // what is left. Quota is reserved from the shared store counter in leases
+  // (QuotaLeaseSize) and spent from memory, so most charges do not wait for
+  // a synced write; records served never exceed the quota, and a server's
+  // unspent lease is simply lost at the end of the day or at exit. 429 "quota_exceeded" (and an
+  // alert) when it would pass the quota.
   StatusOr<int64_t> ChargeRecords(const Principal& who, QuotaKind kind, int64_t n);
   // Charges min(n, what is left) and returns the amount charged (≥ 1), for
   // searches that truncate; 429 "quota_exceeded" when nothing is left.
@@ -295,7 +298,7 @@ class AccessControl {
   Status CheckRateInStore(const Principal& who);
 
   // Volume and alerts. Records are added to the hourly store counter in
-  // batches of kVolumeBatch per account and server (volume alerts are
+  // batches of kVolumeBatch (128) per account and server (volume alerts are
   // advisory; quotas are exact).
   void RecordVolume(const Principal& who, int64_t n);
   void FlushVolume(const Principal& who, int64_t hour, int64_t n);
@@ -336,6 +339,11 @@ class AccessControl {
   std::mutex limits_mu_;
   std::unordered_map<std::string, Bucket> buckets_;        // guarded by limits_mu_
   std::unordered_map<std::string, PendingVolume> volume_;  // guarded by limits_mu_
+  // Quota reserved from the shared counter but not yet spent, per counter key.
+  struct QuotaLease {
+    int64_t left = 0;
+  };
+  std::unordered_map<std::string, QuotaLease> leases_;  // guarded by limits_mu_
   std::array<std::atomic<int64_t>, 5> alert_counts_{};
 };
 

@@ -120,7 +120,7 @@ void PrintWalkthrough(const std::string& url, const std::string& data_dir,
                       const std::vector<DemoAccount>& accounts, const schema::PersonRecord& person,
                       const std::string& warden) {
   const std::string cacert = "--cacert " + server::TlsDir(data_dir) + "/cert.pem";
-  std::cout << "\nWarden demo is running at " << url << "  (console: " << url << "/console/)\n\n"
+  std::cout << "\nWarden demo is running at " << url << "  (console: " << url << "/console)\n\n"
             << "Demo accounts (synthetic; TOTP codes: " << warden << " totp SECRET):\n";
   for (const DemoAccount& a : accounts) {
     std::cout << "  " << a.role << std::string(18 - std::min<size_t>(17, a.role.size()), ' ')

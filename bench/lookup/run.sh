@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Look-up throughput over keep-alive HTTPS (SPEC §7): authenticated,
+# authorised, audited (durable), decrypted and masked GET /v1/persons/{id},
+# driven by wrk. Prints wrk's figures for each run; report medians.
+#
+#   bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+persons=${1:-100000}
+connections=${2:-64}
+seconds=${3:-10}
+runs=${4:-3}
+warden=build/warden
+work=$(mktemp -d /tmp/warden-lookup-XXXXXX)
+trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+
+$warden init --data "$work/data" --dev-key-file "$work/root.key" > "$work/init.txt"
+bootstrap=$(tail -n 1 "$work/init.txt" | tr -d ' ')
+$warden gen persons --count "$persons" --format csv > "$work/persons.csv"
+$warden import --quiet --data "$work/data" --collection persons "$work/persons.csv"
+cut -d, -f1 "$work/persons.csv" | tail -n +2 > "$work/ids.txt"
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+port=$((20000 + RANDOM % 20000))
+$warden serve --data "$work/data" --listen "127.0.0.1:$port" \
+  --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" 2> "$work/serve.log" &
+server=$!
+url="https://127.0.0.1:$port"
+for _ in $(seq 50); do curl -sk "$url/healthz" > /dev/null && break; sleep 0.2; done
+
+call() { curl -sk -X "$1" "$url$2" -H 'Content-Type: application/json' ${3:+-H "Authorization: Bearer $3"} -d "${4:-}"; }
+secret=$(call POST /v1/auth/bootstrap "$bootstrap" '{"username":"sec","password":"bench security password"}' | json '["totp_secret"]')
+sec=$(call POST /v1/auth/login "" "{\"username\":\"sec\",\"password\":\"bench security password\",\"totp\":\"$($warden totp "$secret")\"}" | json '["token"]')
+officer=$(call POST /v1/admin/accounts "$sec" '{"username":"bench","password":"bench officer password","roles":["officer"]}')
+officer_id=$(echo "$officer" | json '["account_id"]')
+officer_secret=$(echo "$officer" | json '["totp_secret"]')
+call PATCH "/v1/admin/accounts/$officer_id" "$sec" \
+  '{"policy":{"daily_read_quota":1000000000,"rate_per_second":1000000,"burst":1000000}}' > /dev/null
+token=$(call POST /v1/auth/login "" "{\"username\":\"bench\",\"password\":\"bench officer password\",\"totp\":\"$($warden totp "$officer_secret")\"}" | json '["token"]')
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "persons: $persons, connections: $connections, seconds: $seconds"
+for run in $(seq "$runs"); do
+  echo "--- run $run"
+  TOKEN=$token IDS_FILE=$work/ids.txt wrk -t2 -c"$connections" -d"${seconds}s" --latency \
+    -s bench/lookup/lookup.lua "$url" | grep -E 'Requests/sec|50%|99%|requests in|Non-2xx'
+done
