@@ -167,7 +167,9 @@ TEST_F(ImportTest, EveryKindOfBadRowIsRejectedWithLineFieldAndRule) {
     EXPECT_TRUE(seen.insert(at).second) << "listed twice: " << at;
     const ExpectedReject& want = expected[at];
     EXPECT_EQ(j["field"], want.field) << j.dump();
-    if (!want.rule.empty()) EXPECT_EQ(j["rule"], want.rule) << j.dump();
+    if (!want.rule.empty()) {
+      EXPECT_EQ(j["rule"], want.rule) << j.dump();
+    }
     EXPECT_FALSE(j["message"].get<std::string>().empty());
   }
 
