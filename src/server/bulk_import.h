@@ -38,8 +38,9 @@
 // held records before the import (or it is resumed); otherwise a 64-bit
 // fingerprint set of the keys written so far filters the Gets.
 //
-// Every run appends one audit entry (AuditAction::kImport) with the counts;
-// the file name is sealed in its detail.
+// Every run that reads the file appends one audit entry (AuditAction::kImport,
+// outcome failed when it stops on an error) with the counts; the file name is
+// sealed in its detail. A run that finds the import complete appends none.
 //
 // Thread safety: RunBulkImport blocks and uses the store, the barrier and the
 // audit log from several threads (all three are thread-safe). One import per

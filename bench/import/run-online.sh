@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The online import rate of `warden import --addr` through a running server
+# (warden demo on loopback, TLS, the registrar account): generated persons
+# sent in batches of 1,000 over several keep-alive connections.
+#
+#   bench/import/run-online.sh BUILD_DIR COUNT [CONNECTIONS]
+set -euo pipefail
+build=${1:?build directory}
+count=${2:?record count}
+connections=${3:-4}
+warden="$(cd "$build" && pwd)/warden"
+work=$(mktemp -d "${TMPDIR:-/tmp}/warden-online-bench-XXXXXX")
+port=$((20000 + RANDOM % 20000))
+demo_pid=
+cleanup() {
+  [ -n "$demo_pid" ] && kill "$demo_pid" 2> /dev/null && wait "$demo_pid" 2> /dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$warden" gen persons --count "$count" --seed 2 --out "$work/persons.csv"
+"$warden" demo --data "$work/data" --port "$port" --persons 1000 > "$work/demo.out" 2>&1 &
+demo_pid=$!
+for _ in $(seq 1 300); do
+  grep -q "user registrar" "$work/demo.out" 2> /dev/null && break
+  sleep 0.2
+done
+line=$(grep "user registrar" "$work/demo.out")
+password=$(echo "$line" | sed -E 's/.*password ([^ ]+).*/\1/')
+secret=$(echo "$line" | sed -E 's/.*totp secret ([^ ]+).*/\1/')
+url="https://127.0.0.1:$port"
+token=$(curl -sk "$url/v1/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"registrar\",\"password\":\"$password\",\"totp\":\"$("$warden" totp "$secret")\"}" |
+  sed -E 's/.*"token":"([^"]+)".*/\1/')
+
+start=$(date +%s.%N)
+WARDEN_TOKEN="$token" "$warden" import --addr "$url" --insecure --collection persons --quiet \
+  --connections "$connections" "$work/persons.csv" | tee "$work/out"
+end=$(date +%s.%N)
+printf 'online: %d records in %.2f s = %.0f records/s (%d connections, %d cores)\n' "$count" \
+  "$(echo "$end - $start" | bc -l)" "$(echo "$count / ($end - $start)" | bc -l)" "$connections" "$(nproc)"
