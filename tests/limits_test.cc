@@ -98,6 +98,47 @@ TEST_F(QuotaTest, SearchesAreCappedAtTheResultCap) {
   EXPECT_EQ(uncapped.body_json["truncated"], false) << uncapped;
 }
 
+TEST_F(QuotaTest, RevealedFieldsCountAgainstTheQuota) {
+  std::optional<Account> a = d().AddAccount("e2e.revealer", {"investigator"});
+  ASSERT_TRUE(a);
+  SetPolicy(*a, {{"daily_read_quota", 3}, {"rate_per_second", 1000}, {"burst", 1000}});
+  const SyntheticPerson p = MakePerson(60, "邓丽君");
+  d().PutPerson(p);
+  Answer two = client().Call("POST", "/v1/persons/" + p.id + "/reveal", a->WithPurpose(),
+                             json{{"fields", {"national_id", "phones"}}});
+  ASSERT_EQ(two.status, 200) << two;
+  Answer more = client().Call("POST", "/v1/persons/" + p.id + "/reveal", a->WithPurpose(),
+                              json{{"fields", {"name", "birth_date"}}});
+  EXPECT_EQ(more.status, 429) << more;
+  EXPECT_EQ(more.ErrorCode(), "quota_exceeded") << more;
+  EXPECT_EQ(more.body.find(p.name), std::string::npos) << more;
+  EXPECT_EQ(more.body.find(p.birth_date), std::string::npos) << more;
+}
+
+TEST_F(QuotaTest, ADivisionScopedOfficerSeesOnlyItsDivision) {
+  std::optional<Account> a = d().AddAccount("e2e.pudong", {"officer"});
+  ASSERT_TRUE(a);
+  SetPolicy(*a, {{"division_scope", {"310115"}}, {"rate_per_second", 1000}, {"burst", 1000}});
+  const SyntheticPerson beijing = MakePerson(70, "邓丽君");  // registered in 110105
+  d().PutPerson(beijing);
+  Answer refused = client().Call("GET", "/v1/persons/" + beijing.id, a->WithPurpose());
+  EXPECT_EQ(refused.status, 403) << refused;
+  EXPECT_EQ(refused.ErrorCode(), "division_forbidden") << refused;
+  EXPECT_EQ(refused.body.find(beijing.id.substr(6)), std::string::npos) << refused;
+  Answer search = client().Call("POST", "/v1/persons/search", a->WithPurpose(),
+                                json{{"phone", beijing.phone_e164}});
+  EXPECT_EQ(search.status, 403) << search;
+  EXPECT_EQ(search.body.find(beijing.id.substr(6)), std::string::npos) << search;
+
+  SyntheticPerson shanghai = MakePerson(71, "邓丽君");
+  shanghai.id = ResidentId("310115", "19800101", 11);
+  shanghai.record["national_id"] = shanghai.id;
+  shanghai.record["birth_date"] = "1980-01-01";
+  d().PutPerson(shanghai);
+  Answer allowed = client().Call("GET", "/v1/persons/" + shanghai.id, a->WithPurpose());
+  EXPECT_EQ(allowed.status, 200) << allowed;
+}
+
 TEST_F(QuotaTest, NoRoleCanListEverything) {
   for (const char* role : {"officer", "investigator", "registrar"}) {
     for (const char* target : {"/v1/persons", "/v1/persons/"}) {

@@ -115,6 +115,28 @@ TEST_F(RoleFlowTest, OfficerSeesMasksAndSearchesByPhoneOrByNameWithBirthDate) {
     EXPECT_EQ(found.body.find(p.id), std::string::npos) << found;
   }
 
+  // The person's cases, masked the same way.
+  const json case_record = {{"case_no", "E2E-2026-0042"},
+                            {"opened_on", "2026-01-05"},
+                            {"category", "theft"},
+                            {"station", "110105"},
+                            {"summary", "synthetic case summary"},
+                            {"persons", {{{"national_id", p.id}, {"role", "victim"}}}},
+                            {"status", "open"}};
+  Answer put_case = client().Call("PUT", "/v1/cases/E2E-2026-0042",
+                                  account("registrar").WithPurpose("case/2026-0042"), case_record);
+  ASSERT_EQ(put_case.status, 201) << put_case;
+  Answer cases = client().Call("GET", "/v1/persons/" + p.id + "/cases", officer.WithPurpose());
+  ASSERT_EQ(cases.status, 200) << cases;
+  ASSERT_EQ(cases.body_json["results"].size(), 1u) << cases;
+  EXPECT_EQ(cases.body_json["results"][0]["case_no"], "E2E-2026-0042") << cases;
+  EXPECT_EQ(cases.body.find(p.id), std::string::npos) << cases;
+  EXPECT_EQ(cases.body.find("synthetic case summary"), std::string::npos) << cases;
+  Answer no_cases =
+      client().Call("GET", "/v1/persons/" + MakePerson(21).id + "/cases", officer.WithPurpose());
+  ASSERT_EQ(no_cases.status, 200) << no_cases;
+  EXPECT_TRUE(no_cases.body_json["results"].empty()) << no_cases;
+
   Answer name_only =
       client().Call("POST", "/v1/persons/search", officer.WithPurpose(), json{{"name", p.name}});
   EXPECT_EQ(name_only.status, 403) << name_only;
