@@ -290,6 +290,8 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& data_dir,
   std::vector<std::string> args = {WardenBinary(), "serve", "--data", data_dir};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv = Argv(args);
+  // A log left by an earlier run must not be mistaken for this one's.
+  unlink(log_path.c_str());
   p->pid_ = fork();
   if (p->pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
@@ -343,6 +345,13 @@ int ServerProcess::Stop() {
     pid_ = -1;
   }
   return exit_code_;
+}
+
+void ServerProcess::Kill() {
+  if (!running()) return;
+  kill(pid_, SIGKILL);
+  exit_code_ = WaitFor(pid_, std::chrono::seconds(5)).value_or(-1);
+  pid_ = -1;
 }
 
 ServerProcess::~ServerProcess() { Stop(); }
@@ -518,9 +527,9 @@ bool Deployment::SetUp(const Options& options) {
     ADD_FAILURE() << written.ToString();
     return false;
   }
-  process_ = ServerProcess::Start(
-      dir, {"--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key, "--io-threads", "2"},
-      data_dir_.path() + "/serve.log");
+  serve_args_ = {"--listen",  "127.0.0.1:0", "--tls-cert",   cert,
+                 "--tls-key", key,           "--io-threads", "2"};
+  process_ = ServerProcess::Start(dir, serve_args_, data_dir_.path() + "/serve.log");
   if (!process_) return false;
   client_ = NewClient();
 
@@ -563,6 +572,25 @@ bool Deployment::SetUp(const Options& options) {
       ADD_FAILURE() << "relax so: " << relaxed;
       return false;
     }
+  }
+  return true;
+}
+
+bool Deployment::Restart(bool crash) {
+  client_.reset();
+  if (crash) {
+    process_->Kill();
+  } else if (int code = process_->Stop(); code != 0) {
+    ADD_FAILURE() << "warden serve exited with " << code << ": " << process_->Log();
+  }
+  process_ = ServerProcess::Start(data_dir_.path() + "/data", serve_args_,
+                                  data_dir_.path() + "/serve.log");
+  if (!process_) return false;
+  client_ = NewClient();
+  Answer unsealed = Unseal(init_.threshold);
+  if (unsealed.status != 200 || unsealed.body_json.value("sealed", true)) {
+    ADD_FAILURE() << "unseal after restart: " << unsealed;
+    return false;
   }
   return true;
 }

@@ -153,6 +153,8 @@ class ServerProcess {
   bool running();
   // Exit code, or -1 when killed by a signal.
   int Stop();
+  // SIGKILL, as a crash or power loss would end it.
+  void Kill();
   std::string Log() const;
 
  private:
@@ -229,6 +231,11 @@ class Deployment {
   // Submits the first `count` unseal shares; returns the last answer.
   Answer Unseal(int count);
 
+  // Ends the server (SIGKILL when `crash`, else SIGTERM), starts it again on
+  // the same data directory and unseals it. Sessions live in the store and
+  // stay valid. False (with a test failure) if it does not come back.
+  bool Restart(bool crash);
+
   // Writes `person` as the registrar; fails the test unless 201/200.
   void PutPerson(const SyntheticPerson& person);
 
@@ -239,6 +246,7 @@ class Deployment {
   TempDir data_dir_;
   std::string ca_pem_;
   InitOutput init_;
+  std::vector<std::string> serve_args_;
   std::unique_ptr<ServerProcess> process_;
   std::unique_ptr<Client> client_;
   std::map<std::string, Account> accounts_;

@@ -174,5 +174,27 @@ TEST_F(PersonalDataGateTest, RefusedRequestsAreOnTheTrailToo) {
   EXPECT_EQ(denied.back()["status"], 403) << denied.back();
 }
 
+// The audit entry of a served read is durable before the answer leaves: a
+// server killed (SIGKILL) right after answering still has it after restart,
+// and so has the record acknowledged just before (G1, G8).
+TEST_F(PersonalDataGateTest, AnAnsweredReadIsOnTheTrailAfterACrash) {
+  Account& officer = account("officer");
+  const SyntheticPerson p = MakePerson(30, "许文强");
+  d().PutPerson(p);
+  const size_t reads_before = Entries(officer, "read").size();
+  Answer read = client().Call("GET", "/v1/persons/" + p.id, officer.WithPurpose("case/2026-KILL"));
+  ASSERT_EQ(read.status, 200) << read;
+  ASSERT_TRUE(d().Restart(/*crash=*/true));
+
+  const json reads = Entries(officer, "read");
+  ASSERT_EQ(reads.size(), reads_before + 1) << reads.dump();
+  EXPECT_EQ(reads.back()["purpose"], "case/2026-KILL") << reads.back();
+  EXPECT_EQ(reads.back()["status"], 200) << reads.back();
+  EXPECT_EQ(client().Call("GET", "/v1/persons/" + p.id, officer.WithPurpose()).status, 200)
+      << "the acknowledged record and the session survive the crash";
+  Answer verified = client().Call("GET", "/v1/audit/verify", account("auditor").Auth());
+  EXPECT_EQ(verified.body_json["ok"], true) << verified;
+}
+
 }  // namespace
 }  // namespace warden::e2e
