@@ -228,6 +228,13 @@ Status RunDemo(const DemoOptions& opt, const std::string& warden_path) {
     canary_keys.push_back(id);
   }
   RETURN_IF_ERROR(services->access->RegisterCanariesOffline("persons", canary_keys));
+  audit::AuditEvent loaded;
+  loaded.action = audit::AuditAction::kImport;
+  loaded.actor.account = "system";
+  loaded.actor.purpose_kind = "import";
+  loaded.result_count = np + nc + nd;
+  loaded.detail = "demo: synthetic persons, cases and deliveries";
+  RETURN_IF_ERROR(services->audit->Append(loaded).status());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "Loaded " << np << " persons, " << nc << " cases, " << nd
