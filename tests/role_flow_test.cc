@@ -45,8 +45,7 @@ TEST_F(RoleFlowTest, RegistrarCreatesReplacesPatchesErasesAndBatches) {
 
   // Erasure removes the record and every index entry (G12).
   Answer erased = client().Call("DELETE", path, registrar.WithPurpose("correction/e2e-1"));
-  ASSERT_EQ(erased.status, 200) << erased;
-  EXPECT_EQ(erased.body_json["erased"], true);
+  ASSERT_EQ(erased.status, 204) << erased;
   EXPECT_EQ(client().Call("GET", path, officer.WithPurpose()).status, 404);
   Answer gone = client().Call("POST", "/v1/persons/search", officer.WithPurpose(),
                               json{{"phone", "+8613900001111"}});
@@ -296,7 +295,7 @@ TEST_F(RoleFlowTest, SecurityOfficerManagesAccountsApiKeysPoliciesAndAlerts) {
   EXPECT_EQ(client().Call("PUT", "/v1/persons/" + p.id, svc.WithPurpose(), p.record).status, 403);
   Answer revoked =
       client().Call("DELETE", "/v1/admin/api-keys/" + key.body_json.value("key_id", ""), so.Auth());
-  ASSERT_EQ(revoked.status, 200) << revoked;
+  ASSERT_EQ(revoked.status, 204) << revoked;
   EXPECT_EQ(client().Call("GET", "/v1/persons/" + p.id, svc.WithPurpose()).status, 401);
 
   // Policies: built-in defaults per role, and a stored role policy.
@@ -397,7 +396,7 @@ TEST_F(RoleFlowTest, LogoutEndsTheSession) {
   d().PutPerson(p);
   ASSERT_EQ(client().Call("GET", "/v1/persons/" + p.id, temp->WithPurpose()).status, 200);
   Answer out = client().Call("POST", "/v1/auth/logout", temp->Auth());
-  ASSERT_EQ(out.status, 200) << out;
+  ASSERT_EQ(out.status, 204) << out;
   EXPECT_EQ(client().Call("GET", "/v1/persons/" + p.id, temp->WithPurpose()).status, 401);
   Answer again = d().Login(*temp);
   ASSERT_EQ(again.status, 200) << again;

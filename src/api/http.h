@@ -123,6 +123,8 @@ struct Response {
 
   static Response Json(int status, const nlohmann::json& value);
   static Response Text(int status, std::string content_type, std::string body);
+  // 204 with no body.
+  static Response NoContent() { return Response{204, "", "", {}}; }
   void AddHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
   }

@@ -194,6 +194,15 @@ std::string MaskName(std::string_view name) {
       if (name.starts_with(cs) && name.size() > cs.size()) keep = 2;
     }
   }
+  if (han_name) {
+    // SPEC §3: 张* — the surname and one star, whatever the given name's
+    // length, so the mask does not tell how long the name is.
+    size_t end = 0;
+    for (size_t kept = 0; kept < keep && end < name.size(); ++kept) {
+      end += std::min(Utf8Len(static_cast<unsigned char>(name[end])), name.size() - end);
+    }
+    return std::string(name.substr(0, end)) + "*";
+  }
   size_t kept_in_part = 0;
   for (size_t i = 0; i < name.size();) {
     size_t len = std::min(Utf8Len(static_cast<unsigned char>(name[i])), name.size() - i);

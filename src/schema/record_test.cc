@@ -234,8 +234,8 @@ TEST(MaskTest, MasksOfTheSpec) {
   EXPECT_EQ(MaskValue(MaskRule::kIdNumber, "31011519870312123X"), "310***********123X");
   EXPECT_EQ(MaskValue(MaskRule::kPhone, "+8613800135678"), "+86 138****5678");
   EXPECT_EQ(MaskValue(MaskRule::kName, "张三"), "张*");
-  EXPECT_EQ(MaskValue(MaskRule::kName, "张秀英"), "张**");
-  EXPECT_EQ(MaskValue(MaskRule::kName, "欧阳修文"), "欧阳**");
+  EXPECT_EQ(MaskValue(MaskRule::kName, "张秀英"), "张*");  // the length is not told
+  EXPECT_EQ(MaskValue(MaskRule::kName, "欧阳修文"), "欧阳*");
   EXPECT_EQ(MaskValue(MaskRule::kName, "John Smith"), "J*** S****");
   EXPECT_EQ(MaskValue(MaskRule::kName, "阿依古丽·买买提"), "阿***·买**");
   EXPECT_EQ(MaskValue(MaskRule::kYearOnly, "1987-03-12"), "1987");
@@ -250,7 +250,7 @@ TEST(MaskTest, MaskRecordWithholdsFreeTextAndMasksLists) {
   Record r = *ValidateRecord(Persons(), ValidPerson(), kClock);
   Record m = MaskRecord(Persons(), r);
   EXPECT_EQ(m["national_id"], "110***********002X");
-  EXPECT_EQ(m["name"], "张**");
+  EXPECT_EQ(m["name"], "张*");
   EXPECT_EQ(m["birth_date"], "1949");
   EXPECT_EQ(m["phones"], json::array({"+86 138****8000", "+86 139****5678"}));
   EXPECT_EQ(m["hukou_address"], "北京市朝阳区***");

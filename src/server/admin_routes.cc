@@ -197,7 +197,7 @@ Answer RevokeApiKey(const ApiContext& ctx, const api::Request& req) {
   return AdminCall(ctx, req, Operation::kManageAccounts, "revoke api key " + id,
                    [&](RequestScope& s) -> StatusOr<api::Response> {
                      RETURN_IF_ERROR(s.access().RevokeApiKey(s.who, id));
-                     return api::Response::Json(200, {{"revoked", id}});
+                     return api::Response::NoContent();
                    });
 }
 

@@ -95,7 +95,7 @@ Answer Logout(const ApiContext& ctx, const api::Request& req) {
   return RunAudited(scope, AuditAction::kLogout, "",
                     [&](audit::AuditEvent&) -> StatusOr<api::Response> {
                       RETURN_IF_ERROR(scope.access().Logout(token));
-                      return api::Response::Json(200, {{"logged_out", true}});
+                      return api::Response::NoContent();
                     });
 }
 

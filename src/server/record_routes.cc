@@ -323,7 +323,7 @@ Answer EraseRecord(const ApiContext& ctx, const api::Request& req) {
         RETURN_IF_ERROR(scope.access().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
         RETURN_IF_ERROR(scope.barrier().Erase(*collection, key));
         event.result_count = 1;
-        return api::Response::Json(200, {{"key", key}, {"erased", true}});
+        return api::Response::NoContent();
       });
 }
 
