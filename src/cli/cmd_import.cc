@@ -10,7 +10,6 @@
 // Both show progress, write every rejected row to the rejects file (default
 // FILE.rejects.jsonl), resume after a crash, and print a summary. Exit codes:
 // 0 every row imported, 1 some rows rejected, 2 the import failed.
-#include <termios.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -20,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/import_online.h"
 #include "cli/import_progress.h"
+#include "cli/terminal.h"
 #include "core/file_system.h"
 #include "crypto/pkcs11.h"
 #include "server/bulk_import.h"
@@ -51,28 +51,6 @@ struct ImportArgs {
   bool quiet = false;
   std::string canaries;
 };
-
-// One line from the terminal without echo, or from stdin when it is not one.
-SecretBytes ReadHiddenLine(std::string_view prompt) {
-  const bool tty = isatty(STDIN_FILENO);
-  termios saved{};
-  if (tty) {
-    std::cerr << prompt << std::flush;
-    tcgetattr(STDIN_FILENO, &saved);
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::string line;
-  std::getline(std::cin, line);
-  if (tty) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    std::cerr << "\n";
-  }
-  SecretBytes out = SecretBytes::CopyFrom(line);
-  SecureWipe(line);
-  return out;
-}
 
 // The root key of a stopped data directory.
 StatusOr<SecretBytes> RebuildRootKey(const crypto::SealConfig& config, const ImportArgs& args) {

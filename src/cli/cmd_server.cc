@@ -1,8 +1,6 @@
 // `warden init`, `warden serve`, `warden unseal` and `warden totp`: creating a
 // store, running the server, and the person-side of unsealing and login.
 #include <signal.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +10,7 @@
 #include "access/totp.h"
 #include "cli/commands.h"
 #include "cli/http_client.h"
+#include "cli/terminal.h"
 #include "core/file_system.h"
 #include "server/data_dir.h"
 #include "server/server_runner.h"
@@ -21,26 +20,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
-
-// Reads one line from the terminal without echo, or from stdin when it is not a terminal.
-std::string ReadSecretLine(std::string_view prompt) {
-  const bool tty = isatty(STDIN_FILENO);
-  termios saved{};
-  if (tty) {
-    std::cerr << prompt << std::flush;
-    tcgetattr(STDIN_FILENO, &saved);
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::string line;
-  std::getline(std::cin, line);
-  if (tty) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    std::cerr << "\n";
-  }
-  return line;
-}
 
 int Fail(const Status& st) {
   std::cerr << "warden: " << st.ToString() << "\n";
@@ -153,9 +132,8 @@ void RegisterUnseal(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--addr", *addr, "Server URL");
   cmd->add_flag("--insecure", *insecure, "Accept a self-signed certificate (demo)");
   cmd->callback([&ctx, addr, insecure] {
-    std::string share = ReadSecretLine("Unseal share: ");
-    nlohmann::json body = {{"share", share}};
-    SecureWipe(share);
+    SecretBytes share = ReadHiddenLine("Unseal share: ");
+    nlohmann::json body = {{"share", std::string(share.view())}};
     StatusOr<HttpResult> result =
         HttpCall(*addr, "POST", "/v1/sys/unseal", {}, body.dump(), *insecure);
     if (!result.ok()) {

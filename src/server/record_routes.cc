@@ -150,6 +150,17 @@ StatusOr<api::Response> ServeRecords(const RequestScope& scope, const Collection
                        truncated);
 }
 
+// Reads the record a call acts on and names it in the audit entry: by its
+// key until it is read, then by every identifier it holds.
+StatusOr<Record> ReadActedOn(const RequestScope& scope, const CollectionSchema& collection,
+                             std::string_view key, AuditEvent& event) {
+  ASSIGN_OR_RETURN(std::optional<Record> record, scope.barrier().Get(collection, key));
+  if (!record) return NotFound("no such record");
+  event.subjects.clear();
+  AddSubjects(collection, *record, event.subjects);
+  return std::move(*record);
+}
+
 Answer GetRecord(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
@@ -160,16 +171,12 @@ Answer GetRecord(const ApiContext& ctx, const api::Request& req) {
       [&](AuditEvent& event) -> StatusOr<api::Response> {
         event.subjects.push_back(KeySubject(*collection, key));
         RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kLookup, collection->name));
-        ASSIGN_OR_RETURN(std::optional<Record> record, scope.barrier().Get(*collection, key));
-        if (!record) return NotFound("no such record");
-        event.subjects.clear();
-        AddSubjects(*collection, *record, event.subjects);
-        RETURN_IF_ERROR(ReleaseCheck(scope, *collection, *record));
+        ASSIGN_OR_RETURN(Record record, ReadActedOn(scope, *collection, key, event));
+        RETURN_IF_ERROR(ReleaseCheck(scope, *collection, record));
         RETURN_IF_ERROR(scope.access().ChargeRecords(scope.who, QuotaKind::kRead, 1).status());
         event.result_count = 1;
         return api::Response::Json(
-            200,
-            Present(*collection, *record, scope.access().ViewFor(scope.who, collection->name)));
+            200, Present(*collection, record, scope.access().ViewFor(scope.who, collection->name)));
       });
 }
 
@@ -245,15 +252,12 @@ Answer RevealRecord(const ApiContext& ctx, const api::Request& req) {
           fields.push_back(f.get<std::string>());
         }
         event.fields = fields;
-        ASSIGN_OR_RETURN(std::optional<Record> record, scope.barrier().Get(*collection, key));
-        if (!record) return NotFound("no such record");
-        event.subjects.clear();
-        AddSubjects(*collection, *record, event.subjects);
-        RETURN_IF_ERROR(ReleaseCheck(scope, *collection, *record));
+        ASSIGN_OR_RETURN(Record record, ReadActedOn(scope, *collection, key, event));
+        RETURN_IF_ERROR(ReleaseCheck(scope, *collection, record));
         RETURN_IF_ERROR(scope.access().ChargeReveal(scope.who, collection->name, fields));
         nlohmann::json out = nlohmann::json::object();
         for (const std::string& f : fields) {
-          if (auto it = record->find(f); it != record->end()) out[f] = *it;
+          if (auto it = record.find(f); it != record.end()) out[f] = *it;
         }
         event.result_count = 1;
         return api::Response::Json(200, {{"key", key}, {"fields", std::move(out)}});
@@ -315,11 +319,8 @@ Answer EraseRecord(const ApiContext& ctx, const api::Request& req) {
       [&](AuditEvent& event) -> StatusOr<api::Response> {
         event.subjects.push_back(KeySubject(*collection, key));
         RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kErase, collection->name));
-        ASSIGN_OR_RETURN(std::optional<Record> current, scope.barrier().Get(*collection, key));
-        if (!current) return NotFound("no such record");
-        event.subjects.clear();
-        AddSubjects(*collection, *current, event.subjects);
-        RETURN_IF_ERROR(scope.access().CheckDivision(scope.who, DivisionOf(*collection, *current)));
+        ASSIGN_OR_RETURN(Record current, ReadActedOn(scope, *collection, key, event));
+        RETURN_IF_ERROR(scope.access().CheckDivision(scope.who, DivisionOf(*collection, current)));
         RETURN_IF_ERROR(scope.access().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
         RETURN_IF_ERROR(scope.barrier().Erase(*collection, key));
         event.result_count = 1;
