@@ -23,18 +23,18 @@ namespace warden {
 
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidArgument,     // 400: malformed request or value
-  kUnauthenticated,     // 401: no or bad credentials
-  kPermissionDenied,    // 403: authenticated but not allowed
-  kNotFound,            // 404
-  kConflict,            // 409: already exists, concurrent change
-  kPayloadTooLarge,     // 413
-  kUnprocessable,       // 422: well-formed but violates the schema
-  kLocked,              // 423: account locked or suspended
-  kResourceExhausted,   // 429: rate limit or quota
-  kUnavailable,         // 503: sealed, audit down, store down
-  kInternal,            // 500: a bug or an unexpected failure
-  kDataLoss,            // 500: corruption or tampering detected
+  kInvalidArgument,    // 400: malformed request or value
+  kUnauthenticated,    // 401: no or bad credentials
+  kPermissionDenied,   // 403: authenticated but not allowed
+  kNotFound,           // 404
+  kConflict,           // 409: already exists, concurrent change
+  kPayloadTooLarge,    // 413
+  kUnprocessable,      // 422: well-formed but violates the schema
+  kLocked,             // 423: account locked or suspended
+  kResourceExhausted,  // 429: rate limit or quota
+  kUnavailable,        // 503: sealed, audit down, store down
+  kInternal,           // 500: a bug or an unexpected failure
+  kDataLoss,           // 500: corruption or tampering detected
 };
 
 // The HTTP status for `code` (200 for kOk).
@@ -104,9 +104,9 @@ Status FieldInvalid(std::string field, std::string rule, std::string message);
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(const T& value) : v_(value) {}                // NOLINT: implicit by design
-  StatusOr(T&& value) : v_(std::move(value)) {}          // NOLINT
-  StatusOr(Status status) : v_(std::move(status)) {      // NOLINT
+  StatusOr(const T& value) : v_(value) {}            // NOLINT: implicit by design
+  StatusOr(T&& value) : v_(std::move(value)) {}      // NOLINT
+  StatusOr(Status status) : v_(std::move(status)) {  // NOLINT
     if (std::get<Status>(v_).ok()) v_ = Internal("StatusOr built from OK status");
   }
 
@@ -142,10 +142,10 @@ Status AsStatus(const StatusOr<T>& s) {
 #define WARDEN_CONCAT_(a, b) WARDEN_CONCAT_INNER_(a, b)
 
 // Returns from the current function if `expr` (a Status or StatusOr) is not OK.
-#define RETURN_IF_ERROR(expr)                                                     \
-  do {                                                                            \
-    if (auto&& _warden_st = (expr); !_warden_st.ok())                             \
-      return ::warden::internal_status::AsStatus(_warden_st);                     \
+#define RETURN_IF_ERROR(expr)                                 \
+  do {                                                        \
+    if (auto&& _warden_st = (expr); !_warden_st.ok())         \
+      return ::warden::internal_status::AsStatus(_warden_st); \
   } while (0)
 
 // ASSIGN_OR_RETURN(auto x, F()): declares/assigns x from a StatusOr or returns its error.
