@@ -10,7 +10,9 @@ namespace {
 
 constexpr std::string_view kHeadKey = "m/head";
 constexpr std::string_view kContextAd = "warden-audit-context-v1";
-constexpr int kMaxConflictRetries = 8;
+// A conflict means another server committed first, so retrying always makes
+// progress; the bound only stops a livelock from hanging the writer.
+constexpr int kMaxConflictRetries = 64;
 constexpr size_t kShipChunk = 4096;
 
 Status AuditUnavailable() {

@@ -118,7 +118,11 @@ Answer UpdateAccount(const ApiContext& ctx, const api::Request& req) {
       [&](RequestScope& s) -> StatusOr<api::Response> {
         ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
         if (body->size() != 1) return InvalidArgument("send exactly one change", "one_change");
-        const auto& [change, value] = *body->items().begin();
+        // The key and value are read from the object itself, not from the
+        // iteration proxy (a temporary).
+        const auto first = body->begin();
+        const std::string change = first.key();
+        const nlohmann::json& value = first.value();
         if (change == "grant") {
           ASSIGN_OR_RETURN(access::Role role, RoleParam("grant", value));
           ASSIGN_OR_RETURN(access::RoleGrantResult r, s.access().GrantRole(s.who, id, role));
