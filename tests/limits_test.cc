@@ -47,6 +47,13 @@ TEST_F(QuotaTest, AnOfficerIsStoppedAtExactlyTheDailyQuota) {
                                 json{{"phone", people[6].phone_e164}});
   EXPECT_EQ(search.status, 429) << search;
   EXPECT_EQ(search.ErrorCode(), "quota_exceeded") << search;
+  // The operator sees the four refusals counted.
+  Answer metrics = client().Call("GET", "/metrics", account("operator").Auth());
+  ASSERT_EQ(metrics.status, 200) << metrics;
+  const std::string series = "warden_quota_denials_total{reason=\"quota_exceeded\"} ";
+  const size_t at = metrics.body.find(series);
+  ASSERT_NE(at, std::string::npos) << metrics.body.substr(0, 3000);
+  EXPECT_GE(std::stoll(metrics.body.substr(at + series.size())), 4);
 
   // Others are not affected, and the security officer hears of it.
   EXPECT_EQ(
@@ -226,6 +233,32 @@ TEST_F(CanaryTest, ARevealOfACanarySuspendsTheInvestigator) {
   ASSERT_EQ(trail.status, 200) << trail;
   ASSERT_FALSE(trail.body_json["entries"].empty()) << trail;
   EXPECT_EQ(trail.body_json["entries"].back()["status"], 423) << trail;
+}
+
+TEST_F(CanaryTest, AnOperatorRegistersCanariesThroughTheApi) {
+  const SyntheticPerson planted = MakePerson(9, "欧阳春");
+  d().PutPerson(planted);
+  std::optional<Account> reader = d().AddAccount("e2e.planted.reader", {"officer"});
+  ASSERT_TRUE(reader);
+  const std::string path = "/v1/persons/" + planted.id;
+  ASSERT_EQ(client().Call("GET", path, reader->WithPurpose()).status, 200);
+
+  const json body = {{"collection", "persons"}, {"keys", {planted.id}}};
+  EXPECT_EQ(client().Call("POST", "/v1/admin/canaries", account("so").Auth(), body).status, 403);
+  Answer unknown = client().Call("POST", "/v1/admin/canaries", account("operator").Auth(),
+                                 json{{"collection", "nowhere"}, {"keys", {planted.id}}});
+  EXPECT_EQ(unknown.status, 422) << unknown;
+  EXPECT_TRUE(unknown.NamesField("collection", "enum")) << unknown;
+  Answer empty = client().Call("POST", "/v1/admin/canaries", account("operator").Auth(),
+                               json{{"collection", "persons"}, {"keys", json::array()}});
+  EXPECT_TRUE(empty.NamesField("keys", "size")) << empty;
+  Answer registered = client().Call("POST", "/v1/admin/canaries", account("operator").Auth(), body);
+  ASSERT_EQ(registered.status, 201) << registered;
+  EXPECT_EQ(registered.body_json["registered"], 1);
+
+  Answer tripped = client().Call("GET", path, reader->WithPurpose());
+  EXPECT_EQ(tripped.status, 423) << tripped;
+  EXPECT_TRUE(HasAlert("canary_read", reader->id));
 }
 
 TEST_F(CanaryTest, WritingACanaryDoesNotTripTheRegistrar) {

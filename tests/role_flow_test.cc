@@ -291,12 +291,21 @@ TEST_F(RoleFlowTest, SecurityOfficerManagesAccountsApiKeysPoliciesAndAlerts) {
                              json{{"account", service.body_json["account_id"]}, {"ttl_days", 1}});
   ASSERT_EQ(key.status, 201) << key;
   Account svc{.token = key.body_json.value("api_key", "")};
+  const std::string service_id = service.body_json["account_id"];
+  Answer keys = client().Call("GET", "/v1/admin/api-keys?account=" + service_id, so.Auth());
+  ASSERT_EQ(keys.status, 200) << keys;
+  ASSERT_EQ(keys.body_json["api_keys"].size(), 1u) << keys;
+  EXPECT_EQ(keys.body_json["api_keys"][0]["key_id"], key.body_json["key_id"]) << keys;
+  EXPECT_EQ(keys.body_json["api_keys"][0]["expires_at"], key.body_json["expires_at"]) << keys;
+  EXPECT_EQ(keys.body.find(svc.token), std::string::npos) << "a listed key never shows itself";
   EXPECT_EQ(client().Call("GET", "/v1/persons/" + p.id, svc.WithPurpose()).status, 200);
   EXPECT_EQ(client().Call("PUT", "/v1/persons/" + p.id, svc.WithPurpose(), p.record).status, 403);
   Answer revoked =
       client().Call("DELETE", "/v1/admin/api-keys/" + key.body_json.value("key_id", ""), so.Auth());
   ASSERT_EQ(revoked.status, 204) << revoked;
   EXPECT_EQ(client().Call("GET", "/v1/persons/" + p.id, svc.WithPurpose()).status, 401);
+  keys = client().Call("GET", "/v1/admin/api-keys?account=" + service_id, so.Auth());
+  EXPECT_TRUE(keys.body_json["api_keys"].empty()) << keys;
 
   // Policies: built-in defaults per role, and a stored role policy.
   Answer defaults = client().Call("GET", "/v1/admin/policies", so.Auth());
@@ -350,10 +359,33 @@ TEST_F(RoleFlowTest, SecurityOfficerManagesAccountsApiKeysPoliciesAndAlerts) {
                               json{{"grant", "operator"}});
   EXPECT_EQ(duty.status, 403) << duty;
 
+  // Five wrong passwords lock the account and raise an alert about it, which
+  // a security officer acknowledges once.
+  for (int i = 0; i < 5; ++i) {
+    Answer wrong = client().Call(
+        "POST", "/v1/auth/login", {},
+        json{{"username", temp->username}, {"password", "not the password 1"}, {"totp", "000000"}});
+    ASSERT_NE(wrong.status, 200) << wrong;
+  }
   Answer alerts = client().Call("GET", "/v1/admin/alerts", so.Auth());
   ASSERT_EQ(alerts.status, 200) << alerts;
-  EXPECT_TRUE(alerts.body_json["alerts"].is_array());
+  std::string lockout_alert;
+  for (const json& a : alerts.body_json["alerts"]) {
+    if (a["kind"] == "lockout" && a["account_id"] == temp->id) {
+      lockout_alert = a["id"];
+      EXPECT_EQ(a["acknowledged"], false) << a;
+    }
+  }
+  ASSERT_FALSE(lockout_alert.empty()) << alerts;
   EXPECT_EQ(client().Call("GET", "/v1/admin/alerts", account("officer").Auth()).status, 403);
+  Answer acked = client().Call("POST", "/v1/admin/alerts/" + lockout_alert + "/ack", so.Auth());
+  ASSERT_EQ(acked.status, 200) << acked;
+  EXPECT_EQ(acked.body_json["acknowledged_by"], so.id) << acked;
+  Answer again = client().Call("POST", "/v1/admin/alerts/" + lockout_alert + "/ack", so2.Auth());
+  EXPECT_EQ(again.status, 409) << again;
+  EXPECT_EQ(again.ErrorCode(), "already_acknowledged") << again;
+  EXPECT_EQ(client().Call("POST", "/v1/admin/alerts/al_0000000000000000/ack", so.Auth()).status,
+            404);
 }
 
 TEST_F(RoleFlowTest, OperatorReadsMetricsAndRotatesKeysButNoPersonalData) {
@@ -367,6 +399,15 @@ TEST_F(RoleFlowTest, OperatorReadsMetricsAndRotatesKeysButNoPersonalData) {
   EXPECT_NE(metrics.body.find("warden_http_requests_total"), std::string::npos);
   EXPECT_NE(metrics.body.find("warden_sealed 0"), std::string::npos)
       << metrics.body.substr(0, 2000);
+  for (const char* series :
+       {"warden_audit_queue_depth ", "warden_audit_healthy 1", "warden_audit_commit_seconds_bucket",
+        "warden_quota_denials_total{reason=\"quota_exceeded\"}",
+        "warden_quota_denials_total{reason=\"rate_limited\"}",
+        "warden_tls_certificate_expiry_days ", "warden_http_request_duration_seconds_bucket"}) {
+    EXPECT_NE(metrics.body.find(series), std::string::npos) << series;
+  }
+  // Every earlier request of this suite was audited, so commits were timed.
+  EXPECT_EQ(metrics.body.find("warden_audit_entries_total 0\n"), std::string::npos);
   EXPECT_EQ(metrics.body.find(p.id), std::string::npos);
   EXPECT_EQ(client().Call("GET", "/metrics").status, 401);
   EXPECT_EQ(client().Call("GET", "/metrics", account("officer").Auth()).status, 403);

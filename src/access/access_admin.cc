@@ -225,6 +225,32 @@ Status AccessControl::RevokeApiKey(const Principal& actor, std::string_view key_
   return store_.Write(batch);
 }
 
+StatusOr<std::vector<ApiKeyInfo>> AccessControl::ListApiKeys(const Principal& actor,
+                                                             std::string_view account_id) {
+  RETURN_IF_ERROR(RequireAdmin(actor, ""));
+  std::vector<ApiKeyInfo> out;
+  std::string start = "keyid/";
+  const std::string end = PrefixEnd("keyid/");
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<KeyValue> page, store_.Scan(Space::kMeta, start, end, 256));
+    for (const KeyValue& id_entry : page) {
+      ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                       store_.Get(Space::kMeta, "key/" + id_entry.value));
+      if (!raw) continue;  // revoked between the two reads
+      json rec = json::parse(*raw, nullptr, false);
+      if (rec.is_discarded()) return DataLoss("stored API key record is malformed");
+      ApiKeyInfo info{rec.value("id", ""), rec.value("account", ""),
+                      rec.value("created", int64_t{0}), rec.value("expires", int64_t{0}),
+                      rec.value("seen", int64_t{0})};
+      if (!account_id.empty() && info.account_id != account_id) continue;
+      out.push_back(std::move(info));
+    }
+    if (page.size() < 256) break;
+    start = page.back().key + '\0';
+  }
+  return out;
+}
+
 Status AccessControl::SetRolePolicy(const Principal& actor, Role role, const Policy& policy) {
   RETURN_IF_ERROR(RequireAdmin(actor, ""));
   // A security officer's own limits come from their role's policy.
@@ -278,12 +304,37 @@ StatusOr<std::vector<Alert>> AccessControl::ListAlerts(const Principal& actor, i
                    store_.Scan(Space::kMeta, start, PrefixEnd("alert/"), limit));
   std::vector<Alert> out;
   for (const KeyValue& kv : page) {
-    json j = json::parse(kv.value, nullptr, false);
-    if (j.is_discarded()) return DataLoss("stored alert is malformed");
-    out.push_back(Alert{j.value("id", ""), j.value("kind", ""), j.value("account", ""),
-                        j.value("at", int64_t{0}), j.value("detail", "")});
+    ASSIGN_OR_RETURN(Alert alert, DecodeAlert(kv.value));
+    out.push_back(std::move(alert));
   }
   return out;
+}
+
+StatusOr<Alert> AccessControl::AcknowledgeAlert(const Principal& actor, std::string_view alert_id) {
+  RETURN_IF_ERROR(RequireAdmin(actor, ""));
+  ASSIGN_OR_RETURN(std::optional<std::string> key,
+                   store_.Get(Space::kMeta, "alertid/" + std::string(alert_id)));
+  if (!key) return NotFound("no such alert", "alert_not_found");
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, *key));
+  if (!raw) return NotFound("no such alert", "alert_not_found");
+  ASSIGN_OR_RETURN(Alert alert, DecodeAlert(*raw));
+  // Nobody closes an alert about themselves.
+  if (alert.account_id == actor.account_id) return SelfRefused();
+  if (!alert.acknowledged_by.empty()) {
+    return Conflict("alert already acknowledged by " + alert.acknowledged_by,
+                    "already_acknowledged");
+  }
+  alert.acknowledged_by = actor.account_id;
+  alert.acknowledged_at_micros = clock_.NowMicros();
+  WriteBatch batch;
+  batch.Expect(Space::kMeta, *key, *raw);  // a concurrent acknowledgement loses
+  batch.Put(Space::kMeta, *key, EncodeAlert(alert));
+  Status st = store_.Write(batch);
+  if (st.code() == StatusCode::kConflict) {
+    return Conflict("alert acknowledged concurrently", "already_acknowledged");
+  }
+  RETURN_IF_ERROR(st);
+  return alert;
 }
 
 Status AccessControl::RegisterCanaries(const Principal& actor, std::string_view collection,

@@ -126,6 +126,9 @@ struct Alert {
   std::string account_id;  // empty for alerts about unknown usernames
   int64_t at_micros = 0;
   std::string detail;  // never personal data or secrets
+  // Set once a security officer has acknowledged it.
+  std::string acknowledged_by;
+  int64_t acknowledged_at_micros = 0;
 };
 
 // Receives every alert as it is raised, after it is stored (wire it to the
@@ -155,6 +158,15 @@ struct AccountInfo {
   RoleSet roles;
   bool suspended = false;
   std::string suspended_reason;
+};
+
+// An API key as listed: never the key itself, which is shown once.
+struct ApiKeyInfo {
+  std::string key_id;
+  std::string account_id;
+  int64_t created_micros = 0;
+  int64_t expires_at_micros = 0;
+  int64_t last_used_micros = 0;  // to within AccessOptions::last_seen_resolution
 };
 
 struct RoleGrantResult {
@@ -248,6 +260,9 @@ class AccessControl {
   StatusOr<IssuedToken> IssueApiKey(const Principal& actor, std::string_view account_id,
                                     std::optional<std::chrono::seconds> ttl = std::nullopt);
   Status RevokeApiKey(const Principal& actor, std::string_view key_id);
+  // Every live API key, or those of one account (`account_id` non-empty).
+  StatusOr<std::vector<ApiKeyInfo>> ListApiKeys(const Principal& actor,
+                                                std::string_view account_id);
   Status SetRolePolicy(const Principal& actor, Role role, const Policy& policy);
   Status SetAccountPolicy(const Principal& actor, std::string_view account_id,
                           const Policy& policy);
@@ -255,6 +270,10 @@ class AccessControl {
   // Alerts raised at or after `since_micros`, oldest first, at most `limit`.
   StatusOr<std::vector<Alert>> ListAlerts(const Principal& actor, int64_t since_micros,
                                           size_t limit);
+  // Marks an alert as handled by `actor` and returns it. 404 "alert_not_found";
+  // 403 "self_grant" for an alert about the actor's own account; 409
+  // "already_acknowledged".
+  StatusOr<Alert> AcknowledgeAlert(const Principal& actor, std::string_view alert_id);
 
   // ---- Tripwires (operator) ----
   // Marks (collection, key) pairs as canaries. The records themselves are
@@ -267,6 +286,10 @@ class AccessControl {
 
   // Alerts raised by this process, per kind, for metrics.
   int64_t AlertCount(std::string_view kind) const;
+  // Requests this process refused for a spent daily quota ("quota_exceeded")
+  // or a rate above the policy's ("rate_limited"), for metrics.
+  int64_t QuotaDenialCount() const;
+  int64_t RateDenialCount() const;
 
  private:
   struct Account;
@@ -295,7 +318,10 @@ class AccessControl {
   std::string TokenHashHex(std::string_view token) const;
   StatusOr<IssuedToken> NewSession(const Account& account, std::string_view client_addr);
 
+  Status CheckRateInMemory(const Principal& who);
   Status CheckRateInStore(const Principal& who);
+  // ChargeRecords without counting a denial (ChargeRecordsUpTo retries).
+  StatusOr<int64_t> TryChargeRecords(const Principal& who, QuotaKind kind, int64_t n);
 
   // Volume and alerts. Records are added to the hourly store counter in
   // batches of kVolumeBatch (128) per account and server (volume alerts are
@@ -345,6 +371,8 @@ class AccessControl {
   };
   std::unordered_map<std::string, QuotaLease> leases_;  // guarded by limits_mu_
   std::array<std::atomic<int64_t>, 5> alert_counts_{};
+  std::atomic<int64_t> quota_denials_{0};
+  std::atomic<int64_t> rate_denials_{0};
 };
 
 }  // namespace warden::access

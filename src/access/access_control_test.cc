@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "access/totp.h"
@@ -307,6 +309,34 @@ TEST_F(AccessControlTest, RevokedAndExpiredApiKeysRefused) {
             StatusCode::kUnauthenticated);
 }
 
+TEST_F(AccessControlTest, ListedApiKeysNameTheirAccountButNeverTheKey) {
+  Policy p;
+  p.collections = CollectionGrants{{"deliveries", {Operation::kLookup}}};
+  StatusOr<std::string> feed = access_->CreateServiceAccount(so1_, "courier-feed", p);
+  StatusOr<std::string> other = access_->CreateServiceAccount(so1_, "other-feed", p);
+  ASSERT_TRUE(feed.ok() && other.ok());
+  StatusOr<IssuedToken> kept = access_->IssueApiKey(so1_, *feed, hours(48));
+  StatusOr<IssuedToken> revoked = access_->IssueApiKey(so1_, *feed);
+  StatusOr<IssuedToken> others = access_->IssueApiKey(so1_, *other);
+  ASSERT_TRUE(kept.ok() && revoked.ok() && others.ok());
+  ASSERT_TRUE(access_->RevokeApiKey(so1_, revoked->id).ok());
+
+  StatusOr<std::vector<ApiKeyInfo>> all = access_->ListApiKeys(so1_, "");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->size(), 2u);
+  StatusOr<std::vector<ApiKeyInfo>> mine = access_->ListApiKeys(so1_, *feed);
+  ASSERT_TRUE(mine.ok());
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ((*mine)[0].key_id, kept->id);
+  EXPECT_EQ((*mine)[0].account_id, *feed);
+  EXPECT_EQ((*mine)[0].expires_at_micros, kept->expires_at_micros);
+  EXPECT_EQ((*mine)[0].expires_at_micros - (*mine)[0].created_micros,
+            std::chrono::microseconds(hours(48)).count());
+
+  Person officer = CreatePerson("li.wei", {Role::kOfficer});
+  EXPECT_EQ(access_->ListApiKeys(Principal(officer), "").status().reason(), "role_forbidden");
+}
+
 TEST_F(AccessControlTest, ApiKeysAreOnlyForServiceAccounts) {
   Person officer = CreatePerson("li.wei", {Role::kOfficer});
   EXPECT_FALSE(access_->IssueApiKey(so1_, officer.id).ok());
@@ -494,6 +524,86 @@ TEST_F(AccessControlTest, ScrapingLoopStopsAtExactlyTheQuota) {
   // The next day brings a new quota.
   clock_.Advance(hours(24));
   EXPECT_TRUE(access_->ChargeRecords(who, QuotaKind::kRead, 1).ok());
+}
+
+TEST_F(AccessControlTest, AlertIsAcknowledgedOnceAndNeverByItsSubject) {
+  Person officer = CreatePerson("li.wei", {Role::kOfficer});
+  Policy p;
+  p.daily_read_quota = 1;
+  SetPolicy(officer.id, p);
+  access::Principal who = Principal(officer);
+  ASSERT_TRUE(access_->ChargeRecords(who, QuotaKind::kRead, 1).ok());
+  StatusOr<std::vector<Alert>> listed = access_->ListAlerts(so1_, 0, 100);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  const Alert alert = (*listed)[0];
+  EXPECT_TRUE(alert.acknowledged_by.empty());
+
+  EXPECT_EQ(access_->AcknowledgeAlert(so1_, "al_0000000000000000").status().reason(),
+            "alert_not_found");
+  EXPECT_EQ(access_->AcknowledgeAlert(who, alert.id).status().reason(), "role_forbidden");
+  clock_.Advance(std::chrono::minutes(5));
+  StatusOr<Alert> acked = access_->AcknowledgeAlert(so1_, alert.id);
+  ASSERT_TRUE(acked.ok()) << acked.status().ToString();
+  EXPECT_EQ(acked->acknowledged_by, so1_.account_id);
+  EXPECT_EQ(acked->acknowledged_at_micros, clock_.NowMicros());
+  EXPECT_EQ(access_->AcknowledgeAlert(so2_, alert.id).status().reason(), "already_acknowledged");
+
+  listed = access_->ListAlerts(so1_, 0, 100);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].acknowledged_by, so1_.account_id);
+  EXPECT_EQ((*listed)[0].detail, alert.detail);
+}
+
+TEST_F(AccessControlTest, NoOneAcknowledgesAnAlertAboutThemselves) {
+  // A burst of failed logins raises a lockout alert about the account.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(
+        access_
+            ->Login(so1_person_.username, SecretBytes::CopyFrom("wrong password 1"), "000000", "")
+            .ok());
+  }
+  StatusOr<std::vector<Alert>> listed = access_->ListAlerts(so2_, 0, 100);
+  ASSERT_TRUE(listed.ok());
+  std::string about_so1;
+  for (const Alert& a : *listed) {
+    if (a.account_id == so1_.account_id) about_so1 = a.id;
+  }
+  ASSERT_FALSE(about_so1.empty()) << "a lockout should raise an alert about the account";
+  EXPECT_EQ(access_->AcknowledgeAlert(so1_, about_so1).status().reason(), "self_grant");
+  EXPECT_TRUE(access_->AcknowledgeAlert(so2_, about_so1).ok());
+}
+
+TEST_F(AccessControlTest, ConcurrentChargesNeverPassTheQuota) {
+  for (const int64_t quota : {int64_t{300}, int64_t{150'000}}) {
+    Person officer = CreatePerson("quota.user" + std::to_string(quota), {Role::kOfficer});
+    Policy p;
+    p.daily_read_quota = quota;
+    SetPolicy(officer.id, p);
+    const access::Principal who = Principal(officer);
+    const int64_t denials_before = access_->QuotaDenialCount();
+    std::atomic<int64_t> served{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 400; ++i) {
+          const int64_t n = quota < 1000 ? 1 : 1 + (i + t) % 97;
+          if (access_->ChargeRecords(who, QuotaKind::kRead, n).ok()) {
+            served += n;
+          } else {
+            refused += 1;
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_LE(served.load(), quota) << "quota " << quota;
+    if (quota < 1000) {
+      EXPECT_EQ(served.load(), quota) << "records are charged one by one";
+    }
+    EXPECT_EQ(access_->QuotaDenialCount() - denials_before, refused.load());
+  }
 }
 
 TEST_F(AccessControlTest, TwoServersOnOneStoreShareOneQuota) {

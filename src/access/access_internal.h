@@ -61,6 +61,10 @@ int64_t HourNumber(int64_t unix_micros);
 // Zero-padded to 10 digits so keys sort in time order.
 std::string PeriodKey(int64_t period);
 
+// The stored form of an alert (JSON); Decode fails with kDataLoss.
+std::string EncodeAlert(const Alert& alert);
+StatusOr<Alert> DecodeAlert(std::string_view stored);
+
 }  // namespace internal
 }  // namespace warden::access
 

@@ -78,7 +78,12 @@ FieldView AccessControl::ViewFor(const Principal& who, std::string_view collecti
 }
 
 Status AccessControl::CheckRate(const Principal& who) {
-  if (options_.rate_limit_in_store) return CheckRateInStore(who);
+  Status st = options_.rate_limit_in_store ? CheckRateInStore(who) : CheckRateInMemory(who);
+  if (st.reason() == "rate_limited") rate_denials_.fetch_add(1, std::memory_order_relaxed);
+  return st;
+}
+
+Status AccessControl::CheckRateInMemory(const Principal& who) {
   const double rate = who.policy.rate_per_second;
   const auto burst = static_cast<double>(std::max<int64_t>(who.policy.burst, 1));
   const int64_t now = clock_.NowMicros();
@@ -133,6 +138,14 @@ Status AccessControl::CheckRateInStore(const Principal& who) {
 int64_t QuotaLeaseSize(int64_t limit) { return std::clamp<int64_t>(limit / 1000, 1, 256); }
 
 StatusOr<int64_t> AccessControl::ChargeRecords(const Principal& who, QuotaKind kind, int64_t n) {
+  StatusOr<int64_t> left = TryChargeRecords(who, kind, n);
+  if (!left.ok() && left.status().reason() == "quota_exceeded") {
+    quota_denials_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return left;
+}
+
+StatusOr<int64_t> AccessControl::TryChargeRecords(const Principal& who, QuotaKind kind, int64_t n) {
   if (n <= 0) return InvalidArgument("a charge is at least one record");
   const bool read = kind == QuotaKind::kRead;
   const int64_t limit = read ? who.policy.daily_read_quota : who.policy.daily_write_quota;
@@ -141,38 +154,52 @@ StatusOr<int64_t> AccessControl::ChargeRecords(const Principal& who, QuotaKind k
   const std::string mark = "mark/quota/" + who.account_id + (read ? "/r/" : "/w/") + PeriodKey(day);
   const std::string detail = std::string(read ? "daily read" : "daily write and erasure") +
                              " quota of " + std::to_string(limit) + " records reached";
-  int64_t have = 0;
+  // Spend from this server's lease when it covers the charge; otherwise take
+  // what is left of it (so no concurrent charge spends it too) and reserve
+  // the rest from the shared counter.
+  int64_t taken = 0;  // what was left of the lease, now this charge's
+  std::optional<int64_t> served_from_lease;
   {
     std::lock_guard lock(limits_mu_);
     QuotaLease& lease = leases_[key];
-    have = lease.left;
-    if (have >= n) lease.left -= n;
+    if (lease.left >= n) {
+      lease.left -= n;
+      served_from_lease = lease.left;
+    } else {
+      taken = lease.left;
+      lease.left = 0;
+    }
   }
-  if (have >= n) {
+  if (served_from_lease) {
     RecordVolume(who, n);
-    return have - n;
+    return *served_from_lease;
   }
   // Reserve what is missing plus a fresh lease; fall back to the exact
   // amount when the lease would pass the quota.
-  const int64_t need = n - have;
+  const int64_t need = n - taken;
   const int64_t extra = QuotaLeaseSize(limit) - 1;
-  ASSIGN_OR_RETURN(CounterResult r, store_.AddToCounter(key, need + extra, limit));
+  StatusOr<CounterResult> r = store_.AddToCounter(key, need + extra, limit);
   int64_t reserved = need + extra;
-  if (!r.applied && extra > 0) {
-    ASSIGN_OR_RETURN(r, store_.AddToCounter(key, need, limit));
+  if (r.ok() && !r->applied && extra > 0) {
+    r = store_.AddToCounter(key, need, limit);
     reserved = need;
   }
-  if (!r.applied) {
+  if (!r.ok() || !r->applied) {
+    {
+      std::lock_guard lock(limits_mu_);
+      leases_[key].left += taken;  // unspent: give it back
+    }
+    if (!r.ok()) return r.status();
     RaiseAlert("quota_reached", who.account_id, detail, mark);
     return ResourceExhausted("daily record quota exhausted", "quota_exceeded");
   }
-  if (r.value == limit) RaiseAlert("quota_reached", who.account_id, detail, mark);
+  if (r->value == limit) RaiseAlert("quota_reached", who.account_id, detail, mark);
   int64_t left = 0;
   {
     std::lock_guard lock(limits_mu_);
     QuotaLease& lease = leases_[key];
-    lease.left += reserved - n;
-    left = lease.left + (limit - r.value);
+    lease.left += reserved - need;
+    left = lease.left + (limit - r->value);
   }
   RecordVolume(who, n);
   return left;
@@ -187,7 +214,7 @@ StatusOr<int64_t> AccessControl::ChargeRecordsUpTo(const Principal& who, QuotaKi
       "quota/" + who.account_id + (read ? "/r/" : "/w/") + PeriodKey(DayNumber(clock_.NowMicros()));
   int64_t want = n;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    StatusOr<int64_t> charged = ChargeRecords(who, kind, want);
+    StatusOr<int64_t> charged = TryChargeRecords(who, kind, want);
     if (charged.ok()) return want;
     if (charged.status().reason() != "quota_exceeded") return charged.status();
     ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kCounters, key));
@@ -198,9 +225,13 @@ StatusOr<int64_t> AccessControl::ChargeRecordsUpTo(const Principal& who, QuotaKi
       leased = leases_[key].left;
     }
     int64_t left = leased + (limit - reserved);
-    if (left <= 0) return charged.status();
+    if (left <= 0) {
+      quota_denials_.fetch_add(1, std::memory_order_relaxed);
+      return charged.status();
+    }
     want = std::min(want, left);
   }
+  quota_denials_.fetch_add(1, std::memory_order_relaxed);
   return ResourceExhausted("daily record quota exhausted", "quota_exceeded");
 }
 
@@ -345,6 +376,31 @@ void AccessControl::FlushVolume(const Principal& who, int64_t hour, int64_t n) {
   }
 }
 
+std::string internal::EncodeAlert(const Alert& alert) {
+  json j = {{"id", alert.id},
+            {"kind", alert.kind},
+            {"account", alert.account_id},
+            {"at", alert.at_micros},
+            {"detail", alert.detail}};
+  if (!alert.acknowledged_by.empty()) {
+    j["acked_by"] = alert.acknowledged_by;
+    j["acked_at"] = alert.acknowledged_at_micros;
+  }
+  return j.dump();
+}
+
+StatusOr<Alert> internal::DecodeAlert(std::string_view stored) {
+  json j = json::parse(stored, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return DataLoss("stored alert is malformed");
+  return Alert{j.value("id", ""),
+               j.value("kind", ""),
+               j.value("account", ""),
+               j.value("at", int64_t{0}),
+               j.value("detail", ""),
+               j.value("acked_by", ""),
+               j.value("acked_at", int64_t{0})};
+}
+
 void AccessControl::RaiseAlert(std::string kind, std::string account_id, std::string detail,
                                std::optional<std::string> dedupe_mark) {
   Alert alert;
@@ -361,18 +417,21 @@ void AccessControl::RaiseAlert(std::string kind, std::string account_id, std::st
     batch.Expect(Space::kMeta, *dedupe_mark, std::nullopt);
     batch.Put(Space::kMeta, *dedupe_mark, "");
   }
-  batch.Put(Space::kMeta, key,
-            json{{"id", alert.id},
-                 {"kind", alert.kind},
-                 {"account", alert.account_id},
-                 {"at", alert.at_micros},
-                 {"detail", alert.detail}}
-                .dump());
+  batch.Put(Space::kMeta, key, EncodeAlert(alert));
+  batch.Put(Space::kMeta, "alertid/" + alert.id, key);
   Status st = store_.Write(batch);
   if (st.code() == StatusCode::kConflict) return;  // already raised for this period
   // A store failure still reaches the log and metrics through the sink.
   alert_counts_[AlertKindIndex(alert.kind)].fetch_add(1, std::memory_order_relaxed);
   if (sink_) sink_(alert);
+}
+
+int64_t AccessControl::QuotaDenialCount() const {
+  return quota_denials_.load(std::memory_order_relaxed);
+}
+
+int64_t AccessControl::RateDenialCount() const {
+  return rate_denials_.load(std::memory_order_relaxed);
 }
 
 int64_t AccessControl::AlertCount(std::string_view kind) const {

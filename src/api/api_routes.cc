@@ -40,6 +40,7 @@ constexpr auto kRoutes = std::to_array<ApiRoute>({
     {M::kPut, "/v1/admin/policies/{policy}", "putPolicy", kBearer, false},
     {M::kGet, "/v1/admin/alerts", "listAlerts", kBearer, false},
     {M::kPost, "/v1/admin/alerts/{alert}/ack", "acknowledgeAlert", kBearer, false},
+    {M::kPost, "/v1/admin/canaries", "registerCanaries", kBearer, false},
     {M::kPost, "/v1/exports", "requestExport", kBearer, true},
     {M::kPost, "/v1/exports/{id}/approve", "approveExport", kBearer, false},
     {M::kGet, "/v1/exports/{id}", "getExport", kBearer, false},

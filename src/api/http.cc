@@ -161,6 +161,7 @@ void Request::Reset() {
   body.clear();
   json = nullptr;
   client_address.clear();
+  trailing_slash = false;
   tls.secure = false;
   tls.version.clear();
   tls.cipher.clear();
@@ -252,7 +253,11 @@ Response ErrorResponse(int http_status, std::string_view reason, std::string_vie
 Status ParseTarget(std::string_view target, Request& request) {
   if (target.empty() || target[0] != '/') return BadPath("must start with '/'");
   const size_t q = target.find('?');
-  const std::string_view path = target.substr(0, q);
+  std::string_view path = target.substr(0, q);
+  if (path.size() > 1 && path.back() == '/') {
+    path.remove_suffix(1);  // "//" still fails below as an empty segment
+    request.trailing_slash = true;
+  }
   std::string decoded;
   if (path.size() > 1) {
     size_t start = 1;

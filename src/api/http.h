@@ -68,6 +68,8 @@ class Request {
   nlohmann::json json;
   std::string client_address;  // "127.0.0.1:53211"
   TlsPeerInfo tls;
+  // The path ended in one "/" (dropped from the segments): "/console/".
+  bool trailing_slash = false;
 
   // Clears every field but keeps allocated capacity.
   void Reset();

@@ -197,6 +197,20 @@ struct RouteMetrics {
   std::array<std::atomic<CounterMetric*>, 500> by_status{};  // index: status - 100
 };
 
+// Paths do not end in "/". A GET or HEAD of "/x/" (a person typing
+// "/console/") is sent to "/x"; any other method is told so.
+Response TrailingSlashAnswer(const Request& request) {
+  if (request.method != HttpMethod::kGet && request.method != HttpMethod::kHead) {
+    return ErrorResponse(404, "not_found", "no such path; paths do not end in '/'");
+  }
+  std::string location = request.target;
+  const size_t query = location.find('?');
+  location.erase((query == std::string::npos ? location.size() : query) - 1, 1);
+  Response r = Response::Text(301, "text/plain; charset=utf-8", "See " + location + "\n");
+  r.AddHeader("Location", std::move(location));
+  return r;
+}
+
 class Session;
 
 // One I/O thread with its io_context and the connections it owns. The
@@ -338,7 +352,9 @@ class HttpSession final : public Session {
   }
 
   void OnServerStopping() override {
-    if (state_ == State::kIdle || state_ == State::kHandshake) Tcp().cancel();
+    if (state_ == State::kIdle || state_ == State::kHandshake || state_ == State::kClosing) {
+      Tcp().cancel();
+    }
   }
 
   void OnAsyncResult(StatusOr<Response> result) override {
@@ -444,6 +460,7 @@ class HttpSession final : public Session {
     }
     if (ec == http::error::body_limit) {
       close_after_ = true;
+      linger_ = true;  // the client may still be sending the body
       return Respond(ErrorResponse(413, "payload_too_large", "request body too large"));
     }
     if (ec.category() == error_code(http::error::bad_target).category() &&
@@ -467,6 +484,7 @@ class HttpSession final : public Session {
     if (Status st = ParseTarget(request_.target, request_); !st.ok()) {
       return Respond(ErrorResponse(st));
     }
+    if (request_.trailing_slash) return Respond(TrailingSlashAnswer(request_));
     Response error;
     const Router::Route* route = server_.router().Find(request_, &error);
     if (route == nullptr) return Respond(std::move(error));
@@ -514,6 +532,7 @@ class HttpSession final : public Session {
     Tcp().expires_after(Options().write_timeout);
     asio::async_write(stream_, asio::buffer(out_), [self = Self()](error_code ec, size_t) {
       if (ec) return self->Close();
+      if (self->linger_) return self->LingerThenClose();
       if (!self->keep_alive_) return self->GracefulClose();
       self->WaitForRequest();
     });
@@ -570,6 +589,27 @@ class HttpSession final : public Session {
     return true;
   }
 
+  // After an error answer to a request that was not read to its end (an
+  // oversized body, say): reads and drops what the client is still sending,
+  // within kLingerBytes and kLingerTime, so that closing does not reset the
+  // connection (TCP RST) before the client has read the answer.
+  void LingerThenClose() {
+    state_ = State::kClosing;
+    linger_left_ = kLingerBytes;
+    Tcp().expires_after(kLingerTime);
+    DropIncoming();
+  }
+
+  void DropIncoming() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(kReadChunk), [self = Self()](error_code ec, size_t n) {
+      // The client closed, went quiet past the deadline, or sent too much.
+      if (ec || n >= self->linger_left_) return self->Close();
+      self->linger_left_ -= n;
+      self->DropIncoming();
+    });
+  }
+
   void GracefulClose() {
     state_ = State::kClosing;
     if constexpr (kTls) {
@@ -588,6 +628,8 @@ class HttpSession final : public Session {
   }
 
   static constexpr size_t kReadChunk = 16 * 1024;
+  static constexpr size_t kLingerBytes = 32 * 1024 * 1024;
+  static constexpr std::chrono::seconds kLingerTime{5};
 
   Stream stream_;
   beast::flat_buffer buffer_;
@@ -602,6 +644,8 @@ class HttpSession final : public Session {
   State state_ = State::kIdle;
   bool keep_alive_ = false;
   bool close_after_ = false;
+  bool linger_ = false;
+  size_t linger_left_ = 0;
 };
 
 }  // namespace

@@ -211,7 +211,7 @@ TEST_F(HttpServerTest, PathTricksAreBadPathAndTheConnectionKeepsServing) {
   for (const char* target :
        {"/v1/persons/../admin/search", "/v1/%2e%2e/admin/search", "/v1/persons%2Fx/search",
         "/v1/persons%2fx/search", "/v1/a%00b/search", "/v1/a%zz/search", "/v1/a%4/search",
-        "//v1/persons/search", "/v1//persons/search", "/v1/persons/search/", "/v1/%5C..%5C/search",
+        "//v1/persons/search", "/v1//persons/search", "/v1/persons/search//", "/v1/%5C..%5C/search",
         "/v1/a%0D%0AX-Injected:%201/search"}) {
     StatusOr<ClientResponse> r = c->Roundtrip("POST", target, "{}");
     ASSERT_TRUE(r.ok()) << target;
@@ -357,6 +357,47 @@ TEST_F(HttpServerTest, OversizedBodyIs413BeforeTheBodyIsRead) {
   EXPECT_EQ(*r->Header("connection"), "close");
   ExpectSecurityHeaders(*r);
   ExpectHealthy();
+}
+
+TEST_F(HttpServerTest, ClientThatSendsAnOversizedBodyAnywayStillReads413) {
+  StartServer();
+  auto c = Connect();
+  // The whole body is written before reading, as simple clients do; the
+  // server must drop it rather than reset the connection under the answer.
+  const size_t size = 10'000'000;
+  std::string req =
+      "POST /v1/persons/search HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(size) + "\r\n\r\n" + std::string(size, ' ');
+  ASSERT_TRUE(c->Send(req).ok());
+  StatusOr<ClientResponse> r = c->Receive();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(r->Json()["error"]["code"], "payload_too_large");
+  ExpectHealthy();
+}
+
+TEST_F(HttpServerTest, TrailingSlashRedirectsGetsAndRefusesTheRest) {
+  StartServer();
+  auto c = Connect();
+  StatusOr<ClientResponse> r = c->Roundtrip("GET", "/healthz/", {}, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 301);
+  EXPECT_EQ(*r->Header("location"), "/healthz");
+  r = c->Roundtrip("GET", "/v1/persons/110105194912310021/?x=1", {}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 301);
+  EXPECT_EQ(*r->Header("location"), "/v1/persons/110105194912310021?x=1");
+  r = c->Roundtrip("POST", "/v1/persons/search/", {}, "{}");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404);
+  // Two slashes are an empty segment, never a redirect elsewhere ("//host").
+  r = c->Roundtrip("GET", "//evil.example/", {}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 400);
+  r = c->Roundtrip("GET", "/healthz//", {}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 400);
 }
 
 TEST_F(HttpServerTest, OversizedChunkedBodyIs413) {

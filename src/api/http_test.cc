@@ -47,7 +47,7 @@ TEST(ParseTargetTest, PathTricksAreBadPath) {
       "/v1/a%",                  // truncated escape
       "//v1/persons",            // double slash
       "/v1//persons",            // double slash inside
-      "/v1/persons/",            // trailing slash (empty segment)
+      "/v1/persons//",           // empty segment before a trailing slash
       "/v1/a b",                 // raw space
       "/v1/a\\b",                // raw backslash
       "/v1/a#frag",              // fragment
@@ -63,6 +63,20 @@ TEST(ParseTargetTest, PathTricksAreBadPath) {
     EXPECT_EQ(st.reason(), "bad_path") << target;
     EXPECT_EQ(HttpStatusFor(st), 400) << target;
   }
+}
+
+TEST(ParseTargetTest, OneTrailingSlashIsNotedNotASegment) {
+  Request r;
+  ASSERT_TRUE(Parse("/console/?x=1", r).ok());
+  EXPECT_TRUE(r.trailing_slash);
+  ASSERT_EQ(r.path_size(), 1u);
+  EXPECT_EQ(r.path(0), "console");
+  Request plain;
+  ASSERT_TRUE(Parse("/console", plain).ok());
+  EXPECT_FALSE(plain.trailing_slash);
+  Request root;
+  ASSERT_TRUE(Parse("/", root).ok());
+  EXPECT_FALSE(root.trailing_slash);
 }
 
 TEST(ParseTargetTest, QueryIsDecodedWithPlusAsSpace) {

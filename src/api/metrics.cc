@@ -173,6 +173,8 @@ StatusOr<CounterMetric*> Metrics::Counter(std::string_view name, std::string_vie
                                           const MetricLabels& labels) {
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Series * s, GetSeries(name, help, Type::kCounter, labels, {}));
+  if (s->counter_callback)
+    return InvalidArgument("metric '" + std::string(name) + "' is a callback");
   return s->counter.get();
 }
 
@@ -201,6 +203,15 @@ Status Metrics::GaugeCallback(std::string_view name, std::string_view help,
   return Status::Ok();
 }
 
+Status Metrics::CounterCallback(std::string_view name, std::string_view help,
+                                const MetricLabels& labels, std::function<uint64_t()> fn) {
+  if (!fn) return InvalidArgument("metric '" + std::string(name) + "': no callback", "bad_metric");
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Series * s, GetSeries(name, help, Type::kCounter, labels, {}));
+  s->counter_callback = std::move(fn);
+  return Status::Ok();
+}
+
 std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -218,7 +229,10 @@ std::string Metrics::Render() const {
     for (const auto& [label_text, series] : family.series) {
       switch (family.type) {
         case Type::kCounter:
-          out += name + label_text + ' ' + std::to_string(series.counter->Value()) + '\n';
+          out += name + label_text + ' ' +
+                 std::to_string(series.counter_callback ? series.counter_callback()
+                                                        : series.counter->Value()) +
+                 '\n';
           break;
         case Type::kGauge:
           out += name + label_text + ' ';

@@ -120,6 +120,11 @@ class Metrics {
   // same series again replaces the callback.
   Status GaugeCallback(std::string_view name, std::string_view help, const MetricLabels& labels,
                        std::function<double()> fn);
+  // A counter read from `fn` at every Render(), for counts another layer
+  // keeps (it must never decrease). Registering the same series again
+  // replaces the callback.
+  Status CounterCallback(std::string_view name, std::string_view help, const MetricLabels& labels,
+                         std::function<uint64_t()> fn);
 
   // The whole registry in text format 0.0.4, families sorted by name.
   std::string Render() const;
@@ -133,6 +138,7 @@ class Metrics {
     std::unique_ptr<CounterMetric> counter;
     std::unique_ptr<GaugeMetric> gauge;
     std::function<double()> callback;
+    std::function<uint64_t()> counter_callback;
     std::unique_ptr<HistogramMetric> histogram;
   };
   struct Family {

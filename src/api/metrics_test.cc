@@ -81,6 +81,26 @@ TEST(MetricsTest, GaugeCallbackIsReadAtRender) {
   EXPECT_NE(m.Render().find("warden_audit_queue_depth 7.5\n"), std::string::npos);
 }
 
+TEST(MetricsTest, CounterCallbackRendersAsACounter) {
+  Metrics m;
+  uint64_t denials = 4;
+  ASSERT_TRUE(m.CounterCallback("warden_quota_denials_total", "Refused for quota",
+                                {{"reason", "quota_exceeded"}}, [&] { return denials; })
+                  .ok());
+  const std::string text = m.Render();
+  EXPECT_NE(text.find("# TYPE warden_quota_denials_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("warden_quota_denials_total{reason=\"quota_exceeded\"} 4\n"),
+            std::string::npos)
+      << text;
+  denials = 9;
+  EXPECT_NE(m.Render().find("{reason=\"quota_exceeded\"} 9\n"), std::string::npos);
+  // The series is read from the callback; it cannot also be incremented here.
+  EXPECT_FALSE(
+      m.Counter("warden_quota_denials_total", "Refused for quota", {{"reason", "quota_exceeded"}})
+          .ok());
+  EXPECT_FALSE(m.CounterCallback("c_total", "h", {}, nullptr).ok());
+}
+
 TEST(MetricsTest, GaugeSetAndAdd) {
   Metrics m;
   GaugeMetric* g = *m.Gauge("warden_cert_expiry_days", "Days until the certificate expires");

@@ -302,6 +302,11 @@ uint64_t AuditLog::last_seq() const {
   return committed_seq_;
 }
 
+size_t AuditLog::queue_depth() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 void AuditLog::Alert(AuditAlertKind kind, std::string message) {
   if (options_.on_alert) options_.on_alert(AuditAlert{kind, std::move(message)});
 }
@@ -341,7 +346,12 @@ void AuditLog::WriterLoop() {
 
     std::vector<RawEntry> committed;
     std::optional<AuditCheckpoint> checkpoint;
+    const int64_t started_ns = clock_.MonotonicNanos();
     Status st = CommitBatch(batch, force_checkpoint, committed, checkpoint);
+    if (st.ok() && options_.on_commit) {
+      options_.on_commit(committed.size(),
+                         std::chrono::nanoseconds(clock_.MonotonicNanos() - started_ns));
+    }
     {
       std::lock_guard lock(mu_);
       if (st.ok()) {

@@ -83,6 +83,9 @@ struct AuditLogOptions {
   Clock* clock = nullptr;  // Clock::Real() when null
   std::vector<std::shared_ptr<AuditSink>> sinks;
   AuditAlertFn on_alert;
+  // Runs on the writer thread after each durable batch with its entry count
+  // and how long its store write (the sync) took. Must be quick; for metrics.
+  std::function<void(size_t entries, std::chrono::nanoseconds commit)> on_commit;
 };
 
 // Query filters. Times are Unix microseconds, `to` exclusive. Results come in
@@ -179,6 +182,9 @@ class AuditLog {
 
   // The last committed seq (0 when empty).
   uint64_t last_seq() const;
+
+  // Entries waiting for the writer (not counting the batch being written).
+  size_t queue_depth() const;
 
   // Commits a checkpoint for the current head now (if entries follow the
   // last one) and waits until it is durable.

@@ -169,6 +169,34 @@ TEST_F(AuditLogTest, ConcurrentAppendsAreGroupCommitted) {
   ExpectVerifies(store_);
 }
 
+TEST_F(AuditLogTest, CommitObserverSeesEveryEntryOnceAndTheQueueDrains) {
+  std::atomic<size_t> observed_entries{0};
+  std::atomic<size_t> observed_batches{0};
+  AuditLogOptions options;
+  options.on_commit = [&](size_t entries, std::chrono::nanoseconds commit) {
+    observed_entries += entries;
+    observed_batches += 1;
+    EXPECT_GE(commit.count(), 0);
+  };
+  auto log = OpenLog(store_, std::move(options));
+  constexpr int kThreads = 4, kPerThread = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        ASSERT_TRUE(
+            log->Append(ReadOf(Officer("officer-" + std::to_string(t)), SyntheticId(i))).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  // Append returns after the batch is durable, which is after the observer ran.
+  EXPECT_EQ(observed_entries.load(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_GE(observed_batches.load(), 1u);
+  EXPECT_LE(observed_batches.load(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(log->queue_depth(), 0u);
+}
+
 TEST_F(AuditLogTest, CheckpointIsWrittenEveryNEntries) {
   AuditLogOptions options;
   options.checkpoint_every = 10;

@@ -9,6 +9,8 @@ namespace {
 using access::Operation;
 using audit::AuditAction;
 
+constexpr size_t kMaxCanariesPerCall = 1000;
+
 nlohmann::json AccountJson(const access::AccountInfo& a) {
   return {{"account_id", a.account_id},
           {"username", a.username},
@@ -205,6 +207,24 @@ Answer RevokeApiKey(const ApiContext& ctx, const api::Request& req) {
                    });
 }
 
+Answer ListApiKeys(const ApiContext& ctx, const api::Request& req) {
+  const std::string* account = req.Query("account");
+  return AdminCall(ctx, req, Operation::kManageAccounts, "list api keys",
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     ASSIGN_OR_RETURN(std::vector<access::ApiKeyInfo> keys,
+                                      s.access().ListApiKeys(s.who, account ? *account : ""));
+                     nlohmann::json out = nlohmann::json::array();
+                     for (const access::ApiKeyInfo& k : keys) {
+                       out.push_back({{"key_id", k.key_id},
+                                      {"account_id", k.account_id},
+                                      {"created", FormatRfc3339(k.created_micros)},
+                                      {"expires_at", FormatRfc3339(k.expires_at_micros)},
+                                      {"last_used", FormatRfc3339(k.last_used_micros)}});
+                     }
+                     return api::Response::Json(200, {{"api_keys", std::move(out)}});
+                   });
+}
+
 Answer PutPolicy(const ApiContext& ctx, const api::Request& req) {
   const std::string name(req.Param("policy"));
   return AdminCall(
@@ -237,6 +257,20 @@ Answer GetPolicies(const ApiContext& ctx, const api::Request& req, bool one) {
                    });
 }
 
+nlohmann::json AlertJson(const access::Alert& a) {
+  nlohmann::json out = {{"id", a.id},
+                        {"kind", a.kind},
+                        {"account_id", a.account_id},
+                        {"time", FormatRfc3339(a.at_micros)},
+                        {"detail", a.detail},
+                        {"acknowledged", !a.acknowledged_by.empty()}};
+  if (!a.acknowledged_by.empty()) {
+    out["acknowledged_by"] = a.acknowledged_by;
+    out["acknowledged_at"] = FormatRfc3339(a.acknowledged_at_micros);
+  }
+  return out;
+}
+
 Answer ListAlerts(const ApiContext& ctx, const api::Request& req) {
   return AdminCall(ctx, req, Operation::kManageAccounts, "list alerts",
                    [&](RequestScope& s) -> StatusOr<api::Response> {
@@ -246,15 +280,46 @@ Answer ListAlerts(const ApiContext& ctx, const api::Request& req) {
                      ASSIGN_OR_RETURN(std::vector<access::Alert> alerts,
                                       s.access().ListAlerts(s.who, since, 1000));
                      nlohmann::json out = nlohmann::json::array();
-                     for (const access::Alert& a : alerts) {
-                       out.push_back({{"id", a.id},
-                                      {"kind", a.kind},
-                                      {"account_id", a.account_id},
-                                      {"time", FormatRfc3339(a.at_micros)},
-                                      {"detail", a.detail}});
-                     }
+                     for (const access::Alert& a : alerts) out.push_back(AlertJson(a));
                      return api::Response::Json(200, {{"alerts", std::move(out)}});
                    });
+}
+
+Answer AcknowledgeAlert(const ApiContext& ctx, const api::Request& req) {
+  const std::string id(req.Param("alert"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "acknowledge alert " + id,
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     ASSIGN_OR_RETURN(access::Alert alert, s.access().AcknowledgeAlert(s.who, id));
+                     return api::Response::Json(200, AlertJson(alert));
+                   });
+}
+
+// {"collection": c, "keys": [...]}: marks records as canaries (operator).
+// Only keyed hashes of the pairs are kept; the answer says how many.
+Answer RegisterCanaries(const ApiContext& ctx, const api::Request& req) {
+  return AdminCall(
+      ctx, req, Operation::kOperate, "register canaries",
+      [&](RequestScope& s) -> StatusOr<api::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        const nlohmann::json collection = body->value("collection", nlohmann::json());
+        if (!collection.is_string() || !ctx.schema.Find(collection.get<std::string>())) {
+          return FieldInvalid("collection", "enum", "not a collection of the schema");
+        }
+        const nlohmann::json keys = body->value("keys", nlohmann::json());
+        if (!keys.is_array() || keys.empty() || keys.size() > kMaxCanariesPerCall) {
+          return FieldInvalid("keys", "size", "keys must be an array of 1-1000 record keys");
+        }
+        std::vector<std::string> list;
+        for (const nlohmann::json& k : keys) {
+          if (!k.is_string() || k.get_ref<const std::string&>().empty()) {
+            return FieldInvalid("keys", "type", "every key must be a non-empty string");
+          }
+          list.push_back(k.get<std::string>());
+        }
+        RETURN_IF_ERROR(
+            s.access().RegisterCanaries(s.who, collection.get_ref<const std::string&>(), list));
+        return api::Response::Json(201, {{"registered", list.size()}});
+      });
 }
 
 // Calls SPEC §5 names whose machinery is not part of this release: they
@@ -283,8 +348,7 @@ Status MountAdminRoutes(api::Router& router, const ApiContext& ctx) {
   RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts/{account}", GetAccount));
   RETURN_IF_ERROR(add(M::kPatch, "/v1/admin/accounts/{account}", UpdateAccount));
   RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts/{account}/unlock", UnlockAccount));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/api-keys",
-                      not_available(Operation::kManageAccounts, "listing API keys")));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/api-keys", ListApiKeys));
   RETURN_IF_ERROR(add(M::kPost, "/v1/admin/api-keys", CreateApiKey));
   RETURN_IF_ERROR(add(M::kDelete, "/v1/admin/api-keys/{key_id}", RevokeApiKey));
   RETURN_IF_ERROR(
@@ -295,8 +359,8 @@ Status MountAdminRoutes(api::Router& router, const ApiContext& ctx) {
           [](const ApiContext& c, const api::Request& r) { return GetPolicies(c, r, true); }));
   RETURN_IF_ERROR(add(M::kPut, "/v1/admin/policies/{policy}", PutPolicy));
   RETURN_IF_ERROR(add(M::kGet, "/v1/admin/alerts", ListAlerts));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/alerts/{alert}/ack",
-                      not_available(Operation::kManageAccounts, "acknowledging alerts")));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/alerts/{alert}/ack", AcknowledgeAlert));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/canaries", RegisterCanaries));
   RETURN_IF_ERROR(
       add(M::kPost, "/v1/exports", not_available(Operation::kExportRequest, "export jobs")));
   RETURN_IF_ERROR(add(M::kPost, "/v1/exports/{id}/approve",

@@ -384,22 +384,17 @@ Answer BatchUpsert(const ApiContext& ctx, const api::Request& req) {
                   .ChargeRecords(scope.who, QuotaKind::kWrite, static_cast<int64_t>(valid.size()))
                   .status());
         }
+        // The valid records are written together: all of them or none.
         size_t written = 0;
-        for (size_t v = 0; v < valid.size(); ++v) {
-          StatusOr<bool> replaced = scope.barrier().Put(*collection, valid[v]);
-          const std::string key = schema::RecordKeyOf(*collection, valid[v]);
-          if (replaced.ok()) {
-            ++written;
+        if (!valid.empty()) {
+          ASSIGN_OR_RETURN(std::vector<bool> replaced, scope.barrier().PutMany(*collection, valid));
+          for (size_t v = 0; v < valid.size(); ++v) {
             AddSubjects(*collection, valid[v], event.subjects);
-            results[valid_at[v]] = {
-                {"index", valid_at[v]}, {"key", key}, {"status", *replaced ? 200 : 201}};
-          } else {
-            results[valid_at[v]] = {
-                {"index", valid_at[v]},
-                {"status", HttpStatusOf(replaced.status().code())},
-                {"error",
-                 {{"code", replaced.status().reason()}, {"message", replaced.status().message()}}}};
+            results[valid_at[v]] = {{"index", valid_at[v]},
+                                    {"key", schema::RecordKeyOf(*collection, valid[v])},
+                                    {"status", replaced[v] ? 200 : 201}};
           }
+          written = valid.size();
         }
         event.result_count = written;
         return api::Response::Json(200, {{"written", written},

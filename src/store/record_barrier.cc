@@ -1,6 +1,7 @@
 #include "store/record_barrier.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "core/bytes.h"
 
@@ -119,6 +120,28 @@ StatusOr<std::vector<std::pair<Space, KeyValue>>> RecordBarrier::Encode(
   return out;
 }
 
+Status RecordBarrier::StageReplace(const schema::CollectionSchema& collection, std::string_view key,
+                                   std::string_view tag, const std::string& store_key,
+                                   const std::optional<std::string>& previous,
+                                   const std::vector<std::pair<Space, KeyValue>>& fresh,
+                                   WriteBatch& batch) const {
+  std::vector<std::string> stale;
+  if (previous) {
+    ASSIGN_OR_RETURN(schema::Record old, Open(collection, key, *previous));
+    RETURN_IF_ERROR(AppendIndexKeys(collection, old, tag, stale));
+  }
+  batch.Expect(Space::kRecords, store_key, previous);
+  for (const std::string& k : stale) {
+    bool kept = std::any_of(fresh.begin(), fresh.end(), [&](const auto& e) {
+      return e.first == Space::kIndex && e.second.key == k;
+    });
+    if (!kept) batch.Delete(Space::kIndex, k);
+  }
+  if (fresh.empty()) batch.Delete(Space::kRecords, store_key);
+  for (const auto& [space, kv] : fresh) batch.Put(space, kv.key, kv.value);
+  return Status::Ok();
+}
+
 StatusOr<bool> RecordBarrier::Replace(const schema::CollectionSchema& collection,
                                       std::string_view key, const schema::Record* record) {
   ASSIGN_OR_RETURN(std::string tag, RecordTag(collection.name, key));
@@ -130,28 +153,66 @@ StatusOr<bool> RecordBarrier::Replace(const schema::CollectionSchema& collection
   for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
     ASSIGN_OR_RETURN(std::optional<std::string> previous, store_.Get(Space::kRecords, store_key));
     if (record == nullptr && !previous) return NotFound("no such record");
-
-    std::vector<std::string> stale;
-    if (previous) {
-      ASSIGN_OR_RETURN(schema::Record old, Open(collection, key, *previous));
-      RETURN_IF_ERROR(AppendIndexKeys(collection, old, tag, stale));
-    }
     WriteBatch batch;
-    batch.Expect(Space::kRecords, store_key, previous);
-    for (const std::string& k : stale) {
-      bool kept = std::any_of(fresh.begin(), fresh.end(), [&](const auto& e) {
-        return e.first == Space::kIndex && e.second.key == k;
-      });
-      if (!kept) batch.Delete(Space::kIndex, k);
-    }
-    if (record == nullptr) batch.Delete(Space::kRecords, store_key);
-    for (const auto& [space, kv] : fresh) batch.Put(space, kv.key, kv.value);
-
+    RETURN_IF_ERROR(StageReplace(collection, key, tag, store_key, previous, fresh, batch));
     Status st = store_.Write(batch);
     if (st.ok()) return previous.has_value();
     if (st.code() != StatusCode::kConflict) return st;
   }
   return Conflict("record changed concurrently; try again", "concurrent_update");
+}
+
+StatusOr<std::vector<bool>> RecordBarrier::PutMany(const schema::CollectionSchema& collection,
+                                                   std::span<const schema::Record> records) {
+  // One slot per distinct key, holding the last record of that key.
+  struct Slot {
+    std::string key;
+    std::string tag;
+    std::string store_key;
+    std::vector<std::pair<Space, KeyValue>> fresh;
+  };
+  std::vector<Slot> slots;
+  std::unordered_map<std::string, size_t> slot_of;
+  std::vector<size_t> record_slot(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    std::string key = schema::RecordKeyOf(collection, records[i]);
+    if (key.empty()) return FieldInvalid(collection.key_field, "required", "record has no key");
+    auto [it, inserted] = slot_of.try_emplace(key, slots.size());
+    if (inserted) slots.push_back(Slot{std::move(key), {}, {}, {}});
+    record_slot[i] = it->second;
+  }
+  std::vector<size_t> last_record(slots.size());
+  for (size_t i = 0; i < records.size(); ++i) last_record[record_slot[i]] = i;
+  for (size_t s = 0; s < slots.size(); ++s) {
+    Slot& slot = slots[s];
+    ASSIGN_OR_RETURN(slot.tag, RecordTag(collection.name, slot.key));
+    slot.store_key = collection.name + "/" + slot.tag;
+    ASSIGN_OR_RETURN(slot.fresh, Encode(collection, records[last_record[s]]));
+  }
+
+  for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
+    WriteBatch batch;
+    std::vector<bool> existed(slots.size());
+    for (size_t s = 0; s < slots.size(); ++s) {
+      const Slot& slot = slots[s];
+      ASSIGN_OR_RETURN(std::optional<std::string> previous,
+                       store_.Get(Space::kRecords, slot.store_key));
+      existed[s] = previous.has_value();
+      RETURN_IF_ERROR(StageReplace(collection, slot.key, slot.tag, slot.store_key, previous,
+                                   slot.fresh, batch));
+    }
+    Status st = store_.Write(batch);
+    if (st.code() == StatusCode::kConflict) continue;
+    RETURN_IF_ERROR(st);
+    std::vector<bool> replaced(records.size());
+    std::vector<bool> seen = existed;
+    for (size_t i = 0; i < records.size(); ++i) {
+      replaced[i] = seen[record_slot[i]];
+      seen[record_slot[i]] = true;
+    }
+    return replaced;
+  }
+  return Conflict("records changed concurrently; try again", "concurrent_update");
 }
 
 StatusOr<bool> RecordBarrier::Put(const schema::CollectionSchema& collection,

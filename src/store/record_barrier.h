@@ -22,6 +22,7 @@
 #define WARDEN_STORE_RECORD_BARRIER_H_
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,14 @@ class RecordBarrier {
   // Creates or replaces the record with key RecordKeyOf(record), replacing its
   // index entries. Returns true when a record was replaced, false when created.
   StatusOr<bool> Put(const schema::CollectionSchema& collection, const schema::Record& record);
+
+  // Creates or replaces every record in one guarded write: all are written or
+  // none. Entry i of the answer is true when record i replaced a version
+  // (stored, or earlier in `records` under the same key), as if they were
+  // put one after another; the last record of a key is the one stored.
+  // kConflict "concurrent_update" when other writers keep changing them.
+  StatusOr<std::vector<bool>> PutMany(const schema::CollectionSchema& collection,
+                                      std::span<const schema::Record> records);
 
   // The record, or nullopt when absent. kDataLoss when its ciphertext does not
   // open (tampering, or a record moved between keys).
@@ -82,6 +91,14 @@ class RecordBarrier {
                                 std::string_view stored) const;
   StatusOr<schema::Record> Open(const schema::CollectionSchema& collection, std::string_view key,
                                 std::string_view stored) const;
+  // Adds to `batch` the replacement of `previous` (the value stored under
+  // `store_key`, if any) by `fresh` (empty to erase), guarded by `previous`:
+  // the Expect, the removal of index entries `fresh` no longer has, the puts.
+  Status StageReplace(const schema::CollectionSchema& collection, std::string_view key,
+                      std::string_view tag, const std::string& store_key,
+                      const std::optional<std::string>& previous,
+                      const std::vector<std::pair<Space, KeyValue>>& fresh,
+                      WriteBatch& batch) const;
   // Writes `record` (or erases when null) guarded by the current ciphertext;
   // returns whether a previous version existed.
   StatusOr<bool> Replace(const schema::CollectionSchema& collection, std::string_view key,

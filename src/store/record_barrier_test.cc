@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "core/bytes.h"
 #include "schema/resident_id.h"
 #include "store/memory_store.h"
@@ -180,6 +182,48 @@ TEST_F(RecordBarrierTest, SearchIsCappedAndSaysSo) {
   auto all = barrier_->Search(Persons(), *term, 5);
   EXPECT_EQ(all->records.size(), 5u);
   EXPECT_FALSE(all->truncated);
+}
+
+// A woman born 1949-12-31 in Beijing with sequence number `seq` (even).
+Record WithSequence(Record p, int seq) {
+  char first17[18];
+  std::snprintf(first17, sizeof first17, "11010519491231%03d", seq);
+  p["national_id"] = std::string(first17) + schema::ResidentIdCheckChar(first17);
+  return p;
+}
+
+TEST_F(RecordBarrierTest, PutManyWritesAllInOneCommitAndReportsReplacements) {
+  ASSERT_TRUE(barrier_->Put(Persons(), WithSequence(Person("13800138000"), 2)).ok());
+  std::vector<Record> batch = {WithSequence(Person("13900139000"), 2),   // replaces a stored one
+                               WithSequence(Person("13700137000"), 4),   // new
+                               WithSequence(Person("13600136000"), 4)};  // same key again
+  const uint64_t commits_before = store_.ChangeCount();
+  StatusOr<std::vector<bool>> replaced = barrier_->PutMany(Persons(), batch);
+  ASSERT_TRUE(replaced.ok()) << replaced.status().ToString();
+  EXPECT_EQ(*replaced, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(store_.ChangeCount() - commits_before, 1u);
+  // The last record of a key is the one stored, with only its own index entries.
+  EXPECT_EQ((*barrier_->Get(Persons(), batch[2]["national_id"].get<std::string>()))->at("phones"),
+            batch[2]["phones"]);
+  EXPECT_TRUE(SearchPhone("13800138000")->records.empty());
+  EXPECT_TRUE(SearchPhone("13700137000")->records.empty());
+  EXPECT_EQ(SearchPhone("13900139000")->records.size(), 1u);
+  EXPECT_EQ(SearchPhone("13600136000")->records.size(), 1u);
+  EXPECT_EQ(store_.Scan(Space::kRecords, "", "", 100)->size(), 2u);
+}
+
+TEST_F(RecordBarrierTest, PutManyWritesNothingWhenTheCommitFails) {
+  std::vector<Record> batch;
+  for (int seq = 2; seq <= 20; seq += 2) batch.push_back(WithSequence(Person(), seq));
+  store_.SetWritesFail(true);
+  EXPECT_FALSE(barrier_->PutMany(Persons(), batch).ok());
+  store_.SetWritesFail(false);
+  EXPECT_TRUE(store_.Scan(Space::kRecords, "", "", 100)->empty());
+  EXPECT_TRUE(store_.Scan(Space::kIndex, "", "", 100)->empty());
+  StatusOr<std::vector<bool>> replaced = barrier_->PutMany(Persons(), batch);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(replaced->size(), batch.size());
+  EXPECT_EQ(SearchPhone("13800138000")->records.size(), batch.size());
 }
 
 }  // namespace
