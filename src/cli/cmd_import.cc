@@ -19,9 +19,8 @@
 #include "cli/commands.h"
 #include "cli/import_online.h"
 #include "cli/import_progress.h"
-#include "cli/terminal.h"
+#include "cli/offline_services.h"
 #include "core/file_system.h"
-#include "crypto/pkcs11.h"
 #include "server/bulk_import.h"
 #include "server/data_dir.h"
 #include "store/open_store.h"
@@ -39,6 +38,7 @@ struct ImportArgs {
   std::string addr;
   std::string token;
   bool insecure = false;
+  std::string ca_file;
   int connections = 4;
   size_t batch = 1000;
   std::string schema_file;
@@ -52,89 +52,25 @@ struct ImportArgs {
   std::string canaries;
 };
 
-// The root key of a stopped data directory.
-StatusOr<SecretBytes> RebuildRootKey(const crypto::SealConfig& config, const ImportArgs& args) {
-  switch (config.mode) {
-    case crypto::SealMode::kDev:
-      std::cerr << crypto::kDevModeWarning << "\n";
-      return crypto::UnsealWithDevKeyFile(config);
-    case crypto::SealMode::kPkcs11: {
-      if (args.pin_file.empty()) return InvalidArgument("--pkcs11-pin-file is required");
-      ASSIGN_OR_RETURN(SecretBytes pin, crypto::ReadPinFile(args.pin_file));
-      return crypto::UnsealWithPkcs11(config, pin);
-    }
-    case crypto::SealMode::kShamir:
-      break;
-  }
-  crypto::UnsealSession session(config);
-  if (!args.share_file.empty()) {
-    ASSIGN_OR_RETURN(std::string text, FileSystem::Default().ReadFile(args.share_file));
-    size_t at = 0;
-    Status status;
-    while (at < text.size() && !session.Progress().complete) {
-      size_t end = text.find('\n', at);
-      if (end == std::string::npos) end = text.size();
-      std::string_view share = std::string_view(text).substr(at, end - at);
-      at = end + 1;
-      if (share.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      StatusOr<crypto::UnsealProgress> p = session.Add(share);
-      if (!p.ok()) {
-        status = p.status();
-        break;
-      }
-    }
-    SecureWipe(text);
-    RETURN_IF_ERROR(status);
-  }
-  while (!session.Progress().complete) {
-    if (!args.share_file.empty()) {
-      return InvalidArgument("the share file holds fewer shares than the threshold",
-                             "shares_missing");
-    }
-    const crypto::UnsealProgress p = session.Progress();
-    SecretBytes share = ReadHiddenLine("Unseal share " + std::to_string(p.progress + 1) + " of " +
-                                       std::to_string(p.threshold) + ": ");
-    if (share.empty()) return InvalidArgument("no share given", "shares_missing");
-    StatusOr<crypto::UnsealProgress> added = session.Add(share.view());
-    if (!added.ok()) std::cerr << "warden import: " << added.status().message() << "\n";
-  }
-  return session.TakeRootKey();
-}
-
 int Fail(const Status& st) {
   std::cerr << "warden import: " << st.ToString() << "\n";
   return 2;
 }
 
 int RunOffline(const ImportArgs& args, const std::string& rejects_path) {
-  StatusOr<crypto::SealConfig> config = server::ReadSealConfig(args.data_dir);
-  if (!config.ok()) return Fail(config.status());
-  StatusOr<std::string> spec = server::StoreSpecOf(args.data_dir, args.store_spec);
-  if (!spec.ok()) return Fail(spec.status());
   server::BulkImportOptions options;
   options.commit_bytes = args.commit_mb << 20;
-  StoreOptions store_options;
-  store_options.rocksdb.create_if_missing = false;
+  OfflineOpenOptions open;
+  open.data_dir = args.data_dir;
+  open.store_spec = args.store_spec;
   // One commit must reach the store as one ingestion (see BulkImportOptions).
-  store_options.rocksdb.bulk_load_chunk_bytes = options.commit_bytes * 4;
-  store_options.postgres_pool_size = 2;
-  StatusOr<std::unique_ptr<Store>> store = OpenStore(*spec, store_options);
-  if (!store.ok()) {
-    std::cerr << "warden import: cannot open the store (a running server holds it; stop it "
-                 "first, or use --addr)\n";
-    return Fail(store.status());
-  }
-  StatusOr<schema::Schema> schema = server::ReadSchema(**store);
-  if (!schema.ok()) return Fail(schema.status());
-  StatusOr<SecretBytes> root = RebuildRootKey(*config, args);
-  if (!root.ok()) return Fail(root.status());
-  server::SealGateOptions gate_options;
-  gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
-      FileSystem::Default(), server::CheckpointSinkPath(args.data_dir), /*ship_entries=*/false));
-  StatusOr<std::shared_ptr<server::UnsealedServices>> services =
-      server::OpenServices(**store, *schema, std::move(root).value(), Clock::Real(),
-                           std::move(gate_options), /*create=*/false);
-  if (!services.ok()) return Fail(services.status());
+  open.store.rocksdb.bulk_load_chunk_bytes = options.commit_bytes * 4;
+  open.store.postgres_pool_size = 2;
+  open.key = {.share_file = args.share_file, .pin_file = args.pin_file};
+  open.command = "warden import";
+  StatusOr<std::unique_ptr<OfflineServices>> opened = OfflineServices::Open(open);
+  if (!opened.ok()) return Fail(opened.status());
+  OfflineServices& offline = **opened;
 
   if (!args.canaries.empty()) {
     StatusOr<std::string> text = FileSystem::Default().ReadFile(args.canaries);
@@ -149,7 +85,7 @@ int RunOffline(const ImportArgs& args, const std::string& rejects_path) {
       at = end + 1;
     }
     SecureWipe(*text);
-    Status s = (*services)->access->RegisterCanariesOffline(args.collection, keys);
+    Status s = offline.services().access->RegisterCanariesOffline(args.collection, keys);
     for (std::string& k : keys) SecureWipe(k);
     if (!s.ok()) return Fail(s);
   }
@@ -168,8 +104,8 @@ int RunOffline(const ImportArgs& args, const std::string& rejects_path) {
                    "rejected " + std::to_string(p.counts.rejected));
   };
   const auto start = std::chrono::steady_clock::now();
-  StatusOr<server::ImportSummary> summary =
-      server::RunBulkImport(**store, *schema, **services, Clock::Real(), options);
+  StatusOr<server::ImportSummary> summary = server::RunBulkImport(
+      offline.store(), offline.schema(), offline.services(), Clock::Real(), options);
   display.Finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -203,6 +139,7 @@ int RunOnline(const ImportArgs& args, const std::string& rejects_path) {
   options.token = SecretBytes::CopyFrom(token);
   SecureWipe(token);
   options.insecure = args.insecure;
+  options.ca_file = args.ca_file;
   options.input_path = args.file;
   options.collection = args.collection;
   std::optional<schema::Schema> custom;
@@ -275,6 +212,9 @@ void RegisterImportCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--token", args->token,
                   "Online: API key or session token (better: the WARDEN_TOKEN variable)");
   cmd->add_flag("--insecure", args->insecure, "Online: accept a self-signed certificate (demo)");
+  cmd->add_option("--cacert", args->ca_file,
+                  "Online: PEM file of the private CA that signed the server's certificate")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--connections", args->connections, "Online: parallel connections")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--batch", args->batch, "Online: records per request (at most 1000)")

@@ -127,15 +127,18 @@ void RegisterServe(CLI::App& app, CommandContext& ctx) {
 
 void RegisterUnseal(CLI::App& app, CommandContext& ctx) {
   auto addr = std::make_shared<std::string>("https://127.0.0.1:8443");
-  auto insecure = std::make_shared<bool>(false);
+  auto trust = std::make_shared<TlsTrust>();
   CLI::App* cmd = app.add_subcommand("unseal", "Submit one unseal share (read without echo)");
   cmd->add_option("--addr", *addr, "Server URL");
-  cmd->add_flag("--insecure", *insecure, "Accept a self-signed certificate (demo)");
-  cmd->callback([&ctx, addr, insecure] {
+  cmd->add_flag("--insecure", trust->insecure, "Accept a self-signed certificate (demo)");
+  cmd->add_option("--cacert", trust->ca_file,
+                  "PEM file of the private CA that signed the server's certificate")
+      ->check(CLI::ExistingFile);
+  cmd->callback([&ctx, addr, trust] {
     SecretBytes share = ReadHiddenLine("Unseal share: ");
     nlohmann::json body = {{"share", std::string(share.view())}};
     StatusOr<HttpResult> result =
-        HttpCall(*addr, "POST", "/v1/sys/unseal", {}, body.dump(), *insecure);
+        HttpCall(*addr, "POST", "/v1/sys/unseal", {}, body.dump(), *trust);
     if (!result.ok()) {
       ctx.exit_code = Fail(result.status());
       return;

@@ -13,7 +13,10 @@ size_t AppendBody(char* data, size_t size, size_t count, void* out) {
 }  // namespace
 
 HttpClient::HttpClient(std::string base_url, bool insecure)
-    : base_url_(std::move(base_url)), insecure_(insecure), curl_(curl_easy_init()) {}
+    : HttpClient(std::move(base_url), TlsTrust{.insecure = insecure, .ca_file = ""}) {}
+
+HttpClient::HttpClient(std::string base_url, TlsTrust trust)
+    : base_url_(std::move(base_url)), trust_(std::move(trust)), curl_(curl_easy_init()) {}
 
 HttpClient::~HttpClient() {
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
@@ -36,8 +39,11 @@ StatusOr<HttpResult> HttpClient::Call(std::string_view method, std::string_view 
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, insecure_ ? 0L : 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, insecure_ ? 0L : 2L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, trust_.insecure ? 0L : 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, trust_.insecure ? 0L : 2L);
+  if (!trust_.insecure && !trust_.ca_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, trust_.ca_file.c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
   CURLcode rc = curl_easy_perform(curl);
@@ -53,6 +59,13 @@ StatusOr<HttpResult> HttpCall(const std::string& base_url, std::string_view meth
                               std::string_view path, const std::vector<std::string>& headers,
                               std::string_view body, bool insecure) {
   HttpClient client(base_url, insecure);
+  return client.Call(method, path, headers, body);
+}
+
+StatusOr<HttpResult> HttpCall(const std::string& base_url, std::string_view method,
+                              std::string_view path, const std::vector<std::string>& headers,
+                              std::string_view body, const TlsTrust& trust) {
+  HttpClient client(base_url, trust);
   return client.Call(method, path, headers, body);
 }
 

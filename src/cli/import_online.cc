@@ -202,7 +202,8 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
   std::vector<std::thread> senders;
   for (int i = 0; i < options.connections; ++i) {
     senders.emplace_back([&] {
-      HttpClient client(options.addr, options.insecure);
+      HttpClient client(options.addr,
+                        TlsTrust{.insecure = options.insecure, .ca_file = options.ca_file});
       while (true) {
         std::shared_ptr<Batch> batch;
         {

@@ -37,6 +37,7 @@ struct OnlineImportOptions {
   std::string addr;  // https://host:port
   SecretBytes token;
   bool insecure = false;
+  std::string ca_file;  // PEM of a private CA to trust; empty: the system's CAs
   std::string input_path;
   std::string collection;
   // For reading CSV cells into typed values (lists); the server's schema
