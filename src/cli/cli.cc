@@ -15,6 +15,7 @@ int RunCli(int argc, char** argv) {
   RegisterValidateCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
   RegisterImportCommand(app, ctx);
+  RegisterAccountCommands(app, ctx);
   RegisterServerCommands(app, ctx);
 
   try {

@@ -1,15 +1,28 @@
 // `warden audit verify`: checks the audit chain offline, on a data directory,
 // and optionally a shipped JSON Lines copy of it (G6). Needs no key: the
 // checkpoints verify with the public key stored with the log, or with the one
-// given on the command line.
+// given on the command line. Exit codes: 0 the chain verifies; 1 it is broken
+// (the report says where and how); 2 the store or file could not be read.
 //
-// Exit codes: 0 the chain verifies; 1 it is broken (the report says where and
-// how); 2 the store or file could not be read.
+// `warden audit trace FILE`: ranks the accounts and sessions whose reads
+// cover a leaked sample (G11), with times and stated purposes.
+//   online   --addr URL: POST /v1/audit/trace as an auditor.
+//   offline  --data DIR: on a stopped server's data directory with its root
+//            key (as `warden import --data`); the trace is audited in the
+//            trail under the account "cli:offline".
+// Both print the same ranked table (or, with --json, the API's JSON). Exit
+// codes: 0 traced (whatever it found); 2 it could not be done.
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include "access/purpose.h"
 #include "audit/audit_verify.h"
 #include "cli/commands.h"
+#include "cli/leak_sample.h"
+#include "cli/offline_services.h"
+#include "cli/server_api.h"
 #include "core/bytes.h"
 #include "core/file_system.h"
 #include "store/open_store.h"
@@ -91,10 +104,228 @@ int RunAuditVerify(const AuditVerifyArgs& args) {
   return broken ? 1 : 0;
 }
 
+// ---- audit trace ----
+
+struct AuditTraceArgs {
+  std::string file;
+  std::string format = "auto";
+  std::string purpose = "audit/leak-trace";
+  std::string reason;
+  bool json = false;
+  // Offline.
+  std::string data_dir;
+  std::string store_spec;
+  std::string share_file;
+  std::string pin_file;
+  // Online.
+  ServerArgs server;
+};
+
+// The offline tool as it appears in the audit trail.
+constexpr std::string_view kOfflineAccount = "cli:offline";
+
+int TraceFail(const std::string& what) {
+  std::cerr << "warden audit trace: " << what << "\n";
+  return 2;
+}
+
+// The trace report in the shape of POST /v1/audit/trace's answer.
+nlohmann::json TraceReportJson(const audit::TraceReport& report) {
+  nlohmann::json accounts = nlohmann::json::array();
+  for (const audit::TraceAccount& a : report.accounts) {
+    nlohmann::json sessions = nlohmann::json::array();
+    for (const audit::TraceSession& s : a.sessions) {
+      sessions.push_back({{"session", s.session},
+                          {"covered", s.covered},
+                          {"first", FormatRfc3339(s.first_micros)},
+                          {"last", FormatRfc3339(s.last_micros)}});
+    }
+    accounts.push_back({{"account", a.account},
+                        {"role", a.role},
+                        {"covered", a.covered},
+                        {"coverage", a.coverage},
+                        {"entries", a.entries},
+                        {"first", FormatRfc3339(a.first_micros)},
+                        {"last", FormatRfc3339(a.last_micros)},
+                        {"purposes", a.purposes},
+                        {"sessions", std::move(sessions)}});
+  }
+  return {{"sample_size", report.sample_size},
+          {"sample_matched", report.sample_matched},
+          {"accounts", std::move(accounts)}};
+}
+
+std::string Text(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+uint64_t Count(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+}
+
+std::string Percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", fraction * 100);
+  return buf;
+}
+
+// Sessions shown under each account.
+constexpr size_t kSessionsShown = 3;
+
+// The ranked table, from the JSON of either mode.
+void PrintTrace(const nlohmann::json& report, std::ostream& out) {
+  const uint64_t size = Count(report, "sample_size");
+  const uint64_t matched = Count(report, "sample_matched");
+  const nlohmann::json accounts = report.value("accounts", nlohmann::json::array());
+  out << "Sample: " << size << " identifiers; " << matched << " read by "
+      << (accounts.size() == 1 ? "1 account" : std::to_string(accounts.size()) + " accounts")
+      << ".\n";
+  if (accounts.empty()) {
+    out << "No account read any identifier of the sample.\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows = {{"RANK", "ACCOUNT", "ROLE", "COVERED", "COVERAGE",
+                                                 "ENTRIES", "FIRST READ", "LAST READ", "PURPOSES"}};
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    const nlohmann::json& a = accounts[i];
+    std::string purposes;
+    for (const nlohmann::json& p : a.value("purposes", nlohmann::json::array())) {
+      if (!purposes.empty()) purposes += ", ";
+      purposes += p.is_string() ? p.get<std::string>() : p.dump();
+    }
+    const double coverage = a.value("coverage", 0.0);
+    rows.push_back({std::to_string(i + 1), Text(a, "account"), Text(a, "role"),
+                    std::to_string(Count(a, "covered")) + "/" + std::to_string(size),
+                    Percent(coverage), std::to_string(Count(a, "entries")), Text(a, "first"),
+                    Text(a, "last"), purposes.empty() ? "-" : purposes});
+  }
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  const size_t indent = width[0] + 2;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::string line;
+    for (size_t c = 0; c < rows[r].size(); ++c) {
+      line += rows[r][c];
+      if (c + 1 < rows[r].size()) line += std::string(width[c] - rows[r][c].size() + 2, ' ');
+    }
+    out << line << "\n";
+    if (r == 0) continue;
+    const nlohmann::json sessions = accounts[r - 1].value("sessions", nlohmann::json::array());
+    for (size_t s = 0; s < sessions.size() && s < kSessionsShown; ++s) {
+      const nlohmann::json& ses = sessions[s];
+      const std::string name = Text(ses, "session");
+      out << std::string(indent, ' ') << "session " << (name.empty() ? "(none)" : name) << ": "
+          << Count(ses, "covered") << "/" << size << ", " << Text(ses, "first") << " .. "
+          << Text(ses, "last") << "\n";
+    }
+    if (sessions.size() > kSessionsShown) {
+      out << std::string(indent, ' ') << "(" << sessions.size() - kSessionsShown
+          << " more sessions; --json lists them)\n";
+    }
+  }
+}
+
+// The server's answer to the sample, whatever its status.
+StatusOr<ApiAnswer> TraceOnline(AuditTraceArgs& args, const LeakSample& sample) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ServerApi> api, ServerApi::Connect(args.server));
+  nlohmann::json body = {{"national_ids", sample.national_ids}, {"phones", sample.phones}};
+  std::string text = body.dump();
+  body.clear();
+  std::vector<std::string> headers = {"Warden-Purpose: " + args.purpose};
+  if (!args.reason.empty()) headers.push_back("Warden-Reason: " + args.reason);
+  StatusOr<ApiAnswer> answer = api->Call("POST", "/v1/audit/trace", text, headers);
+  SecureWipe(text);
+  return answer;
+}
+
+StatusOr<nlohmann::json> TraceOffline(const AuditTraceArgs& args, const LeakSample& sample,
+                                      const access::Purpose& purpose) {
+  OfflineOpenOptions open;
+  open.data_dir = args.data_dir;
+  open.store_spec = args.store_spec;
+  open.store.postgres_pool_size = 2;
+  open.key = {.share_file = args.share_file, .pin_file = args.pin_file};
+  open.command = "warden audit trace";
+  ASSIGN_OR_RETURN(std::unique_ptr<OfflineServices> offline, OfflineServices::Open(open));
+  std::vector<audit::AuditSubject> subjects;
+  subjects.reserve(sample.size());
+  for (const std::string& id : sample.national_ids) {
+    subjects.push_back({audit::IdentifierKind::kNationalId, id});
+  }
+  for (const std::string& phone : sample.phones) {
+    subjects.push_back({audit::IdentifierKind::kPhone, phone});
+  }
+  audit::AuditActor actor;
+  actor.account = std::string(kOfflineAccount);
+  actor.purpose_kind = std::string(access::PurposeKindName(purpose.kind));
+  actor.purpose_reference = purpose.reference;
+  actor.reason = purpose.reason;
+  StatusOr<audit::TraceReport> report = offline->services().audit->Trace(actor, subjects);
+  for (audit::AuditSubject& s : subjects) SecureWipe(s.value);
+  if (!report.ok()) return report.status();
+  return TraceReportJson(*report);
+}
+
+int RunAuditTrace(AuditTraceArgs& args) {
+  if (args.data_dir.empty() == args.server.addr.empty()) {
+    return TraceFail("give exactly one of --data DIR (offline) or --addr URL (online)");
+  }
+  // The purpose is checked here as the server would, so a typo does not
+  // cost an unseal.
+  StatusOr<access::Purpose> purpose = access::ParsePurpose(args.purpose, args.reason);
+  if (!purpose.ok()) return TraceFail("--purpose: " + purpose.status().ToString());
+  SampleFormat format = SampleFormat::kAuto;
+  if (args.format == "ids") format = SampleFormat::kIds;
+  if (args.format == "csv") format = SampleFormat::kCsv;
+  if (args.format == "jsonl") format = SampleFormat::kJsonLines;
+  StatusOr<LeakSample> sample = ReadLeakSample(args.file, format, Clock::Real());
+  if (!sample.ok()) return TraceFail(sample.status().ToString());
+  if (sample->rejected > 0) {
+    for (const std::string& note : sample->rejections) {
+      std::cerr << "warden audit trace: rejected " << note << "\n";
+    }
+    if (sample->rejected > sample->rejections.size()) {
+      std::cerr << "warden audit trace: ... and " << sample->rejected - sample->rejections.size()
+                << " more\n";
+    }
+  }
+  std::cerr << "warden audit trace: read " << sample->lines_read << " "
+            << (sample->format == SampleFormat::kIds ? "lines" : "records") << " ("
+            << SampleFormatName(sample->format) << "), rejected " << sample->rejected << "; "
+            << sample->national_ids.size() << " national IDs and " << sample->phones.size()
+            << " phone numbers to trace\n";
+  if (sample->size() == 0) return TraceFail("the sample holds no valid identifier");
+
+  nlohmann::json report;
+  if (args.data_dir.empty()) {
+    StatusOr<ApiAnswer> answer = TraceOnline(args, *sample);
+    if (!answer.ok()) return TraceFail(answer.status().ToString());
+    if (!answer->ok()) return TraceFail(DescribeApiError(*answer));
+    if (!answer->json.is_object()) return TraceFail("the server's answer is not JSON");
+    report = std::move(answer->json);
+  } else {
+    StatusOr<nlohmann::json> traced = TraceOffline(args, *sample, *purpose);
+    if (!traced.ok()) return TraceFail(traced.status().ToString());
+    report = std::move(traced).value();
+  }
+  if (args.json) {
+    std::cout << report.dump(2) << "\n";
+  } else {
+    PrintTrace(report, std::cout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 void RegisterAuditCommand(CLI::App& app, CommandContext& ctx) {
-  CLI::App* audit = app.add_subcommand("audit", "Verify the audit trail");
+  CLI::App* audit = app.add_subcommand(
+      "audit", "Verify the audit trail; trace a leaked sample to the accounts that read it");
   audit->require_subcommand(1);
 
   auto args = std::make_shared<AuditVerifyArgs>();
@@ -116,6 +347,36 @@ void RegisterAuditCommand(CLI::App& app, CommandContext& ctx) {
     }
     ctx.exit_code = RunAuditVerify(*args);
   });
+
+  auto targs = std::make_shared<AuditTraceArgs>();
+  CLI::App* trace = audit->add_subcommand(
+      "trace",
+      "Rank the accounts and sessions whose reads cover a leaked sample, with times and "
+      "stated purposes (G11)");
+  trace->footer(
+      "FILE is one national ID (or mobile number) per line, or a CSV or JSON Lines file of\n"
+      "records whose national_id and phones are taken. Lines that do not validate are\n"
+      "reported and skipped. Online (--addr) the token must be an auditor's; offline (--data)\n"
+      "the server must be stopped and the root key is rebuilt from shares (--share-file, or\n"
+      "typed without echo), a PKCS#11 PIN file, or a development key file. Either way the\n"
+      "trace itself is written to the audit trail.\n"
+      "Exit codes: 0 traced; 2 the trace could not be done.");
+  trace->add_option("file", targs->file, "The leaked sample (.txt, .csv, .jsonl)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  trace->add_option("--format", targs->format, "ids, csv or jsonl (default: from name or content)")
+      ->check(CLI::IsMember({"auto", "ids", "csv", "jsonl"}));
+  trace->add_option("--purpose", targs->purpose,
+                    "Stated purpose, audit/<reference> (default audit/leak-trace)");
+  trace->add_option("--reason", targs->reason, "Free-text reason (at most 200 characters)");
+  trace->add_flag("--json", targs->json, "Print the report as JSON (the API's shape)");
+  trace->add_option("--data", targs->data_dir, "Offline: data directory of a stopped server");
+  trace->add_option("--store", targs->store_spec, "Offline: store override (postgres://...)");
+  trace->add_option("--share-file", targs->share_file,
+                    "Offline: file with unseal shares, one per line (else asked without echo)");
+  trace->add_option("--pkcs11-pin-file", targs->pin_file, "Offline: PIN file of a PKCS#11 store");
+  AddServerOptions(*trace, targs->server, /*addr_required=*/false);
+  trace->callback([targs, &ctx] { ctx.exit_code = RunAuditTrace(*targs); });
 }
 
 }  // namespace warden::cli

@@ -21,6 +21,8 @@ void RegisterGenCommand(CLI::App& app, CommandContext& ctx);
 void RegisterValidateCommand(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
 void RegisterImportCommand(CLI::App& app, CommandContext& ctx);
+// account, apikey.
+void RegisterAccountCommands(CLI::App& app, CommandContext& ctx);
 // init, serve, unseal, totp.
 void RegisterServerCommands(CLI::App& app, CommandContext& ctx);
 

@@ -8,8 +8,10 @@
 
 namespace warden::cli {
 
+bool StdinIsTerminal() { return isatty(STDIN_FILENO) != 0; }
+
 SecretBytes ReadHiddenLine(std::string_view prompt) {
-  const bool tty = isatty(STDIN_FILENO);
+  const bool tty = StdinIsTerminal();
   termios saved{};
   if (tty) {
     std::cerr << prompt << std::flush;

@@ -12,6 +12,10 @@ namespace warden::cli {
 // input without a prompt when it is not a terminal.
 SecretBytes ReadHiddenLine(std::string_view prompt);
 
+// Whether standard input is a terminal (a person typing) rather than a pipe
+// or file.
+bool StdinIsTerminal();
+
 }  // namespace warden::cli
 
 #endif  // WARDEN_CLI_TERMINAL_H_
