@@ -595,6 +595,31 @@ bool Deployment::Restart(bool crash) {
   return true;
 }
 
+bool Deployment::Stop() {
+  client_.reset();
+  if (process_ == nullptr) return true;
+  const bool crashed = !process_->running();
+  const int code = process_->Stop();
+  const std::string log = process_->Log();
+  process_.reset();
+  EXPECT_FALSE(crashed) << "warden serve died before it was stopped; its log:\n" << log;
+  EXPECT_EQ(code, 0) << "warden serve did not stop cleanly; its log:\n" << log;
+  return !crashed && code == 0;
+}
+
+bool Deployment::Start() {
+  if (process_ != nullptr) return true;
+  process_ = ServerProcess::Start(warden_data_dir(), serve_args_, data_dir_.path() + "/serve.log");
+  if (!process_) return false;
+  client_ = NewClient();
+  Answer unsealed = Unseal(init_.threshold);
+  if (unsealed.status != 200 || unsealed.body_json.value("sealed", true)) {
+    ADD_FAILURE() << "unseal after start: " << unsealed;
+    return false;
+  }
+  return true;
+}
+
 Answer Deployment::Unseal(int count) {
   Answer last;
   for (int i = 0; i < count; ++i) {

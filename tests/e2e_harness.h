@@ -239,6 +239,21 @@ class Deployment {
   // Writes `person` as the registrar; fails the test unless 201/200.
   void PutPerson(const SyntheticPerson& person);
 
+  // The directory `warden init` made: what `warden serve --data` and the
+  // offline commands take (data_dir() is its parent, which also holds the
+  // certificate and the server's log).
+  std::string warden_data_dir() const { return data_dir_.path() + "/data"; }
+  // Stops the server (SIGTERM) and leaves it stopped, so that an offline
+  // command may open the data directory. False (with a test failure) unless
+  // it exits cleanly. Until Start(), client(), port() and process() must not
+  // be used.
+  bool Stop();
+  // Starts the server again after Stop() on the same data directory and
+  // unseals it; sessions stay valid, the port changes. True when already
+  // serving.
+  bool Start();
+  bool serving() const { return process_ != nullptr; }
+
  private:
   Deployment() = default;
   bool SetUp(const Options& options);
