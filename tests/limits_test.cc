@@ -148,20 +148,22 @@ TEST_F(QuotaTest, ADivisionScopedOfficerSeesOnlyItsDivision) {
 
 TEST_F(QuotaTest, NoRoleCanListEverything) {
   for (const char* role : {"officer", "investigator", "registrar"}) {
-    for (const char* target : {"/v1/persons", "/v1/persons/"}) {
-      Answer a = client().Call("GET", target, account(role).WithPurpose());
-      EXPECT_GE(a.status, 400) << role << " " << target << ": " << a;
-      EXPECT_LT(a.status, 500) << role << " " << target << ": " << a;
-    }
+    Answer a = client().Call("GET", "/v1/persons", account(role).WithPurpose());
+    EXPECT_GE(a.status, 400) << role << ": " << a;
+    EXPECT_LT(a.status, 500) << role << ": " << a;
+    // With a trailing slash the answer is only a pointer to the path above.
+    Answer slash = client().Call("GET", "/v1/persons/", account(role).WithPurpose());
+    EXPECT_EQ(slash.status, 301) << role << ": " << slash;
+    EXPECT_EQ(slash.body, "See /v1/persons\n") << role << ": " << slash;
     Answer wildcard = client().Call("POST", "/v1/persons/search", account(role).WithPurpose(),
                                     json{{"name", "*"}});
     EXPECT_TRUE(wildcard.status >= 400 || wildcard.body_json["results"].empty()) << wildcard;
   }
 }
 
-// Canaries are registered before the server starts: no API call registers
-// them (AccessControl::RegisterCanaries has no route), so the harness marks
-// them through the access layer as `warden import` does offline.
+// The suite's canary is registered before the server starts, through the
+// access layer as `warden import` does offline; AnOperatorRegistersCanaries…
+// registers one through the API.
 class CanaryTest : public E2eTest {
  protected:
   static SyntheticPerson Canary() { return MakePerson(7, "钟无艳"); }

@@ -311,7 +311,12 @@ async function checkServing() {
     const r = await rawGet(target);
     check(r.status === 404, `${target} is 404`, String(r.status));
   }
-  for (const target of ['/console/', '/console/../v1/audit', '/console/..%2F..%2Fetc%2Fpasswd',
+  // A person typing "/console/" is sent to the console; the slash serves nothing itself.
+  const slash = await rawGet('/console/');
+  check(slash.status === 301 && slash.headers.location === '/console', '/console/ leads to /console',
+    `${slash.status} ${slash.headers.location}`);
+  check(!slash.body.includes('<html'), '/console/ serves no file itself');
+  for (const target of ['/console/../v1/audit', '/console/..%2F..%2Fetc%2Fpasswd',
     '/console/%2e%2e', '/console//app.js']) {
     const r = await rawGet(target);
     check(r.status === 400 || r.status === 404, `${target} is refused`, String(r.status));
