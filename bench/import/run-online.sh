@@ -25,13 +25,26 @@ for _ in $(seq 1 300); do
   grep -q "user registrar" "$work/demo.out" 2> /dev/null && break
   sleep 0.2
 done
-line=$(grep "user registrar" "$work/demo.out")
-password=$(echo "$line" | sed -E 's/.*password ([^ ]+).*/\1/')
-secret=$(echo "$line" | sed -E 's/.*totp secret ([^ ]+).*/\1/')
 url="https://127.0.0.1:$port"
-token=$(curl -sk "$url/v1/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"username\":\"registrar\",\"password\":\"$password\",\"totp\":\"$("$warden" totp "$secret")\"}" |
-  sed -E 's/.*"token":"([^"]+)".*/\1/')
+# Logs the demo account USER in and prints its session token.
+login() {
+  local line password secret
+  line=$(grep "user $1 " "$work/demo.out")
+  password=$(echo "$line" | sed -E 's/.*password ([^ ]+).*/\1/')
+  secret=$(echo "$line" | sed -E 's/.*totp secret ([^ ]+).*/\1/')
+  curl -sk "$url/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$password\",\"totp\":\"$("$warden" totp "$secret")\"}" |
+    sed -E 's/.*"token":"([^"]+)".*/\1/'
+}
+token=$(login registrar)
+# The registrar's default daily write quota (10,000) would stop a large
+# import: the second security officer raises it for this account first.
+security=$(login security2)
+registrar_id=$(curl -sk "$url/v1/admin/accounts" -H "Authorization: Bearer $security" |
+  python3 -c 'import json,sys; print([a["account_id"] for a in json.load(sys.stdin)["accounts"] if a["username"] == "registrar"][0])')
+curl -sk -X PATCH "$url/v1/admin/accounts/$registrar_id" -H "Authorization: Bearer $security" \
+  -H 'Content-Type: application/json' \
+  -d "{\"policy\":{\"daily_write_quota\":$((count * 2)),\"rate_per_second\":100000,\"burst\":100000}}" > /dev/null
 
 start=$(date +%s.%N)
 WARDEN_TOKEN="$token" "$warden" import --addr "$url" --insecure --collection persons --quiet \

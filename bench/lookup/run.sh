@@ -3,14 +3,14 @@
 # authorised, audited (durable), decrypted and masked GET /v1/persons/{id},
 # driven by wrk. Prints wrk's figures for each run; report medians.
 #
-#   bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
+#   [WARDEN=path/to/warden] bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 persons=${1:-100000}
 connections=${2:-64}
 seconds=${3:-10}
 runs=${4:-3}
-warden=build/warden
+warden=${WARDEN:-build/warden}
 work=$(mktemp -d /tmp/warden-lookup-XXXXXX)
 trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
@@ -40,11 +40,31 @@ officer_secret=$(echo "$officer" | json '["totp_secret"]')
 call PATCH "/v1/admin/accounts/$officer_id" "$sec" \
   '{"policy":{"daily_read_quota":1000000000,"rate_per_second":1000000,"burst":1000000}}' > /dev/null
 token=$(call POST /v1/auth/login "" "{\"username\":\"bench\",\"password\":\"bench officer password\",\"totp\":\"$($warden totp "$officer_secret")\"}" | json '["token"]')
+operator_secret=$(call POST /v1/admin/accounts "$sec" '{"username":"bench.op","password":"bench operator password","roles":["operator"]}' | json '["totp_secret"]')
+operator=$(call POST /v1/auth/login "" "{\"username\":\"bench.op\",\"password\":\"bench operator password\",\"totp\":\"$($warden totp "$operator_secret")\"}" | json '["token"]')
+
+# The audit writer's work so far: group commits, entries, mean entries per
+# commit and mean commit (sync) time, from the server's own metrics.
+audit_figures() {
+  curl -sk "$url/metrics" -H "Authorization: Bearer $operator" | awk '
+    /^warden_audit_commit_seconds_count/ {n=$2} /^warden_audit_commit_seconds_sum/ {s=$2}
+    /^warden_audit_entries_total/ {e=$2}
+    END {printf "%d %d %.6f\n", n, e, s}'
+}
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "persons: $persons, connections: $connections, seconds: $seconds"
 for run in $(seq "$runs"); do
   echo "--- run $run"
+  read -r commits0 entries0 sum0 < <(audit_figures)
+  cpu0=$(awk '{print $14 + $15}' "/proc/$server/stat")
   TOKEN=$token IDS_FILE=$work/ids.txt wrk -t2 -c"$connections" -d"${seconds}s" --latency \
-    -s bench/lookup/lookup.lua "$url" | grep -E 'Requests/sec|50%|99%|requests in|Non-2xx'
+    -s bench/lookup/lookup.lua "$url" | tee "$work/wrk.txt" | grep -E 'Requests/sec|50%|99%|requests in|Non-2xx'
+  cpu1=$(awk '{print $14 + $15}' "/proc/$server/stat")
+  read -r commits1 entries1 sum1 < <(audit_figures)
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+  awk -v c="$((commits1 - commits0))" -v e="$((entries1 - entries0))" -v s0="$sum0" -v s1="$sum1" \
+      -v ticks="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v r="$requests" 'BEGIN {
+    printf "audit: %d commits, %.1f entries per commit, mean commit %.3f ms\n", c, e / c, (s1 - s0) / c * 1000
+    printf "server CPU: %.1f us per request\n", ticks / hz / r * 1e6 }'
 done

@@ -70,6 +70,7 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretByt
   if (options.max_batch == 0) options.max_batch = 1;
   std::unique_ptr<AuditLog> log(new AuditLog(store, std::move(options)));
   ASSIGN_OR_RETURN(log->id_key_, DeriveKey(hash_key, "identifier-hash-v1"));
+  log->id_mac_ = std::make_unique<crypto::HmacSha256Key>(log->id_key_);
   ASSIGN_OR_RETURN(log->seal_key_, DeriveKey(hash_key, "context-seal-v1"));
   log->sign_seed_ = sign_seed.Clone();
   ASSIGN_OR_RETURN(log->public_key_, crypto::Ed25519PublicKey(sign_seed));
@@ -155,7 +156,7 @@ std::string AuditLog::HashIdentifier(IdentifierKind kind, std::string_view value
   data.reserve(1 + value.size());
   data.push_back(static_cast<char>(kind));
   data.append(value);
-  crypto::HmacSha256Tag tag = crypto::HmacSha256(id_key_, AsBytes(data));
+  crypto::HmacSha256Tag tag = id_mac_->Compute(AsBytes(data));
   SecureWipe(data);
   return std::string(reinterpret_cast<const char*>(tag.data()), tag.size());
 }

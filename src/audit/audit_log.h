@@ -53,6 +53,7 @@
 #include "core/file_system.h"
 #include "core/secret.h"
 #include "core/status.h"
+#include "crypto/primitives.h"
 #include "store/store.h"
 
 namespace warden::audit {
@@ -234,6 +235,7 @@ class AuditLog {
   AuditLogOptions options_;
   Clock& clock_;
   SecretBytes id_key_;
+  std::unique_ptr<crypto::HmacSha256Key> id_mac_;  // id_key_, expanded once
   SecretBytes seal_key_;
   SecretBytes sign_seed_;
   std::string public_key_;

@@ -76,6 +76,7 @@ DivisionTable::DivisionTable(std::string_view tsv) {
                    [](const Township& a, const Township& b) { return a.county < b.county; });
   for (const Division& d : divisions_) {
     if (d.level == DivisionLevel::kCounty && !d.historical) counties_.push_back(&d);
+    if (d.level == DivisionLevel::kProvince) provinces_.push_back(&d);
   }
 }
 
@@ -130,8 +131,9 @@ std::optional<DivisionTable::AddressMatch> DivisionTable::MatchAddress(
                               [](const Division& d, uint32_t c) { return d.code < c; });
     return std::span<const Division>(b, e);
   };
-  for (const Division& p : divisions_) {
-    if (p.level != DivisionLevel::kProvince || !address.starts_with(p.name)) continue;
+  for (const Division* province : provinces_) {
+    const Division& p = *province;
+    if (!address.starts_with(p.name)) continue;
     best = AddressMatch{p.code, p.name.size()};
     std::string_view rest = address.substr(p.name.size());
     for (const Division& c : range(p.code, p.code + 10000)) {

@@ -70,7 +70,8 @@ class DivisionTable {
  private:
   std::vector<Division> divisions_;  // sorted by code
   std::vector<const Division*> counties_;
-  std::vector<Township> townships_;  // sorted by county
+  std::vector<const Division*> provinces_;  // where an address match starts
+  std::vector<Township> townships_;         // sorted by county
 };
 
 // True for the placeholder prefecture names that are not part of addresses.
