@@ -26,15 +26,25 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 url="https://127.0.0.1:$port"
-# Logs the demo account USER in and prints its session token.
+# Logs the demo account USER in and prints its session token. A TOTP code
+# is accepted once: when the demo itself has just used this step's code,
+# the next step's is waited for.
 login() {
-  local line password secret
+  local line password secret answer
   line=$(grep "user $1 " "$work/demo.out")
   password=$(echo "$line" | sed -E 's/.*password ([^ ]+).*/\1/')
   secret=$(echo "$line" | sed -E 's/.*totp secret ([^ ]+).*/\1/')
-  curl -sk "$url/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$1\",\"password\":\"$password\",\"totp\":\"$("$warden" totp "$secret")\"}" |
-    sed -E 's/.*"token":"([^"]+)".*/\1/'
+  for _ in 1 2; do
+    answer=$(curl -sk "$url/v1/auth/login" -H 'Content-Type: application/json' \
+      -d "{\"username\":\"$1\",\"password\":\"$password\",\"totp\":\"$("$warden" totp "$secret")\"}")
+    if [[ $answer == *'"token"'* ]]; then
+      echo "$answer" | sed -E 's/.*"token":"([^"]+)".*/\1/'
+      return
+    fi
+    sleep $((31 - $(date +%s) % 30))
+  done
+  echo "login of $1 failed: $answer" >&2
+  return 1
 }
 token=$(login registrar)
 # The registrar's default daily write quota (10,000) would stop a large
