@@ -2,8 +2,9 @@
 # Look-up throughput over keep-alive HTTPS (SPEC §7): authenticated,
 # authorised, audited (durable), decrypted and masked GET /v1/persons/{id},
 # driven by wrk. Prints wrk's figures for each run; report medians.
+# MODE=search drives POST /v1/persons/search by phone number instead.
 #
-#   [WARDEN=path/to/warden] bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
+#   [WARDEN=path/to/warden] [MODE=lookup|search] bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 persons=${1:-100000}
@@ -20,6 +21,9 @@ bootstrap=$(tail -n 1 "$work/init.txt" | tr -d ' ')
 $warden gen persons --count "$persons" --format csv > "$work/persons.csv"
 $warden import --quiet --data "$work/data" --collection persons "$work/persons.csv"
 cut -d, -f1 "$work/persons.csv" | tail -n +2 > "$work/ids.txt"
+# The first phone number of each person (column 9; several are ';'-separated).
+cut -d, -f9 "$work/persons.csv" | tail -n +2 | cut -d';' -f1 | grep -v '^$' > "$work/phones.txt"
+mode=${MODE:-lookup}
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
@@ -53,13 +57,13 @@ audit_figures() {
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "persons: $persons, connections: $connections, seconds: $seconds"
+echo "mode: $mode, persons: $persons, connections: $connections, seconds: $seconds"
 for run in $(seq "$runs"); do
   echo "--- run $run"
   read -r commits0 entries0 sum0 < <(audit_figures)
   cpu0=$(awk '{print $14 + $15}' "/proc/$server/stat")
-  TOKEN=$token IDS_FILE=$work/ids.txt wrk -t2 -c"$connections" -d"${seconds}s" --latency \
-    -s bench/lookup/lookup.lua "$url" | tee "$work/wrk.txt" | grep -E 'Requests/sec|50%|99%|requests in|Non-2xx'
+  TOKEN=$token IDS_FILE=$work/ids.txt PHONES_FILE=$work/phones.txt \
+    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "bench/lookup/$mode.lua" "$url" | tee "$work/wrk.txt" | grep -E 'Requests/sec|50%|99%|requests in|Non-2xx'
   cpu1=$(awk '{print $14 + $15}' "/proc/$server/stat")
   read -r commits1 entries1 sum1 < <(audit_figures)
   requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
