@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
-
 #include "core/bytes.h"
 #include "schema/resident_id.h"
 #include "store/memory_store.h"
@@ -186,9 +184,9 @@ TEST_F(RecordBarrierTest, SearchIsCappedAndSaysSo) {
 
 // A woman born 1949-12-31 in Beijing with sequence number `seq` (even).
 Record WithSequence(Record p, int seq) {
-  char first17[18];
-  std::snprintf(first17, sizeof first17, "11010519491231%03d", seq);
-  p["national_id"] = std::string(first17) + schema::ResidentIdCheckChar(first17);
+  const std::string digits = std::to_string(1000 + seq).substr(1);  // three digits
+  const std::string first17 = "11010519491231" + digits;
+  p["national_id"] = first17 + schema::ResidentIdCheckChar(first17);
   return p;
 }
 
