@@ -25,6 +25,7 @@
 #include "cli/server_api.h"
 #include "core/bytes.h"
 #include "core/file_system.h"
+#include "server/routes.h"
 #include "store/open_store.h"
 #include "store/rocksdb_store.h"
 
@@ -127,32 +128,6 @@ constexpr std::string_view kOfflineAccount = "cli:offline";
 int TraceFail(const std::string& what) {
   std::cerr << "warden audit trace: " << what << "\n";
   return 2;
-}
-
-// The trace report in the shape of POST /v1/audit/trace's answer.
-nlohmann::json TraceReportJson(const audit::TraceReport& report) {
-  nlohmann::json accounts = nlohmann::json::array();
-  for (const audit::TraceAccount& a : report.accounts) {
-    nlohmann::json sessions = nlohmann::json::array();
-    for (const audit::TraceSession& s : a.sessions) {
-      sessions.push_back({{"session", s.session},
-                          {"covered", s.covered},
-                          {"first", FormatRfc3339(s.first_micros)},
-                          {"last", FormatRfc3339(s.last_micros)}});
-    }
-    accounts.push_back({{"account", a.account},
-                        {"role", a.role},
-                        {"covered", a.covered},
-                        {"coverage", a.coverage},
-                        {"entries", a.entries},
-                        {"first", FormatRfc3339(a.first_micros)},
-                        {"last", FormatRfc3339(a.last_micros)},
-                        {"purposes", a.purposes},
-                        {"sessions", std::move(sessions)}});
-  }
-  return {{"sample_size", report.sample_size},
-          {"sample_matched", report.sample_matched},
-          {"accounts", std::move(accounts)}};
 }
 
 std::string Text(const nlohmann::json& j, const char* key) {
@@ -268,7 +243,7 @@ StatusOr<nlohmann::json> TraceOffline(const AuditTraceArgs& args, const LeakSamp
   StatusOr<audit::TraceReport> report = offline->services().audit->Trace(actor, subjects);
   for (audit::AuditSubject& s : subjects) SecureWipe(s.value);
   if (!report.ok()) return report.status();
-  return TraceReportJson(*report);
+  return server::TraceReportJson(*report);
 }
 
 int RunAuditTrace(AuditTraceArgs& args) {

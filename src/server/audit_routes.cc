@@ -130,6 +130,12 @@ StatusOr<api::Response> TraceLeak(const ApiContext& ctx, const api::Request& req
   }
   if (sample.empty()) return FieldInvalid("national_ids", "required", "the sample is empty");
   ASSIGN_OR_RETURN(audit::TraceReport report, scope.audit().Trace(ActorOf(scope), sample));
+  return api::Response::Json(200, TraceReportJson(report));
+}
+
+}  // namespace
+
+nlohmann::json TraceReportJson(const audit::TraceReport& report) {
   nlohmann::json accounts = nlohmann::json::array();
   for (const audit::TraceAccount& a : report.accounts) {
     nlohmann::json sessions = nlohmann::json::array();
@@ -149,12 +155,10 @@ StatusOr<api::Response> TraceLeak(const ApiContext& ctx, const api::Request& req
                         {"purposes", a.purposes},
                         {"sessions", std::move(sessions)}});
   }
-  return api::Response::Json(200, {{"sample_size", report.sample_size},
-                                   {"sample_matched", report.sample_matched},
-                                   {"accounts", std::move(accounts)}});
+  return {{"sample_size", report.sample_size},
+          {"sample_matched", report.sample_matched},
+          {"accounts", std::move(accounts)}};
 }
-
-}  // namespace
 
 Status MountAuditRoutes(api::Router& router, const ApiContext& ctx) {
   using M = api::HttpMethod;

@@ -19,6 +19,10 @@ Status MountAdminRoutes(api::Router& router, const ApiContext& ctx);
 // `ctx` must outlive the router.
 Status MountApi(api::Router& router, const ApiContext& ctx);
 
+// The body of POST /v1/audit/trace's answer; `warden audit trace` prints the
+// offline trace in the same shape.
+nlohmann::json TraceReportJson(const audit::TraceReport& report);
+
 }  // namespace warden::server
 
 #endif  // WARDEN_SERVER_ROUTES_H_
