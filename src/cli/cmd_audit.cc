@@ -116,8 +116,7 @@ struct AuditTraceArgs {
   // Offline.
   std::string data_dir;
   std::string store_spec;
-  std::string share_file;
-  std::string pin_file;
+  RootKeySource key;
   // Online.
   ServerArgs server;
 };
@@ -224,7 +223,7 @@ StatusOr<nlohmann::json> TraceOffline(const AuditTraceArgs& args, const LeakSamp
   open.data_dir = args.data_dir;
   open.store_spec = args.store_spec;
   open.store.postgres_pool_size = 2;
-  open.key = {.share_file = args.share_file, .pin_file = args.pin_file};
+  open.key = args.key;
   open.command = "warden audit trace";
   ASSIGN_OR_RETURN(std::unique_ptr<OfflineServices> offline, OfflineServices::Open(open));
   std::vector<audit::AuditSubject> subjects;
@@ -347,9 +346,7 @@ void RegisterAuditCommand(CLI::App& app, CommandContext& ctx) {
   trace->add_flag("--json", targs->json, "Print the report as JSON (the API's shape)");
   trace->add_option("--data", targs->data_dir, "Offline: data directory of a stopped server");
   trace->add_option("--store", targs->store_spec, "Offline: store override (postgres://...)");
-  trace->add_option("--share-file", targs->share_file,
-                    "Offline: file with unseal shares, one per line (else asked without echo)");
-  trace->add_option("--pkcs11-pin-file", targs->pin_file, "Offline: PIN file of a PKCS#11 store");
+  AddRootKeyOptions(*trace, targs->key);
   AddServerOptions(*trace, targs->server, /*addr_required=*/false);
   trace->callback([targs, &ctx] { ctx.exit_code = RunAuditTrace(*targs); });
 }

@@ -33,8 +33,7 @@ struct ImportArgs {
   std::string collection;
   std::string data_dir;
   std::string store_spec;
-  std::string share_file;
-  std::string pin_file;
+  RootKeySource key;
   std::string addr;
   std::string token;
   bool insecure = false;
@@ -66,7 +65,7 @@ int RunOffline(const ImportArgs& args, const std::string& rejects_path) {
   // One commit must reach the store as one ingestion (see BulkImportOptions).
   open.store.rocksdb.bulk_load_chunk_bytes = options.commit_bytes * 4;
   open.store.postgres_pool_size = 2;
-  open.key = {.share_file = args.share_file, .pin_file = args.pin_file};
+  open.key = args.key;
   open.command = "warden import";
   StatusOr<std::unique_ptr<OfflineServices>> opened = OfflineServices::Open(open);
   if (!opened.ok()) return Fail(opened.status());
@@ -197,9 +196,7 @@ void RegisterImportCommand(CLI::App& app, CommandContext& ctx) {
   auto* addr = cmd->add_option("--addr", args->addr, "Server URL (online)");
   data->excludes(addr);
   cmd->add_option("--store", args->store_spec, "Offline: store override (postgres://...)");
-  cmd->add_option("--share-file", args->share_file,
-                  "Offline: file with unseal shares, one per line (else asked without echo)");
-  cmd->add_option("--pkcs11-pin-file", args->pin_file, "Offline: PIN file of a PKCS#11 store");
+  AddRootKeyOptions(*cmd, args->key);
   cmd->add_option("--canaries", args->canaries,
                   "Offline: file of canary record keys (from warden gen --canaries-out)");
   cmd->add_option("--on-duplicate", args->on_duplicate,

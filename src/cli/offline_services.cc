@@ -10,6 +10,12 @@
 
 namespace warden::cli {
 
+void AddRootKeyOptions(CLI::App& cmd, RootKeySource& key) {
+  cmd.add_option("--share-file", key.share_file,
+                 "Offline: file with unseal shares, one per line (else asked without echo)");
+  cmd.add_option("--pkcs11-pin-file", key.pin_file, "Offline: PIN file of a PKCS#11 store");
+}
+
 StatusOr<SecretBytes> RebuildRootKey(const crypto::SealConfig& config, const RootKeySource& source,
                                      std::string_view command) {
   switch (config.mode) {

@@ -9,6 +9,7 @@
 #ifndef WARDEN_CLI_OFFLINE_SERVICES_H_
 #define WARDEN_CLI_OFFLINE_SERVICES_H_
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ struct RootKeySource {
   std::string share_file;  // unseal shares, one per line; empty: asked without echo
   std::string pin_file;    // the PIN of a PKCS#11 store
 };
+
+// Adds --share-file and --pkcs11-pin-file, filling `key`, to an offline command.
+void AddRootKeyOptions(CLI::App& cmd, RootKeySource& key);
 
 // The root key of a stopped data directory sealed as `config` says.
 // `command` ("warden import") prefixes messages about rejected typed shares.
