@@ -69,8 +69,8 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretByt
   if (options.checkpoint_every == 0) options.checkpoint_every = 1;
   if (options.max_batch == 0) options.max_batch = 1;
   std::unique_ptr<AuditLog> log(new AuditLog(store, std::move(options)));
-  ASSIGN_OR_RETURN(log->id_key_, DeriveKey(hash_key, "identifier-hash-v1"));
-  log->id_mac_ = std::make_unique<crypto::HmacSha256Key>(log->id_key_);
+  ASSIGN_OR_RETURN(SecretBytes id_key, DeriveKey(hash_key, "identifier-hash-v1"));
+  log->id_mac_ = std::make_unique<crypto::HmacSha256Key>(id_key);
   ASSIGN_OR_RETURN(log->seal_key_, DeriveKey(hash_key, "context-seal-v1"));
   log->sign_seed_ = sign_seed.Clone();
   ASSIGN_OR_RETURN(log->public_key_, crypto::Ed25519PublicKey(sign_seed));

@@ -234,8 +234,7 @@ class AuditLog {
   Store& store_;
   AuditLogOptions options_;
   Clock& clock_;
-  SecretBytes id_key_;
-  std::unique_ptr<crypto::HmacSha256Key> id_mac_;  // id_key_, expanded once
+  std::unique_ptr<crypto::HmacSha256Key> id_mac_;  // "identifier-hash-v1", expanded once
   SecretBytes seal_key_;
   SecretBytes sign_seed_;
   std::string public_key_;
