@@ -168,7 +168,7 @@ class ServerProcess {
 // What `warden init` printed.
 struct InitOutput {
   std::vector<std::string> shares;
-  std::string bootstrap_token;
+  std::vector<std::string> bootstrap_tokens;  // two, one per first security officer
   int threshold = 0;
 };
 
@@ -218,14 +218,18 @@ class Deployment {
   const InitOutput& init() const { return init_; }
   ServerProcess& process() { return *process_; }
 
-  // Accounts: "so" (bootstrapped), "so2", "operator", "auditor",
+  // Accounts: "so" and "so2" (bootstrapped), "so3", "operator", "auditor",
   // "registrar", "officer", "officer2", "investigator".
   Account& account(const std::string& name) { return accounts_.at(name); }
 
-  // Creates (as "so") and logs in a human account holding `roles`;
-  // investigator is granted by "so" and approved by "so2".
+  // Creates a human account holding `roles` the way a deployment does: asked
+  // for by "so", approved by "so2", enrolled by its holder with both halves
+  // of the code; then logs it in.
   std::optional<Account> AddAccount(const std::string& username,
                                     const std::vector<std::string>& roles);
+  // `filed` is the answer to a change: 200 applied, or 202 with a request
+  // that `approver` approves. Returns the approval's answer (or `filed`).
+  Answer Approve(const Answer& filed, Account& approver);
   // Logs `account` in with a fresh TOTP code; stores the token.
   Answer Login(Account& account);
   // Submits the first `count` unseal shares; returns the last answer.

@@ -15,8 +15,10 @@ std::vector<SyntheticPerson> Namesakes(int n, int count, std::string_view name) 
 class QuotaTest : public E2eTest {
  protected:
   static void SetPolicy(const Account& a, const json& policy) {
-    Answer set = client().Call("PATCH", "/v1/admin/accounts/" + a.id, account("so").Auth(),
-                               json{{"policy", policy}});
+    // A wider policy waits for a second security officer.
+    Answer set = d().Approve(client().Call("PATCH", "/v1/admin/accounts/" + a.id,
+                                           account("so").Auth(), json{{"policy", policy}}),
+                             account("so2"));
     ASSERT_EQ(set.status, 200) << set;
   }
 };

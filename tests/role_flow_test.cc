@@ -286,10 +286,15 @@ TEST_F(RoleFlowTest, SecurityOfficerManagesAccountsApiKeysPoliciesAndAlerts) {
   Answer service = client().Call("POST", "/v1/admin/accounts", so.Auth(),
                                  json{{"service", "e2e-lookup-svc"},
                                       {"policy", {{"collections", {{"persons", {"lookup"}}}}}}});
-  ASSERT_EQ(service.status, 201) << service;
-  Answer key = client().Call("POST", "/v1/admin/api-keys", so.Auth(),
-                             json{{"account", service.body_json["account_id"]}, {"ttl_days", 1}});
-  ASSERT_EQ(key.status, 201) << key;
+  ASSERT_EQ(service.status, 202) << service;
+  ASSERT_EQ(d().Approve(service, so2).status, 200);
+  Answer asked_key =
+      client().Call("POST", "/v1/admin/api-keys", so.Auth(),
+                    json{{"account", service.body_json["account_id"]}, {"ttl_days", 1}});
+  ASSERT_EQ(asked_key.status, 202) << asked_key;
+  EXPECT_FALSE(asked_key.body_json.contains("api_key")) << "the requester never sees the key";
+  Answer key = d().Approve(asked_key, so2);
+  ASSERT_EQ(key.status, 200) << key;
   Account svc{.token = key.body_json.value("api_key", "")};
   const std::string service_id = service.body_json["account_id"];
   Answer keys = client().Call("GET", "/v1/admin/api-keys?account=" + service_id, so.Auth());
@@ -316,7 +321,7 @@ TEST_F(RoleFlowTest, SecurityOfficerManagesAccountsApiKeysPoliciesAndAlerts) {
   Answer stored =
       client().Call("PUT", "/v1/admin/policies/registrar", so.Auth(), json{{"result_cap", 20}});
   ASSERT_EQ(stored.status, 200) << stored;
-  EXPECT_EQ(stored.body_json["policy"]["result_cap"], 20);
+  EXPECT_EQ(stored.body_json["applied"], true) << "no wider than the default: applied at once";
   Answer bad_policy = client().Call("PUT", "/v1/admin/policies/registrar", so.Auth(),
                                     json{{"daily_read_quota", -1}});
   EXPECT_EQ(bad_policy.status, 422) << bad_policy;
@@ -346,15 +351,12 @@ TEST_F(RoleFlowTest, SecurityOfficerManagesAccountsApiKeysPoliciesAndAlerts) {
   Answer asked = client().Call("PATCH", "/v1/admin/accounts/" + temp->id, so.Auth(),
                                json{{"grant", "investigator"}});
   ASSERT_EQ(asked.status, 202) << asked;
-  Answer own_approval = client().Call("PATCH", "/v1/admin/accounts/" + temp->id, so.Auth(),
-                                      json{{"approve_grant", asked.body_json["grant_id"]}});
+  const std::string approve =
+      "/v1/admin/requests/" + asked.body_json.value("request_id", "") + "/approve";
+  Answer own_approval = client().Call("POST", approve, so.Auth(), json::object());
   EXPECT_EQ(own_approval.status, 403) << own_approval;
   EXPECT_EQ(own_approval.ErrorCode(), "second_approver_required");
-  EXPECT_EQ(client()
-                .Call("PATCH", "/v1/admin/accounts/" + temp->id, so2.Auth(),
-                      json{{"approve_grant", asked.body_json["grant_id"]}})
-                .status,
-            200);
+  EXPECT_EQ(client().Call("POST", approve, so2.Auth(), json::object()).status, 200);
   Answer duty = client().Call("PATCH", "/v1/admin/accounts/" + temp->id, so.Auth(),
                               json{{"grant", "operator"}});
   EXPECT_EQ(duty.status, 403) << duty;

@@ -85,7 +85,7 @@ TEST_F(SecureDefaultsTest, OnlyModernTlsIsSpoken) {
 
 TEST_F(SecureDefaultsTest, TheBootstrapTokenWorksOnceAndTotpIsRequired) {
   Answer again = client().Call(
-      "POST", "/v1/auth/bootstrap", {{"Authorization", "Bearer " + d().init().bootstrap_token}},
+      "POST", "/v1/auth/bootstrap", {{"Authorization", "Bearer " + d().init().bootstrap_tokens[0]}},
       json{{"username", "so.again"}, {"password", "a long enough password"}});
   EXPECT_EQ(again.status, 401) << again;
   EXPECT_TRUE(again.IsSpecError()) << again;

@@ -27,18 +27,24 @@ struct Fixture {
   explicit Fixture(Store& store) {
     AccessOptions options;
     options.argon2 = Argon2Params::InsecureFastForTests();  // login is not measured
+    options.policy_ceiling.daily_read_quota = int64_t{1} << 40;
+    options.policy_ceiling.rate_per_second = 1e6;
+    options.policy_ceiling.burst = 1'000'000;
     access = std::move(*AccessControl::Create(
         store, Clock::Real(), {SecretBytes::Random(32), SecretBytes::Random(32)}, options));
-    SecretBytes boot = std::move(*access->CreateBootstrapToken());
-    Enrollment so = std::move(*access->Bootstrap(boot, "bench.so", Pw()));
-    Principal so_principal = LogIn("bench.so", so);
-    Enrollment officer = std::move(
-        *access->CreateHumanAccount(so_principal, "bench.officer", Pw(), {Role::kOfficer}));
+    std::vector<SecretBytes> boot = std::move(*access->CreateBootstrapTokens());
+    Principal so = LogIn("bench.so", *access->Bootstrap(boot[0], "bench.so", Pw()));
+    Principal so2 = LogIn("bench.so2", *access->Bootstrap(boot[1], "bench.so2", Pw()));
+    ChangeResult asked = std::move(*access->CreateHumanAccount(so, "bench.officer", {Role::kOfficer}));
+    ApprovalResult approved = std::move(*access->ApproveRequest(so2, asked.request_id));
+    Enrollment officer = std::move(*access->Enrol("bench.officer", asked.enrolment_part,
+                                                  approved.enrolment_part, Pw()));
     Policy p;
     p.rate_per_second = 1e6;
     p.burst = 1'000'000;
     p.daily_read_quota = int64_t{1} << 40;
-    (void)access->SetAccountPolicy(so_principal, officer.account_id, p);
+    ChangeResult widened = std::move(*access->SetAccountPolicy(so, officer.account_id, p));
+    (void)access->ApproveRequest(so2, widened.request_id);
     std::optional<SecretBytes> secret = Base32Decode(officer.totp_secret_base32.view());
     token = std::string(access
                             ->Login("bench.officer", Pw(),

@@ -1,5 +1,6 @@
-// Administration: accounts, roles with two-person approval, API keys,
-// policies, alerts, canary registration.
+// Administration: accounts, roles, API keys, policies, alerts, canary
+// registration. Changes that widen access are filed as requests for a second
+// security officer (access_requests.cc).
 #include <nlohmann/json.hpp>
 
 #include "access/access_control.h"
@@ -11,13 +12,9 @@ namespace warden::access {
 using nlohmann::json;
 using namespace internal;  // NOLINT: this layer's own helpers
 
-namespace {
-
-Status SelfRefused() {
+Status internal::SelfRefused() {
   return PermissionDenied("no one may change their own account, roles or policy", "self_grant");
 }
-
-}  // namespace
 
 Status AccessControl::RequireAdmin(const Principal& actor,
                                    std::string_view target_account_id) const {
@@ -26,20 +23,16 @@ Status AccessControl::RequireAdmin(const Principal& actor,
   return Status::Ok();
 }
 
-StatusOr<Enrollment> AccessControl::CreateHumanAccount(const Principal& actor,
-                                                       std::string_view username,
-                                                       const SecretBytes& password,
-                                                       const RoleSet& roles) {
+StatusOr<ChangeResult> AccessControl::CreateHumanAccount(const Principal& actor,
+                                                         std::string_view username,
+                                                         const RoleSet& roles) {
   RETURN_IF_ERROR(RequireAdmin(actor, ""));
-  if (roles.Has(Role::kInvestigator)) {
-    return PermissionDenied("investigator is granted with GrantRole and a second approval",
-                            "approval_required");
-  }
   RETURN_IF_ERROR(CheckRoleCombination(AccountKind::kHuman, roles));
   std::optional<std::string> name = NormalizeUsername(username);
   if (!name) return FieldInvalid("username", "format", "3-64 characters of a-z 0-9 . _ -");
-  RETURN_IF_ERROR(CheckPasswordRule(password));
 
+  // The account exists from now on (its name is taken) but has no
+  // credential: a second officer approves, then its holder enrols.
   Account a;
   a.id = NewId("a_");
   a.username = *name;
@@ -47,12 +40,7 @@ StatusOr<Enrollment> AccessControl::CreateHumanAccount(const Principal& actor,
   a.roles = roles;
   a.created_at_micros = clock_.NowMicros();
   a.created_by = actor.account_id;
-  ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(password));
-  ASSIGN_OR_RETURN(a.password_sealed, Seal("password", a.id, AsBytes(hash)));
-  SecureWipe(hash);
-  // Every human account gets a second factor, whatever its roles (G10).
-  ASSIGN_OR_RETURN(Enrollment e, NewEnrollment(a));
-
+  a.state = Account::State::kAwaitingApproval;
   WriteBatch batch;
   batch.Expect(Space::kMeta, UserKey(a.username), std::nullopt);
   batch.Put(Space::kMeta, AccountKey(a.id), a.Encode());
@@ -60,15 +48,16 @@ StatusOr<Enrollment> AccessControl::CreateHumanAccount(const Principal& actor,
   Status st = store_.Write(batch);
   if (st.code() == StatusCode::kConflict) return Conflict("username taken", "username_taken");
   RETURN_IF_ERROR(st);
-  return e;
+  return FileRequest(actor, "create_account", a.id, json::object());
 }
 
-StatusOr<std::string> AccessControl::CreateServiceAccount(const Principal& actor,
-                                                          std::string_view name,
-                                                          const Policy& policy) {
+StatusOr<ChangeResult> AccessControl::CreateServiceAccount(const Principal& actor,
+                                                           std::string_view name,
+                                                           const Policy& policy) {
   RETURN_IF_ERROR(RequireAdmin(actor, ""));
   std::optional<std::string> normalized = NormalizeUsername(name);
   if (!normalized) return FieldInvalid("name", "format", "3-64 characters of a-z 0-9 . _ -");
+  RETURN_IF_ERROR(CheckPolicyCeiling(policy, options_.policy_ceiling));
   Account a;
   a.id = NewId("a_");
   a.username = *normalized;
@@ -77,6 +66,7 @@ StatusOr<std::string> AccessControl::CreateServiceAccount(const Principal& actor
   a.policy = policy;
   a.created_at_micros = clock_.NowMicros();
   a.created_by = actor.account_id;
+  a.state = Account::State::kAwaitingApproval;
   WriteBatch batch;
   batch.Expect(Space::kMeta, UserKey(a.username), std::nullopt);
   batch.Put(Space::kMeta, AccountKey(a.id), a.Encode());
@@ -84,65 +74,30 @@ StatusOr<std::string> AccessControl::CreateServiceAccount(const Principal& actor
   Status st = store_.Write(batch);
   if (st.code() == StatusCode::kConflict) return Conflict("name taken", "username_taken");
   RETURN_IF_ERROR(st);
-  return a.id;
+  return FileRequest(actor, "create_service", a.id,
+                     json{{"policy", json::parse(EncodePolicy(policy))}});
 }
 
-StatusOr<RoleGrantResult> AccessControl::GrantRole(const Principal& actor,
-                                                   std::string_view account_id, Role role) {
+StatusOr<ChangeResult> AccessControl::GrantRole(const Principal& actor,
+                                                std::string_view account_id, Role role) {
   RETURN_IF_ERROR(RequireAdmin(actor, account_id));
   ASSIGN_OR_RETURN(std::optional<Account> target, LoadAccount(account_id));
   if (!target) return NotFound("no such account", "account_not_found");
   RoleSet wanted = target->roles;
   wanted.Add(role);
   RETURN_IF_ERROR(CheckRoleCombination(target->kind, wanted));
-
-  if (role == Role::kInvestigator) {
-    RoleGrantResult result;
-    result.grant_id = NewId("g_");
-    const int64_t now = clock_.NowMicros();
-    json grant = {
-        {"account", target->id},
-        {"role", RoleName(role)},
-        {"requested_by", actor.account_id},
-        {"requested_at", now},
-        {"expires", now + std::chrono::microseconds(options_.grant_approval_ttl).count()}};
-    WriteBatch batch;
-    batch.Put(Space::kMeta, "grant/" + result.grant_id, grant.dump());
-    RETURN_IF_ERROR(store_.Write(batch));
-    return result;
+  if (RoleNeedsApproval(role)) {
+    return FileRequest(actor, "grant_role", target->id,
+                       json{{"role", std::string(RoleName(role))}});
   }
   RETURN_IF_ERROR(UpdateAccount(account_id, [&](Account& a) {
     a.roles.Add(role);
     return CheckRoleCombination(a.kind, a.roles);
   }));
-  return RoleGrantResult{true, ""};
-}
-
-Status AccessControl::ApproveRoleGrant(const Principal& actor, std::string_view grant_id) {
-  RETURN_IF_ERROR(RequireAdmin(actor, ""));
-  const std::string key = "grant/" + std::string(grant_id);
-  ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, key));
-  if (!raw) return NotFound("no such pending grant", "grant_not_found");
-  json grant = json::parse(*raw, nullptr, false);
-  if (grant.is_discarded()) return DataLoss("stored grant is malformed");
-  const std::string target = grant.value("account", "");
-  if (grant.value("requested_by", "") == actor.account_id) {
-    return PermissionDenied("a second security officer must approve this grant",
-                            "second_approver_required");
-  }
-  if (target == actor.account_id) return SelfRefused();
-  if (clock_.NowMicros() >= grant.value("expires", int64_t{0})) {
-    return Conflict("the grant request has expired", "grant_expired");
-  }
-  std::optional<Role> role = ParseRole(grant.value("role", ""));
-  if (!role) return DataLoss("stored grant names an unknown role");
-  RETURN_IF_ERROR(UpdateAccount(target, [&](Account& a) {
-    a.roles.Add(*role);
-    return CheckRoleCombination(a.kind, a.roles);
-  }));
-  WriteBatch done;
-  done.Delete(Space::kMeta, key);
-  return store_.Write(done);
+  ChangeResult done;
+  done.applied = true;
+  done.account_id = target->id;
+  return done;
 }
 
 Status AccessControl::RevokeRole(const Principal& actor, std::string_view account_id, Role role) {
@@ -172,38 +127,41 @@ Status AccessControl::ReinstateAccount(const Principal& actor, std::string_view 
   });
 }
 
-StatusOr<Enrollment> AccessControl::ResetTotp(const Principal& actor, std::string_view account_id) {
+StatusOr<ChangeResult> AccessControl::ResetCredentials(const Principal& actor,
+                                                       std::string_view account_id) {
   RETURN_IF_ERROR(RequireAdmin(actor, account_id));
-  std::optional<Enrollment> out;
-  RETURN_IF_ERROR(UpdateAccount(account_id, [&](Account& a) -> Status {
-    if (a.kind != AccountKind::kHuman) {
-      return FieldInvalid("account_id", "human_account", "only people have a second factor");
-    }
-    ASSIGN_OR_RETURN(Enrollment e, NewEnrollment(a));
-    out = std::move(e);
-    return Status::Ok();
-  }));
-  return std::move(*out);
+  ASSIGN_OR_RETURN(std::optional<Account> target, LoadAccount(account_id));
+  if (!target) return NotFound("no such account", "account_not_found");
+  if (target->kind != AccountKind::kHuman) {
+    return FieldInvalid("account_id", "human_account", "only people have credentials to reset");
+  }
+  return FileRequest(actor, "reset_credentials", target->id, json::object());
 }
 
-StatusOr<IssuedToken> AccessControl::IssueApiKey(const Principal& actor,
-                                                 std::string_view account_id,
-                                                 std::optional<std::chrono::seconds> ttl) {
+StatusOr<ChangeResult> AccessControl::IssueApiKey(const Principal& actor,
+                                                  std::string_view account_id,
+                                                  std::optional<std::chrono::seconds> ttl) {
   RETURN_IF_ERROR(RequireAdmin(actor, account_id));
   ASSIGN_OR_RETURN(std::optional<Account> target, LoadAccount(account_id));
   if (!target) return NotFound("no such account", "account_not_found");
   if (target->kind != AccountKind::kService) {
     return FieldInvalid("account_id", "service_account", "API keys are for service accounts");
   }
+  const auto seconds = ttl.value_or(options_.api_key_ttl);
+  return FileRequest(actor, "api_key", target->id, json{{"ttl_seconds", seconds.count()}});
+}
+
+StatusOr<IssuedToken> AccessControl::StoreApiKey(const Account& account,
+                                                 std::chrono::seconds ttl) {
   const int64_t now = clock_.NowMicros();
   IssuedToken t;
   t.token = NewToken(kApiKeyPrefix);
   t.id = NewId("k_");
-  t.expires_at_micros = now + std::chrono::microseconds(ttl.value_or(options_.api_key_ttl)).count();
-  t.roles = target->roles;
+  t.expires_at_micros = now + std::chrono::microseconds(ttl).count();
+  t.roles = account.roles;
   const std::string hash = TokenHashHex(t.token.view());
   json rec = {{"id", t.id},
-              {"account", target->id},
+              {"account", account.id},
               {"created", now},
               {"expires", t.expires_at_micros},
               {"seen", now}};
@@ -251,10 +209,7 @@ StatusOr<std::vector<ApiKeyInfo>> AccessControl::ListApiKeys(const Principal& ac
   return out;
 }
 
-Status AccessControl::SetRolePolicy(const Principal& actor, Role role, const Policy& policy) {
-  RETURN_IF_ERROR(RequireAdmin(actor, ""));
-  // A security officer's own limits come from their role's policy.
-  if (actor.roles.Has(role)) return SelfRefused();
+Status AccessControl::StoreRolePolicy(Role role, const Policy& policy) {
   for (int attempt = 0; attempt < 8; ++attempt) {
     ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, kRolePoliciesKey));
     json all = raw ? json::parse(*raw, nullptr, false) : json::object();
@@ -269,13 +224,51 @@ Status AccessControl::SetRolePolicy(const Principal& actor, Role role, const Pol
   return Conflict("role policies changed concurrently; retry");
 }
 
-Status AccessControl::SetAccountPolicy(const Principal& actor, std::string_view account_id,
-                                       const Policy& policy) {
+StatusOr<ChangeResult> AccessControl::SetRolePolicy(const Principal& actor, Role role,
+                                                    const Policy& policy) {
+  RETURN_IF_ERROR(RequireAdmin(actor, ""));
+  // A security officer's own limits come from their role's policy.
+  if (actor.roles.Has(role)) return SelfRefused();
+  RETURN_IF_ERROR(CheckPolicyCeiling(policy, options_.policy_ceiling));
+  ASSIGN_OR_RETURN(auto stored, LoadRolePolicies());
+  std::map<Role, Policy> proposed = *stored;
+  proposed[role] = policy;
+  const RoleSet just_role{role};
+  if (PolicyWidens(ResolvePolicy(just_role, *stored, std::nullopt),
+                   ResolvePolicy(just_role, proposed, std::nullopt))) {
+    return FileRequest(actor, "role_policy", "",
+                       json{{"role", std::string(RoleName(role))},
+                            {"policy", json::parse(EncodePolicy(policy))}});
+  }
+  RETURN_IF_ERROR(StoreRolePolicy(role, policy));
+  ChangeResult done;
+  done.applied = true;
+  return done;
+}
+
+StatusOr<ChangeResult> AccessControl::SetAccountPolicy(const Principal& actor,
+                                                       std::string_view account_id,
+                                                       const Policy& policy) {
   RETURN_IF_ERROR(RequireAdmin(actor, account_id));
-  return UpdateAccount(account_id, [&](Account& a) {
+  RETURN_IF_ERROR(CheckPolicyCeiling(policy, options_.policy_ceiling));
+  ASSIGN_OR_RETURN(std::optional<Account> target, LoadAccount(account_id));
+  if (!target) return NotFound("no such account", "account_not_found");
+  ASSIGN_OR_RETURN(EffectivePolicy before, EffectivePolicyOf(*target));
+  Account changed = *target;
+  changed.policy = policy;
+  ASSIGN_OR_RETURN(EffectivePolicy after, EffectivePolicyOf(changed));
+  if (PolicyWidens(before, after)) {
+    return FileRequest(actor, "account_policy", target->id,
+                       json{{"policy", json::parse(EncodePolicy(policy))}});
+  }
+  RETURN_IF_ERROR(UpdateAccount(account_id, [&](Account& a) {
     a.policy = policy;
     return Status::Ok();
-  });
+  }));
+  ChangeResult done;
+  done.applied = true;
+  done.account_id = target->id;
+  return done;
 }
 
 StatusOr<std::vector<AccountInfo>> AccessControl::ListAccounts(const Principal& actor) {

@@ -100,6 +100,20 @@ std::string AccessControl::Account::Encode() const {
       {"created_at", created_at_micros},
       {"created_by", created_by},
   };
+  switch (state) {
+    case State::kActive:
+      break;
+    case State::kAwaitingApproval:
+      j["state"] = "awaiting_approval";
+      break;
+    case State::kAwaitingEnrolment:
+      j["state"] = "awaiting_enrolment";
+      j["enrol_a"] = enrolment_hash_a;
+      j["enrol_b"] = enrolment_hash_b;
+      j["enrol_expires"] = enrolment_expires_micros;
+      break;
+  }
+  if (credential_epoch != 0) j["epoch"] = credential_epoch;
   if (!suspended_reason.empty()) j["suspended_reason"] = suspended_reason;
   if (!password_sealed.empty()) j["password"] = password_sealed;
   if (!totp_sealed.empty()) {
@@ -135,6 +149,18 @@ StatusOr<AccessControl::Account> AccessControl::Account::Decode(std::string_view
     if (j.contains("policy")) {
       ASSIGN_OR_RETURN(a.policy, DecodePolicy(j.at("policy").dump()));
     }
+    const std::string state = j.value("state", "active");
+    if (state == "awaiting_approval") {
+      a.state = State::kAwaitingApproval;
+    } else if (state == "awaiting_enrolment") {
+      a.state = State::kAwaitingEnrolment;
+      a.enrolment_hash_a = j.at("enrol_a").get<std::string>();
+      a.enrolment_hash_b = j.at("enrol_b").get<std::string>();
+      a.enrolment_expires_micros = j.at("enrol_expires").get<int64_t>();
+    } else if (state != "active") {
+      return corrupt();
+    }
+    a.credential_epoch = j.value("epoch", int64_t{0});
   } catch (const json::exception&) {
     return corrupt();
   }
@@ -142,7 +168,11 @@ StatusOr<AccessControl::Account> AccessControl::Account::Decode(std::string_view
 }
 
 AccountInfo AccessControl::Account::Info() const {
-  return AccountInfo{id, username, kind, roles, suspended, suspended_reason};
+  std::string_view state_name = "active";
+  if (state == State::kAwaitingApproval) state_name = "awaiting_approval";
+  if (state == State::kAwaitingEnrolment) state_name = "awaiting_enrolment";
+  return AccountInfo{id, username, kind, roles, suspended, suspended_reason,
+                     std::string(state_name)};
 }
 
 // ---- Construction ----
@@ -286,18 +316,28 @@ StatusOr<std::shared_ptr<const std::map<Role, Policy>>> AccessControl::LoadRoleP
 
 // ---- Bootstrap ----
 
-StatusOr<SecretBytes> AccessControl::CreateBootstrapToken() {
+StatusOr<std::vector<SecretBytes>> AccessControl::CreateBootstrapTokens() {
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, kBootstrapKey));
-  if (raw && json::parse(*raw, nullptr, false).value("state", "") == "used") {
-    return Conflict("the first security officer already exists", "already_bootstrapped");
+  if (raw) {
+    json state = json::parse(*raw, nullptr, false);
+    if (state.is_discarded()) return DataLoss("stored bootstrap state is malformed");
+    for (const json& t : state.value("tokens", json::array())) {
+      if (t.value("state", "") == "used") {
+        return Conflict("a first security officer already exists", "already_bootstrapped");
+      }
+    }
   }
-  SecretBytes token = NewToken(kBootstrapPrefix);
+  std::vector<SecretBytes> tokens;
+  json stored = json::array();
+  for (int i = 0; i < 2; ++i) {
+    tokens.push_back(NewToken(kBootstrapPrefix));
+    stored.push_back({{"state", "pending"}, {"hash", TokenHashHex(tokens.back().view())}});
+  }
   WriteBatch batch;
   batch.Expect(Space::kMeta, std::string(kBootstrapKey), raw);
-  batch.Put(Space::kMeta, std::string(kBootstrapKey),
-            json{{"state", "pending"}, {"hash", TokenHashHex(token.view())}}.dump());
+  batch.Put(Space::kMeta, std::string(kBootstrapKey), json{{"tokens", stored}}.dump());
   RETURN_IF_ERROR(store_.Write(batch));
-  return token;
+  return tokens;
 }
 
 StatusOr<Enrollment> AccessControl::Bootstrap(const SecretBytes& token, std::string_view username,
@@ -306,10 +346,18 @@ StatusOr<Enrollment> AccessControl::Bootstrap(const SecretBytes& token, std::str
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, kBootstrapKey));
   if (!raw || !HasTokenShape(token.view(), kBootstrapPrefix)) return invalid;
   json state = json::parse(*raw, nullptr, false);
-  if (state.is_discarded() || state.value("state", "") != "pending" ||
-      !ConstantTimeEquals(state.value("hash", ""), TokenHashHex(token.view()))) {
+  if (state.is_discarded() || !state.contains("tokens") || !state["tokens"].is_array()) {
     return invalid;
   }
+  const std::string hash = TokenHashHex(token.view());
+  json* match = nullptr;
+  for (json& t : state["tokens"]) {
+    // Every entry is compared, so the time taken does not say which matched.
+    if (ConstantTimeEquals(t.value("hash", ""), hash) && t.value("state", "") == "pending") {
+      match = &t;
+    }
+  }
+  if (match == nullptr) return invalid;
   std::optional<std::string> name = NormalizeUsername(username);
   if (!name) return FieldInvalid("username", "format", "3-64 characters of a-z 0-9 . _ -");
   RETURN_IF_ERROR(CheckPasswordRule(password));
@@ -321,15 +369,16 @@ StatusOr<Enrollment> AccessControl::Bootstrap(const SecretBytes& token, std::str
   a.roles.Add(Role::kSecurityOfficer);
   a.created_at_micros = clock_.NowMicros();
   a.created_by = "bootstrap";
-  ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(password));
-  ASSIGN_OR_RETURN(a.password_sealed, Seal("password", a.id, AsBytes(hash)));
-  SecureWipe(hash);
+  ASSIGN_OR_RETURN(std::string password_hash, hasher_.Hash(password));
+  ASSIGN_OR_RETURN(a.password_sealed, Seal("password", a.id, AsBytes(password_hash)));
+  SecureWipe(password_hash);
   ASSIGN_OR_RETURN(Enrollment e, NewEnrollment(a));
+  *match = json{{"state", "used"}, {"account", a.id}};
 
   WriteBatch batch;
   batch.Expect(Space::kMeta, std::string(kBootstrapKey), raw);
   batch.Expect(Space::kMeta, UserKey(a.username), std::nullopt);
-  batch.Put(Space::kMeta, std::string(kBootstrapKey), json{{"state", "used"}}.dump());
+  batch.Put(Space::kMeta, std::string(kBootstrapKey), state.dump());
   batch.Put(Space::kMeta, AccountKey(a.id), a.Encode());
   batch.Put(Space::kMeta, UserKey(a.username), a.id);
   Status st = store_.Write(batch);
@@ -410,7 +459,8 @@ StatusOr<IssuedToken> AccessControl::Login(std::string_view username, const Secr
       ASSIGN_OR_RETURN(account, LoadAccount(*id));
     }
   }
-  if (!account || account->kind != AccountKind::kHuman || account->password_sealed.empty()) {
+  if (!account || account->kind != AccountKind::kHuman || account->password_sealed.empty() ||
+      account->state != Account::State::kActive) {
     hasher_.VerifyDummy(password);  // same cost as a real verification
     RecordLoginFailure(lock_key, "");
     return InvalidCredentials();
@@ -467,7 +517,8 @@ StatusOr<IssuedToken> AccessControl::NewSession(const Account& account,
   t.roles = account.roles;
   json rec = {{"id", t.id},     {"account", account.id},
               {"created", now}, {"expires", t.expires_at_micros},
-              {"seen", now},    {"addr", client_addr}};
+              {"seen", now},    {"addr", client_addr},
+              {"epoch", account.credential_epoch}};
   WriteBatch batch;
   batch.Put(Space::kMeta, "sess/" + TokenHashHex(t.token.view()), rec.dump());
   RETURN_IF_ERROR(store_.Write(batch));
@@ -479,6 +530,86 @@ Status AccessControl::Logout(std::string_view bearer_token) {
   WriteBatch batch;
   batch.Delete(Space::kMeta, "sess/" + TokenHashHex(bearer_token));
   return store_.Write(batch);
+}
+
+// ---- Enrolment ----
+
+StatusOr<Enrollment> AccessControl::Enrol(std::string_view username,
+                                          const SecretBytes& code_part_a,
+                                          const SecretBytes& code_part_b,
+                                          const SecretBytes& password) {
+  const Status invalid =
+      Unauthenticated("invalid, expired or used enrolment code", "enrolment_invalid");
+  std::optional<std::string> name = NormalizeUsername(username);
+  const std::string lock_key = LockKey(name.value_or(std::string(username)));
+  ASSIGN_OR_RETURN(bool locked, IsLockedOut(lock_key));
+  if (locked) return Locked("too many failed attempts; try again later", "account_locked");
+  RETURN_IF_ERROR(CheckPasswordRule(password));
+
+  std::optional<std::string> account_id;
+  if (name) {
+    ASSIGN_OR_RETURN(account_id, store_.Get(Space::kMeta, UserKey(*name)));
+  }
+  if (!account_id || !HasTokenShape(code_part_a.view(), kEnrolmentPrefix) ||
+      !HasTokenShape(code_part_b.view(), kEnrolmentPrefix)) {
+    RecordLoginFailure(lock_key, "");
+    return invalid;
+  }
+  const std::string hash_a = TokenHashHex(code_part_a.view());
+  const std::string hash_b = TokenHashHex(code_part_b.view());
+  ASSIGN_OR_RETURN(std::string password_hash, hasher_.Hash(password));
+  std::optional<Enrollment> enrolled;
+  Status st = UpdateAccount(*account_id, [&](Account& a) -> Status {
+    // The holder may give the halves in either order.
+    const bool codes_match = (ConstantTimeEquals(a.enrolment_hash_a, hash_a) &&
+                              ConstantTimeEquals(a.enrolment_hash_b, hash_b)) ||
+                             (ConstantTimeEquals(a.enrolment_hash_a, hash_b) &&
+                              ConstantTimeEquals(a.enrolment_hash_b, hash_a));
+    if (a.kind != AccountKind::kHuman || a.state != Account::State::kAwaitingEnrolment ||
+        !codes_match || clock_.NowMicros() >= a.enrolment_expires_micros) {
+      return invalid;
+    }
+    ASSIGN_OR_RETURN(a.password_sealed, Seal("password", a.id, AsBytes(password_hash)));
+    ASSIGN_OR_RETURN(Enrollment e, NewEnrollment(a));
+    a.state = Account::State::kActive;
+    a.enrolment_hash_a.clear();
+    a.enrolment_hash_b.clear();
+    a.enrolment_expires_micros = 0;
+    ++a.credential_epoch;
+    enrolled = std::move(e);
+    return Status::Ok();
+  });
+  SecureWipe(password_hash);
+  if (st.reason() == "enrolment_invalid") RecordLoginFailure(lock_key, *account_id);
+  RETURN_IF_ERROR(st);
+  return std::move(*enrolled);
+}
+
+Status AccessControl::ChangePassword(const Principal& who, const SecretBytes& current,
+                                     const SecretBytes& replacement) {
+  if (who.kind != AccountKind::kHuman) {
+    return FieldInvalid("account", "human_account", "only people have passwords");
+  }
+  ASSIGN_OR_RETURN(std::optional<Account> account, LoadAccount(who.account_id));
+  if (!account || account->password_sealed.empty()) return NotAuthenticated();
+  bool current_ok = false;
+  {
+    ASSIGN_OR_RETURN(SecretBytes hash, Open("password", account->id, account->password_sealed));
+    current_ok = hasher_.Verify(std::string(hash.view()), current);
+  }
+  const std::string lock_key = LockKey(account->username);
+  if (!current_ok) {
+    RecordLoginFailure(lock_key, account->id);
+    return InvalidCredentials();
+  }
+  RETURN_IF_ERROR(CheckPasswordRule(replacement));
+  ASSIGN_OR_RETURN(std::string password_hash, hasher_.Hash(replacement));
+  Status st = UpdateAccount(account->id, [&](Account& a) -> Status {
+    ASSIGN_OR_RETURN(a.password_sealed, Seal("password", a.id, AsBytes(password_hash)));
+    return Status::Ok();
+  });
+  SecureWipe(password_hash);
+  return st;
 }
 
 // ---- Authentication ----
@@ -515,6 +646,12 @@ StatusOr<Principal> AccessControl::Authenticate(std::string_view bearer_token,
   if (account->suspended) return AccountSuspended();
   bool is_key = record_key.starts_with("key/");
   if (is_key != (account->kind == AccountKind::kService)) return NotAuthenticated();
+  // An account awaiting approval or re-enrolment has no usable credential,
+  // and a session from before the last enrolment is dead.
+  if (account->state != Account::State::kActive) return NotAuthenticated();
+  if (!is_key && rec.value("epoch", int64_t{0}) != account->credential_epoch) {
+    return NotAuthenticated();
+  }
 
   if (now - seen >= std::chrono::microseconds(options_.last_seen_resolution).count()) {
     rec["seen"] = now;

@@ -25,13 +25,13 @@
 //                     sess/<hex keyed hash of token>, key/<hex keyed hash of API key>
 //                     keyid/<key id>       -> keyed hash, for revocation by id
 //                     policy/roles         stored role policies
-//                     grant/<id>           role grants awaiting a second security officer
+//                     request/<id>         changes awaiting a second security officer
 //                     alert/<time><rand>   alerts
 //                     mark/<kind>/<...>    alert de-duplication marks
 //                     canary/<hex keyed hash of collection and key>
 //                     lock/<hex keyed hash of username>  failed-login window (also for
 //                                          names that do not exist)
-//                     bootstrap            keyed hash of the one-time bootstrap token
+//                     bootstrap            keyed hashes of the two one-time bootstrap tokens
 //   Space::kCounters  quota/<id>/<r|w>/<day>   records per UTC day
 //                     rate/<id>                token bucket as a theoretical arrival time
 //                                              (when rate_limit_in_store)
@@ -50,6 +50,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -92,7 +93,12 @@ struct AccessOptions {
   std::chrono::seconds lockout_duration{std::chrono::minutes(15)};
   // last_seen of a session is rewritten at most this often (idle timeout resolution).
   std::chrono::seconds last_seen_resolution{std::chrono::seconds(30)};
+  // A change request unapproved this long expires.
   std::chrono::seconds grant_approval_ttl{std::chrono::hours(24)};
+  // An approved enrolment unredeemed this long expires (a new reset is needed).
+  std::chrono::seconds enrolment_ttl{std::chrono::hours(72)};
+  // Limits no policy may pass, whoever approves it (server configuration).
+  PolicyCeiling policy_ceiling;
   // Volume alert: an account's records in one hour above `volume_factor` times
   // both its own and its role's hourly baseline (last 7 days), and at least
   // `volume_floor`.
@@ -158,6 +164,7 @@ struct AccountInfo {
   RoleSet roles;
   bool suspended = false;
   std::string suspended_reason;
+  std::string state;  // active, awaiting_approval, awaiting_enrolment
 };
 
 // An API key as listed: never the key itself, which is shown once.
@@ -169,9 +176,39 @@ struct ApiKeyInfo {
   int64_t last_used_micros = 0;  // to within AccessOptions::last_seen_resolution
 };
 
-struct RoleGrantResult {
-  bool granted = false;  // applied now
-  std::string grant_id;  // set when a second security officer must approve
+// The outcome of an administrative change: applied at once, or waiting for
+// a second security officer (SPEC §4 "two people for every data grant").
+struct ChangeResult {
+  bool applied = false;
+  std::string request_id;  // set when a second security officer must approve
+  std::string account_id;  // the account concerned (new accounts: its id)
+  // Half of a new account's (or a reset's) enrolment code, for the requesting
+  // officer to hand to the holder; the approver gets the other half.
+  SecretBytes enrolment_part;
+};
+
+// What a second security officer's approval released. The enrolment part or
+// the API key is shown once, to the approver.
+struct ApprovalResult {
+  std::string kind;  // ChangeRequestInfo::kind
+  std::string account_id;
+  SecretBytes enrolment_part;           // create_account, reset_credentials
+  std::optional<IssuedToken> api_key;  // api_key
+};
+
+// A change awaiting approval, as listed (no secrets).
+struct ChangeRequestInfo {
+  std::string id;
+  // create_account, create_service, grant_role, account_policy, role_policy,
+  // api_key, reset_credentials
+  std::string kind;
+  std::string account_id;  // empty for role_policy
+  std::string username;    // of account_id, when it has one
+  std::string role;        // grant_role, role_policy
+  std::string policy_json; // account_policy, role_policy, create_service
+  std::string requested_by;
+  int64_t requested_at_micros = 0;
+  int64_t expires_at_micros = 0;
 };
 
 class AccessControl {
@@ -187,11 +224,14 @@ class AccessControl {
   void SetAlertSink(AlertSink sink);
 
   // ---- Bootstrap (G10) ----
-  // A fresh one-time token ("wdn_b_…"); only its keyed hash is stored, and it
-  // replaces any earlier unused one. kConflict "already_bootstrapped" once used.
-  StatusOr<SecretBytes> CreateBootstrapToken();
-  // Creates the first security officer. 401 "bootstrap_invalid" for a wrong,
-  // used or missing token; the token is dead afterwards.
+  // Two fresh one-time tokens ("wdn_b_…"), meant for two different people:
+  // each creates one of the first two security officers, so that every later
+  // grant has a second approver who was not made by the first (G7). Only
+  // their keyed hashes are stored; they replace any earlier unused ones.
+  // kConflict "already_bootstrapped" once one has been used.
+  StatusOr<std::vector<SecretBytes>> CreateBootstrapTokens();
+  // Creates a security officer. 401 "bootstrap_invalid" for a wrong, used or
+  // missing token; the token is dead afterwards.
   StatusOr<Enrollment> Bootstrap(const SecretBytes& token, std::string_view username,
                                  const SecretBytes& password);
 
@@ -208,6 +248,19 @@ class AccessControl {
   // unknown, malformed, revoked, expired or idle credential; 423
   // "account_suspended".
   StatusOr<Principal> Authenticate(std::string_view bearer_token, std::string_view client_addr);
+
+  // ---- Enrolment (the holder sets their own credentials) ----
+  // Redeems the two halves of an approved enrolment code, one from each
+  // security officer, sets `password` and returns the new TOTP secret; the
+  // account can log in from then on and its earlier sessions are dead.
+  // 401 "enrolment_invalid" for any wrong part, unknown name, expired or
+  // already-used code (the same message); failures count toward the lockout.
+  StatusOr<Enrollment> Enrol(std::string_view username, const SecretBytes& code_part_a,
+                             const SecretBytes& code_part_b, const SecretBytes& password);
+  // The holder of a session changes their own password. 401
+  // "invalid_credentials" when `current` is wrong.
+  Status ChangePassword(const Principal& who, const SecretBytes& current,
+                        const SecretBytes& replacement);
 
   // ---- Per-request decisions ----
   // 403 "role_forbidden" or "collection_forbidden".
@@ -241,31 +294,55 @@ class AccessControl {
   Status CheckCanary(const Principal& who, std::string_view collection, std::string_view key);
 
   // ---- Administration (security officer; never on oneself) ----
-  // `roles` may not include investigator: that needs GrantRole and a second officer.
-  StatusOr<Enrollment> CreateHumanAccount(const Principal& actor, std::string_view username,
-                                          const SecretBytes& password, const RoleSet& roles);
-  // A service account (role `service`) with `policy` naming its collections.
-  StatusOr<std::string> CreateServiceAccount(const Principal& actor, std::string_view name,
-                                             const Policy& policy);
-  StatusOr<RoleGrantResult> GrantRole(const Principal& actor, std::string_view account_id,
-                                      Role role);
-  // 403 "second_approver_required" when `actor` asked for the grant.
-  Status ApproveRoleGrant(const Principal& actor, std::string_view grant_id);
+  // Every change that lets an account read personal data, and every new
+  // account or security officer, is a request that a second security officer
+  // approves (ApproveRequest); narrowing changes apply at once. No
+  // administrator ever receives a usable credential of another account.
+  //
+  // A person's account with `roles`, unusable until approved and then
+  // enrolled by its holder: the result carries one half of the enrolment
+  // code, the approval the other.
+  StatusOr<ChangeResult> CreateHumanAccount(const Principal& actor, std::string_view username,
+                                            const RoleSet& roles);
+  // A service account (role `service`) with `policy` naming its collections;
+  // usable once approved. 422 "ceiling" for a policy above the server's ceiling.
+  StatusOr<ChangeResult> CreateServiceAccount(const Principal& actor, std::string_view name,
+                                              const Policy& policy);
+  // Data roles (registrar, officer, investigator) and security_officer wait
+  // for approval; operator and auditor apply at once.
+  StatusOr<ChangeResult> GrantRole(const Principal& actor, std::string_view account_id, Role role);
+  // Applies a pending request. 403 "second_approver_required" when `actor`
+  // asked for it, "self_grant" when it concerns `actor`; 404
+  // "request_not_found"; 409 "request_expired".
+  StatusOr<ApprovalResult> ApproveRequest(const Principal& actor, std::string_view request_id);
+  // Drops a pending request (any security officer, the requester included); a
+  // new account that was never approved is removed with it.
+  Status RejectRequest(const Principal& actor, std::string_view request_id);
+  // Pending, unexpired requests, oldest first.
+  StatusOr<std::vector<ChangeRequestInfo>> ListRequests(const Principal& actor);
   Status RevokeRole(const Principal& actor, std::string_view account_id, Role role);
   Status SuspendAccount(const Principal& actor, std::string_view account_id,
                         std::string_view reason);
   Status ReinstateAccount(const Principal& actor, std::string_view account_id);
-  StatusOr<Enrollment> ResetTotp(const Principal& actor, std::string_view account_id);
-  // An API key ("wdn_k_…") for a service account; `ttl` defaults to the options'.
-  StatusOr<IssuedToken> IssueApiKey(const Principal& actor, std::string_view account_id,
-                                    std::optional<std::chrono::seconds> ttl = std::nullopt);
+  // A holder who lost their password or authenticator: once approved, the
+  // account's password and second factor are void, its sessions end, and it
+  // must be enrolled again with a new two-half code.
+  StatusOr<ChangeResult> ResetCredentials(const Principal& actor, std::string_view account_id);
+  // An API key ("wdn_k_…") for a service account, issued when a second
+  // security officer approves and shown once in the approval; `ttl` defaults
+  // to the options'.
+  StatusOr<ChangeResult> IssueApiKey(const Principal& actor, std::string_view account_id,
+                                     std::optional<std::chrono::seconds> ttl = std::nullopt);
   Status RevokeApiKey(const Principal& actor, std::string_view key_id);
   // Every live API key, or those of one account (`account_id` non-empty).
   StatusOr<std::vector<ApiKeyInfo>> ListApiKeys(const Principal& actor,
                                                 std::string_view account_id);
-  Status SetRolePolicy(const Principal& actor, Role role, const Policy& policy);
-  Status SetAccountPolicy(const Principal& actor, std::string_view account_id,
-                          const Policy& policy);
+  // A policy that widens what the role or account may take (PolicyWidens)
+  // waits for approval; one that only narrows applies at once. 422 "ceiling"
+  // above the server's policy ceiling.
+  StatusOr<ChangeResult> SetRolePolicy(const Principal& actor, Role role, const Policy& policy);
+  StatusOr<ChangeResult> SetAccountPolicy(const Principal& actor, std::string_view account_id,
+                                          const Policy& policy);
   StatusOr<std::vector<AccountInfo>> ListAccounts(const Principal& actor);
   // Alerts raised at or after `since_micros`, oldest first, at most `limit`.
   StatusOr<std::vector<Alert>> ListAlerts(const Principal& actor, int64_t since_micros,
@@ -302,6 +379,13 @@ class AccessControl {
   // Applies `change` to the stored account with optimistic concurrency.
   Status UpdateAccount(std::string_view account_id, const std::function<Status(Account&)>& change);
   StatusOr<Enrollment> NewEnrollment(Account& account);
+  // Change requests (access_requests.cc).
+  StatusOr<ChangeResult> FileRequest(const Principal& actor, std::string kind,
+                                     std::string account_id, nlohmann::json detail);
+  StatusOr<ApprovalResult> ApplyRequest(const Principal& actor, const nlohmann::json& request);
+  StatusOr<IssuedToken> StoreApiKey(const Account& account, std::chrono::seconds ttl);
+  StatusOr<EffectivePolicy> EffectivePolicyOf(const Account& account);
+  Status StoreRolePolicy(Role role, const Policy& policy);
   StatusOr<std::string> Seal(std::string_view field, std::string_view account_id,
                              std::span<const uint8_t> plaintext) const;
   StatusOr<SecretBytes> Open(std::string_view field, std::string_view account_id,

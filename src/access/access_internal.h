@@ -26,6 +26,17 @@ struct AccessControl::Account {
   std::optional<Policy> policy;
   int64_t created_at_micros = 0;
   std::string created_by;
+  // Whether the account can be used: a new account waits for a second
+  // security officer, then for its holder to enrol.
+  enum class State { kActive, kAwaitingApproval, kAwaitingEnrolment };
+  State state = State::kActive;
+  // While kAwaitingEnrolment: keyed hashes of the two code halves, and when
+  // the code stops working.
+  std::string enrolment_hash_a;
+  std::string enrolment_hash_b;
+  int64_t enrolment_expires_micros = 0;
+  // Bumped at every enrolment; a session made under another value is dead.
+  int64_t credential_epoch = 0;
 
   std::string Encode() const;
   static StatusOr<Account> Decode(std::string_view json);
@@ -37,6 +48,7 @@ namespace internal {
 inline constexpr std::string_view kSessionPrefix = "wdn_s_";
 inline constexpr std::string_view kApiKeyPrefix = "wdn_k_";
 inline constexpr std::string_view kBootstrapPrefix = "wdn_b_";
+inline constexpr std::string_view kEnrolmentPrefix = "wdn_e_";
 inline constexpr size_t kTokenRandomBytes = 32;  // 256 bits
 inline constexpr size_t kTokenTextChars = 43;    // base64url of 32 bytes, unpadded
 
@@ -44,6 +56,14 @@ inline std::string AccountKey(std::string_view id) { return "acct/" + std::strin
 inline std::string UserKey(std::string_view username) { return "user/" + std::string(username); }
 inline constexpr std::string_view kRolePoliciesKey = "policy/roles";
 inline constexpr std::string_view kBootstrapKey = "bootstrap";
+inline std::string RequestKey(std::string_view id) { return "request/" + std::string(id); }
+
+// Whether holding `role` lets an account read personal data, or manage
+// accounts: granting it needs a second security officer.
+bool RoleNeedsApproval(Role role);
+
+// 403 "self_grant".
+Status SelfRefused();
 
 // A random identifier "<prefix><16 hex>" (not a secret).
 std::string NewId(std::string_view prefix);

@@ -78,6 +78,66 @@ Policy DefaultPolicy(Role role) {
   return p;
 }
 
+Status CheckPolicyCeiling(const Policy& p, const PolicyCeiling& c) {
+  auto above = [](const char* field) {
+    return FieldInvalid(field, "ceiling", "above the server's configured ceiling");
+  };
+  if (p.result_cap && *p.result_cap > c.result_cap) return above("result_cap");
+  if (p.rate_per_second && *p.rate_per_second > c.rate_per_second) return above("rate_per_second");
+  if (p.burst && *p.burst > c.burst) return above("burst");
+  if (p.daily_read_quota && *p.daily_read_quota > c.daily_read_quota) {
+    return above("daily_read_quota");
+  }
+  if (p.daily_write_quota && *p.daily_write_quota > c.daily_write_quota) {
+    return above("daily_write_quota");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+bool GrantsAllow(const CollectionGrants& grants, const std::string& collection, Operation op) {
+  for (const std::string& name : {collection, std::string("*")}) {
+    auto it = grants.find(name);
+    if (it != grants.end() && it->second.contains(op)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool PolicyWidens(const EffectivePolicy& before, const EffectivePolicy& after) {
+  if (after.result_cap > before.result_cap || after.rate_per_second > before.rate_per_second ||
+      after.burst > before.burst || after.daily_read_quota > before.daily_read_quota ||
+      after.daily_write_quota > before.daily_write_quota) {
+    return true;
+  }
+  // No list means the role table itself, the widest a person's policy can be.
+  if (!after.collections) {
+    if (before.collections) return true;
+  } else if (before.collections) {
+    for (const auto& [name, ops] : *after.collections) {
+      for (Operation op : ops) {
+        if (!GrantsAllow(*before.collections, name, op)) return true;
+      }
+    }
+  }
+  for (const std::string& field : after.clear_fields) {
+    if (std::find(before.clear_fields.begin(), before.clear_fields.end(), field) ==
+        before.clear_fields.end()) {
+      return true;
+    }
+  }
+  // An empty scope covers everything.
+  if (!before.division_scope.empty()) {
+    if (after.division_scope.empty()) return true;
+    for (const std::string& code : after.division_scope) {
+      if (!DivisionInScope(before.division_scope, code)) return true;
+    }
+  }
+  return false;
+}
+
 EffectivePolicy ResolvePolicy(const RoleSet& roles, const std::map<Role, Policy>& role_policies,
                               const std::optional<Policy>& account_policy) {
   Policy merged;

@@ -57,6 +57,25 @@ struct EffectivePolicy {
   std::vector<std::string> clear_fields;
 };
 
+// Limits no stored policy may pass, whoever approves it. They come from the
+// server's configuration, not from the API, so that two security officers
+// together still cannot open the whole register to one account.
+struct PolicyCeiling {
+  int64_t result_cap = 200;
+  double rate_per_second = 1'000;
+  int64_t burst = 2'000;
+  int64_t daily_read_quota = 1'000'000;
+  int64_t daily_write_quota = 10'000'000;
+};
+
+// kInvalidArgument naming the first field above `ceiling` (rule "ceiling").
+Status CheckPolicyCeiling(const Policy& policy, const PolicyCeiling& ceiling);
+
+// Whether `after` lets an account take anything `before` did not: a higher
+// limit, an operation on a collection, a clear field, or a division outside
+// the earlier scope. Such a change needs a second security officer.
+bool PolicyWidens(const EffectivePolicy& before, const EffectivePolicy& after);
+
 // The built-in defaults of one role (documented in docs/access.md).
 Policy DefaultPolicy(Role role);
 

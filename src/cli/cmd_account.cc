@@ -3,10 +3,13 @@
 // security officer. Every call is audited by the server; nothing here reads
 // personal data.
 //
-// Secrets are shown once and never taken on the command line: a new
-// account's password is read without echo (or from standard input with
-// --password-stdin), the token comes from --token or WARDEN_TOKEN, and the
-// TOTP secrets and API keys the server returns are printed once.
+// No one alone (SPEC §4): a new account, a data grant, a wider policy, an API
+// key and a credential reset are requests that a second security officer
+// approves with `warden account approve`. Officers never see a usable
+// credential of another account: each of them prints one half of a new
+// account's enrolment code, which its holder redeems with both halves to set
+// their own password and second factor. The token comes from --token or
+// WARDEN_TOKEN; an API key released by an approval is printed once.
 //
 // Exit codes (see server_api.h): 0 done; 1 the server refused, its error
 // printed with the field and rule it names; 2 the command could not run.
@@ -16,7 +19,6 @@
 
 #include "cli/commands.h"
 #include "cli/server_api.h"
-#include "cli/terminal.h"
 #include "core/file_system.h"
 
 namespace warden::cli {
@@ -76,7 +78,10 @@ std::string Roles(const json& account) {
 }
 
 std::string State(const json& account) {
-  if (!account.value("suspended", false)) return "active";
+  if (!account.value("suspended", false)) {
+    const std::string state = Str(account, "state");
+    return state.empty() ? "active" : state;
+  }
   const std::string reason = Str(account, "suspended_reason");
   return reason.empty() ? "suspended" : "suspended (" + reason + ")";
 }
@@ -107,14 +112,29 @@ void PrintFields(const std::vector<std::pair<std::string, std::string>>& fields)
   }
 }
 
-void PrintEnrollment(const json& j) {
+// The answer of a change (ChangeJson on the server): applied, or a request
+// for a second officer, with this officer's half of an enrolment code.
+int PrintChange(const json& j, std::string_view what) {
   std::vector<std::pair<std::string, std::string>> fields;
   if (j.contains("account_id")) fields.emplace_back("account_id", Str(j, "account_id"));
-  fields.emplace_back("totp_secret", Str(j, "totp_secret"));
-  fields.emplace_back("otpauth_uri", Str(j, "otpauth_uri"));
+  if (j.value("applied", false)) {
+    PrintFields(fields);
+    std::cout << what << ": applied\n";
+    return 0;
+  }
+  fields.emplace_back("request_id", Str(j, "request_id"));
+  if (j.contains("enrolment_code_part")) {
+    fields.emplace_back("enrolment_code_part", Str(j, "enrolment_code_part"));
+  }
   PrintFields(fields);
-  std::cout << "Shown once: give the TOTP secret (or the otpauth URI as a QR code) to the "
-               "account holder now; it cannot be shown again.\n";
+  std::cout << what << ": waits for a second security officer, who runs\n"
+            << "  warden account approve " << Str(j, "request_id") << "\n";
+  if (j.contains("enrolment_code_part")) {
+    std::cout << "Shown once: hand this half of the enrolment code to the account holder in "
+                 "person;\nthe approving officer hands over the other half. The holder enrols "
+                 "with both\n(console, or POST /v1/auth/enrol) and sets their own password.\n";
+  }
+  return 0;
 }
 
 std::string AccountPath(const std::string& id) { return "/v1/admin/accounts/" + UrlEncode(id); }
@@ -179,62 +199,23 @@ struct CreateArgs {
   CallArgs call;
   std::string username;
   std::vector<std::string> roles;
-  bool password_stdin = false;
 };
-
-// The new account's password: one line of standard input with
-// --password-stdin, else typed twice without echo (once when standard input
-// is not a terminal).
-StatusOr<SecretBytes> ReadNewPassword(const CreateArgs& args) {
-  if (args.password_stdin) {
-    std::string line;
-    std::getline(std::cin, line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    SecretBytes password = SecretBytes::CopyFrom(line);
-    SecureWipe(line);
-    if (password.empty()) return InvalidArgument("no password on standard input");
-    return password;
-  }
-  SecretBytes password = ReadHiddenLine("Password for " + args.username + ": ");
-  if (password.empty()) return InvalidArgument("no password given");
-  if (StdinIsTerminal()) {
-    SecretBytes again = ReadHiddenLine("Repeat the password: ");
-    if (!(again == password)) return InvalidArgument("the two passwords differ");
-  }
-  return password;
-}
 
 void RegisterCreate(CLI::App& account, CommandContext& ctx) {
   auto args = std::make_shared<CreateArgs>();
   CLI::App* cmd = AddCall(account, "create",
-                          "Create a person's account; prints its id, TOTP secret and otpauth URI "
-                          "once",
+                          "Ask for a person's account; prints its id, the request a second "
+                          "security officer approves, and one half of its enrolment code",
                           args->call, /*json_flag=*/true,
-                          "The password never goes on the command line. The account holder logs "
-                          "in with it\nand a TOTP code from the secret printed here.");
+                          "No password is chosen here: the holder sets their own when enrolling "
+                          "with\nboth halves of the code.");
   cmd->add_option("--username", args->username, "Login name")->required();
   cmd->add_option("--role", args->roles,
-                  "A role to hold (repeatable): " + std::string(kRoles) +
-                      ". investigator needs `account grant` and a second officer");
-  cmd->add_flag("--password-stdin", args->password_stdin,
-                "Read the password from the first line of standard input (for scripts); "
-                "otherwise it is asked for without echo");
+                  "A role to hold (repeatable): " + std::string(kRoles));
   cmd->callback([args, &ctx] {
-    StatusOr<SecretBytes> password = ReadNewPassword(*args);
-    if (!password.ok()) {
-      ctx.exit_code = CommandFail(args->call.command, password.status().message(), 2);
-      return;
-    }
-    json body = {{"username", args->username},
-                 {"password", std::string(password->view())},
-                 {"roles", args->roles}};
-    std::string text = body.dump();
-    SecureWipe(body["password"].get_ref<std::string&>());
-    ctx.exit_code = RunCall(args->call, "POST", "/v1/admin/accounts", text, [](const ApiAnswer& a) {
-      PrintEnrollment(a.json);
-      return 0;
-    });
-    SecureWipe(text);
+    const json body = {{"username", args->username}, {"roles", args->roles}};
+    ctx.exit_code = RunCall(args->call, "POST", "/v1/admin/accounts", body.dump(),
+                            [](const ApiAnswer& a) { return PrintChange(a.json, "account"); });
   });
 }
 
@@ -351,8 +332,8 @@ void RegisterCreateService(CLI::App& account, CommandContext& ctx) {
     const json body = {{"service", args->name}, {"policy", *policy}};
     ctx.exit_code =
         RunCall(args->call, "POST", "/v1/admin/accounts", body.dump(), [](const ApiAnswer& a) {
-          PrintFields({{"account_id", Str(a.json, "account_id")}});
-          std::cout << "Issue it a key with: warden apikey create --account "
+          PrintChange(a.json, "service account");
+          std::cout << "Then ask for its key with: warden apikey create --account "
                     << Str(a.json, "account_id") << "\n";
           return 0;
         });
@@ -368,43 +349,78 @@ struct ChangeArgs {
 
 void RegisterGrant(CLI::App& account, CommandContext& ctx) {
   auto args = std::make_shared<ChangeArgs>();
-  CLI::App* cmd =
-      AddCall(account, "grant", "Grant a role; investigator waits for a second security officer",
-              args->call);
+  CLI::App* cmd = AddCall(account, "grant",
+                          "Grant a role; data roles and security_officer wait for a second "
+                          "security officer",
+                          args->call);
   cmd->add_option("id", args->id, "Account id")->required();
   cmd->add_option("role", args->value, "Role: " + std::string(kRoles))->required();
   cmd->callback([args, &ctx] {
     const json body = {{"grant", args->value}};
-    ctx.exit_code = RunCall(
-        args->call, "PATCH", AccountPath(args->id), body.dump(), [args](const ApiAnswer& a) {
-          if (a.json.value("granted", false)) {
-            std::cout << "granted " << args->value << " to " << args->id << "\n";
-            return 0;
-          }
-          const std::string grant = Str(a.json, "grant_id");
-          std::cout << "pending: " << args->value << " for " << args->id
-                    << " needs a second security officer's approval\n";
-          PrintFields({{"grant_id", grant}});
-          std::cout << "The second officer runs: warden account approve-grant " << grant
-                    << " --account " << args->id << "\n";
-          return 0;
-        });
+    ctx.exit_code = RunCall(args->call, "PATCH", AccountPath(args->id), body.dump(),
+                            [args](const ApiAnswer& a) {
+                              return PrintChange(a.json, "grant of " + args->value);
+                            });
   });
 }
 
-void RegisterApproveGrant(CLI::App& account, CommandContext& ctx) {
-  auto args = std::make_shared<ChangeArgs>();
-  CLI::App* cmd = AddCall(account, "approve-grant",
-                          "Approve a role grant another security officer asked for", args->call);
-  cmd->add_option("grant_id", args->value, "Grant id printed by `account grant`")->required();
-  cmd->add_option("--account", args->id,
-                  "The account the grant is for (recorded in the audit trail with the call)");
+void RegisterRequests(CLI::App& account, CommandContext& ctx) {
+  auto args = std::make_shared<CallArgs>();
+  CLI::App* cmd =
+      AddCall(account, "requests", "List changes waiting for a second security officer", *args);
   cmd->callback([args, &ctx] {
-    const json body = {{"approve_grant", args->value}};
-    // The grant names its account; the path only labels the call.
-    const std::string path = AccountPath(args->id.empty() ? args->value : args->id);
-    ctx.exit_code = RunCall(args->call, "PATCH", path, body.dump(), [args](const ApiAnswer&) {
-      std::cout << "approved grant " << args->value << "\n";
+    ctx.exit_code = RunCall(*args, "GET", "/v1/admin/requests", "", [](const ApiAnswer& a) {
+      std::vector<std::vector<std::string>> rows = {
+          {"REQUEST ID", "KIND", "ACCOUNT", "USERNAME", "ROLE", "REQUESTED BY", "EXPIRES"}};
+      for (const json& r : a.json.value("requests", json::array())) {
+        rows.push_back({Str(r, "request_id"), Str(r, "kind"), Str(r, "account_id"),
+                        Str(r, "username"), Str(r, "role"), Str(r, "requested_by"),
+                        Str(r, "expires_at")});
+      }
+      PrintTable(rows);
+      return 0;
+    });
+  });
+}
+
+void RegisterApprove(CLI::App& account, CommandContext& ctx) {
+  auto args = std::make_shared<ChangeArgs>();
+  CLI::App* cmd = AddCall(account, "approve",
+                          "Approve a change another security officer asked for; prints what it "
+                          "releases (the other half of an enrolment code, or an API key) once",
+                          args->call);
+  cmd->add_option("request_id", args->id, "Request id (from `account requests`)")->required();
+  cmd->callback([args, &ctx] {
+    const std::string path = "/v1/admin/requests/" + UrlEncode(args->id) + "/approve";
+    ctx.exit_code = RunCall(args->call, "POST", path, "{}", [args](const ApiAnswer& a) {
+      std::vector<std::pair<std::string, std::string>> fields = {
+          {"kind", Str(a.json, "kind")}, {"account_id", Str(a.json, "account_id")}};
+      for (const char* secret : {"enrolment_code_part", "key_id", "api_key", "expires_at"}) {
+        if (a.json.contains(secret)) fields.emplace_back(secret, Str(a.json, secret));
+      }
+      PrintFields(fields);
+      std::cout << "approved " << args->id << "\n";
+      if (a.json.contains("enrolment_code_part")) {
+        std::cout << "Shown once: hand this half of the enrolment code to the account holder "
+                     "in person.\n";
+      }
+      if (a.json.contains("api_key")) {
+        std::cout << "Shown once: store the key in the service's secret store now; the server "
+                     "keeps only its hash.\n";
+      }
+      return 0;
+    });
+  });
+}
+
+void RegisterReject(CLI::App& account, CommandContext& ctx) {
+  auto args = std::make_shared<ChangeArgs>();
+  CLI::App* cmd = AddCall(account, "reject", "Drop a pending change request", args->call);
+  cmd->add_option("request_id", args->id, "Request id (from `account requests`)")->required();
+  cmd->callback([args, &ctx] {
+    const std::string path = "/v1/admin/requests/" + UrlEncode(args->id) + "/reject";
+    ctx.exit_code = RunCall(args->call, "POST", path, "{}", [args](const ApiAnswer&) {
+      std::cout << "rejected " << args->id << "\n";
       return 0;
     });
   });
@@ -457,20 +473,17 @@ void RegisterReinstate(CLI::App& account, CommandContext& ctx) {
   });
 }
 
-void RegisterResetTotp(CLI::App& account, CommandContext& ctx) {
+void RegisterResetCredentials(CLI::App& account, CommandContext& ctx) {
   auto args = std::make_shared<ChangeArgs>();
-  CLI::App* cmd = AddCall(account, "reset-totp",
-                          "Give an account a new TOTP secret (the old one stops working); prints "
-                          "it once",
+  CLI::App* cmd = AddCall(account, "reset-credentials",
+                          "Ask to void a person's password and second factor (lost device); once "
+                          "approved the holder enrols again with a new two-half code",
                           args->call);
   cmd->add_option("id", args->id, "Account id")->required();
   cmd->callback([args, &ctx] {
-    const json body = {{"reset_totp", true}};
-    ctx.exit_code =
-        RunCall(args->call, "PATCH", AccountPath(args->id), body.dump(), [](const ApiAnswer& a) {
-          PrintEnrollment(a.json);
-          return 0;
-        });
+    const json body = {{"reset_credentials", true}};
+    ctx.exit_code = RunCall(args->call, "PATCH", AccountPath(args->id), body.dump(),
+                            [](const ApiAnswer& a) { return PrintChange(a.json, "reset"); });
   });
 }
 
@@ -502,11 +515,12 @@ struct ApiKeyArgs {
 void RegisterApiKeyCreate(CLI::App& apikey, CommandContext& ctx) {
   auto args = std::make_shared<ApiKeyArgs>();
   CLI::App* cmd =
-      AddCall(apikey, "create", "Issue an API key to a service account; prints the key once",
+      AddCall(apikey, "create",
+              "Ask for an API key for a service account; the approving security officer "
+              "receives it once",
               args->call, /*json_flag=*/true,
-              "The server keeps only a hash of the key: store it in the service's "
-              "secret store now.\nThe service sends it as `Authorization: Bearer "
-              "KEY`.");
+              "The server keeps only a hash of the key. The service sends it as\n"
+              "`Authorization: Bearer KEY`.");
   cmd->add_option("--account", args->account, "Service account id (from account create-service)")
       ->required();
   args->ttl_option = cmd->add_option("--ttl-days", args->ttl_days,
@@ -515,13 +529,8 @@ void RegisterApiKeyCreate(CLI::App& apikey, CommandContext& ctx) {
     json body = {{"account", args->account}};
     if (args->ttl_option->count() > 0) body["ttl_days"] = args->ttl_days;
     ctx.exit_code =
-        RunCall(args->call, "POST", "/v1/admin/api-keys", body.dump(), [](const ApiAnswer& a) {
-          PrintFields({{"key_id", Str(a.json, "key_id")},
-                       {"api_key", Str(a.json, "api_key")},
-                       {"expires_at", Str(a.json, "expires_at")}});
-          std::cout << "Shown once: store the key now; the server keeps only its hash.\n";
-          return 0;
-        });
+        RunCall(args->call, "POST", "/v1/admin/api-keys", body.dump(),
+                [](const ApiAnswer& a) { return PrintChange(a.json, "API key"); });
   });
 }
 
@@ -578,11 +587,13 @@ void RegisterAccountCommands(CLI::App& app, CommandContext& ctx) {
   RegisterCreate(*account, ctx);
   RegisterCreateService(*account, ctx);
   RegisterGrant(*account, ctx);
-  RegisterApproveGrant(*account, ctx);
+  RegisterRequests(*account, ctx);
+  RegisterApprove(*account, ctx);
+  RegisterReject(*account, ctx);
   RegisterRevoke(*account, ctx);
   RegisterSuspend(*account, ctx);
   RegisterReinstate(*account, ctx);
-  RegisterResetTotp(*account, ctx);
+  RegisterResetCredentials(*account, ctx);
   RegisterUnlock(*account, ctx);
 
   CLI::App* apikey = app.add_subcommand(

@@ -78,41 +78,44 @@ std::string DemoPassword(std::string_view role) {
   return std::string(role) + "-" + std::string(access::Base32Encode(random).view()).substr(0, 12);
 }
 
-// Creates one account of every role. The first security officer comes from
-// the bootstrap token; a second one approves the investigator grant (G7).
-StatusOr<std::vector<DemoAccount>> CreateDemoAccounts(access::AccessControl& access,
-                                                      const SecretBytes& bootstrap_token) {
+// Creates one account of every role the way a deployment does: the two
+// bootstrap tokens make the first two security officers; every other account
+// is asked for by one, approved by the other, and enrolled by its holder with
+// the two halves of its code (G7).
+StatusOr<std::vector<DemoAccount>> CreateDemoAccounts(
+    access::AccessControl& access, const std::vector<SecretBytes>& bootstrap_tokens) {
+  if (bootstrap_tokens.size() != 2) return Internal("init made no pair of bootstrap tokens");
   std::vector<DemoAccount> accounts;
-  DemoAccount security{"security", DemoPassword("security"), "", "security_officer"};
-  ASSIGN_OR_RETURN(access::Enrollment e,
-                   access.Bootstrap(bootstrap_token, security.username,
-                                    SecretBytes::CopyFrom(security.password)));
-  security.totp_secret = std::string(e.totp_secret_base32.view());
-  accounts.push_back(security);
-  ASSIGN_OR_RETURN(access::Principal admin, LoginAs(access, security));
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string name = i == 0 ? "security" : "security2";
+    DemoAccount officer{name, DemoPassword(name), "", "security_officer"};
+    ASSIGN_OR_RETURN(access::Enrollment e,
+                     access.Bootstrap(bootstrap_tokens[i], officer.username,
+                                      SecretBytes::CopyFrom(officer.password)));
+    officer.totp_secret = std::string(e.totp_secret_base32.view());
+    accounts.push_back(officer);
+  }
+  ASSIGN_OR_RETURN(access::Principal requester, LoginAs(access, accounts[0]));
+  ASSIGN_OR_RETURN(access::Principal approver, LoginAs(access, accounts[1]));
 
-  auto create = [&](std::string name, access::Role role) -> StatusOr<std::string> {
+  auto create = [&](std::string name, access::Role role) -> Status {
     DemoAccount a{name, DemoPassword(name), "", std::string(access::RoleName(role))};
+    ASSIGN_OR_RETURN(access::ChangeResult asked,
+                     access.CreateHumanAccount(requester, a.username, access::RoleSet{role}));
+    ASSIGN_OR_RETURN(access::ApprovalResult approved,
+                     access.ApproveRequest(approver, asked.request_id));
     ASSIGN_OR_RETURN(access::Enrollment en,
-                     access.CreateHumanAccount(admin, a.username, SecretBytes::CopyFrom(a.password),
-                                               access::RoleSet{role}));
+                     access.Enrol(a.username, asked.enrolment_part, approved.enrolment_part,
+                                  SecretBytes::CopyFrom(a.password)));
     a.totp_secret = std::string(en.totp_secret_base32.view());
     accounts.push_back(a);
-    return en.account_id;
+    return Status::Ok();
   };
-  RETURN_IF_ERROR(create("security2", access::Role::kSecurityOfficer).status());
-  RETURN_IF_ERROR(create("operator", access::Role::kOperator).status());
-  RETURN_IF_ERROR(create("auditor", access::Role::kAuditor).status());
-  RETURN_IF_ERROR(create("registrar", access::Role::kRegistrar).status());
-  RETURN_IF_ERROR(create("officer", access::Role::kOfficer).status());
-  ASSIGN_OR_RETURN(std::string investigator_id, create("investigator", access::Role::kOfficer));
-  accounts.back().role = "investigator";
-  ASSIGN_OR_RETURN(access::RoleGrantResult grant,
-                   access.GrantRole(admin, investigator_id, access::Role::kInvestigator));
-  if (!grant.granted) {
-    ASSIGN_OR_RETURN(access::Principal second, LoginAs(access, accounts[1]));
-    RETURN_IF_ERROR(access.ApproveRoleGrant(second, grant.grant_id));
-  }
+  RETURN_IF_ERROR(create("operator", access::Role::kOperator));
+  RETURN_IF_ERROR(create("auditor", access::Role::kAuditor));
+  RETURN_IF_ERROR(create("registrar", access::Role::kRegistrar));
+  RETURN_IF_ERROR(create("officer", access::Role::kOfficer));
+  RETURN_IF_ERROR(create("investigator", access::Role::kInvestigator));
   return accounts;
 }
 
@@ -203,7 +206,7 @@ Status RunDemo(const DemoOptions& opt, const std::string& warden_path) {
   if (services == nullptr) return Internal("the demo server did not unseal");
 
   ASSIGN_OR_RETURN(std::vector<DemoAccount> accounts,
-                   CreateDemoAccounts(*services->access, initialised.bootstrap_token));
+                   CreateDemoAccounts(*services->access, initialised.bootstrap_tokens));
 
   const schema::Schema& schema = server->schema();
   const auto t0 = std::chrono::steady_clock::now();

@@ -82,8 +82,12 @@ void RegisterInit(CLI::App& app, CommandContext& ctx) {
     }
     if (result->config.mode == crypto::SealMode::kDev)
       std::cout << crypto::kDevModeWarning << "\n\n";
-    std::cout << "Bootstrap token (creates the first security officer, once):\n  "
-              << result->bootstrap_token.view() << "\n";
+    std::cout << "Bootstrap tokens: each creates one of the first two security officers, once.\n"
+                 "Give them to two different people; every later grant of access needs both.\n";
+    for (size_t i = 0; i < result->bootstrap_tokens.size(); ++i) {
+      std::cout << "  bootstrap token " << (i + 1) << ": " << result->bootstrap_tokens[i].view()
+                << "\n";
+    }
   });
 }
 

@@ -17,7 +17,19 @@ nlohmann::json AccountJson(const access::AccountInfo& a) {
           {"kind", a.kind == access::AccountKind::kHuman ? "human" : "service"},
           {"roles", a.roles.Names()},
           {"suspended", a.suspended},
-          {"suspended_reason", a.suspended_reason}};
+          {"suspended_reason", a.suspended_reason},
+          {"state", a.state}};
+}
+
+// 200 when applied, 202 when a second security officer must approve.
+api::Response ChangeJson(const access::ChangeResult& r) {
+  nlohmann::json out = {{"applied", r.applied}};
+  if (!r.request_id.empty()) out["request_id"] = r.request_id;
+  if (!r.account_id.empty()) out["account_id"] = r.account_id;
+  if (!r.enrolment_part.empty()) {
+    out["enrolment_code_part"] = std::string(r.enrolment_part.view());
+  }
+  return api::Response::Json(r.applied ? 200 : 202, std::move(out));
 }
 
 StatusOr<access::Role> RoleParam(std::string_view field, const nlohmann::json& v) {
@@ -69,8 +81,9 @@ Answer GetAccount(const ApiContext& ctx, const api::Request& req) {
                    });
 }
 
-// {"username", "password", "roles": [...]} for a person, or
-// {"service": name, "policy": {...}} for a service account.
+// {"username", "roles": [...]} for a person, or {"service": name, "policy":
+// {...}} for a service account. Either waits for a second security officer;
+// a person's answer carries one half of the enrolment code.
 Answer CreateAccount(const ApiContext& ctx, const api::Request& req) {
   return AdminCall(
       ctx, req, Operation::kManageAccounts, "create account",
@@ -81,38 +94,32 @@ Answer CreateAccount(const ApiContext& ctx, const api::Request& req) {
                            PolicyParam(body->value("policy", nlohmann::json::object())));
           if (!(*body)["service"].is_string())
             return FieldInvalid("service", "type", "service must be a name");
-          ASSIGN_OR_RETURN(std::string id,
+          ASSIGN_OR_RETURN(access::ChangeResult r,
                            s.access().CreateServiceAccount(
                                s.who, (*body)["service"].get<std::string>(), policy));
-          return api::Response::Json(201, {{"account_id", id}});
+          return ChangeJson(r);
         }
         if (!body->contains("username") || !(*body)["username"].is_string()) {
           return FieldInvalid("username", "required", "username is required");
         }
-        if (!body->contains("password") || !(*body)["password"].is_string()) {
-          return FieldInvalid("password", "required", "password is required");
+        if (body->contains("password")) {
+          return FieldInvalid("password", "not_accepted",
+                              "the holder sets their own password when enrolling");
         }
         access::RoleSet roles;
         for (const auto& r : body->value("roles", nlohmann::json::array())) {
           ASSIGN_OR_RETURN(access::Role role, RoleParam("roles", r));
           roles.Add(role);
         }
-        auto& password_text =
-            const_cast<nlohmann::json&>(*body)["password"].get_ref<std::string&>();
-        SecretBytes password = SecretBytes::CopyFrom(password_text);
-        SecureWipe(password_text);
-        ASSIGN_OR_RETURN(access::Enrollment e,
+        ASSIGN_OR_RETURN(access::ChangeResult r,
                          s.access().CreateHumanAccount(
-                             s.who, (*body)["username"].get<std::string>(), password, roles));
-        return api::Response::Json(201, {{"account_id", e.account_id},
-                                         {"totp_secret", std::string(e.totp_secret_base32.view())},
-                                         {"otpauth_uri", std::string(e.otpauth_uri.view())}});
+                             s.who, (*body)["username"].get<std::string>(), roles));
+        return ChangeJson(r);
       });
 }
 
-// One change per call: {"grant": role} | {"approve_grant": id} |
-// {"revoke": role} | {"suspend": reason} | {"reinstate": true} |
-// {"reset_totp": true} | {"policy": {...}}.
+// One change per call: {"grant": role} | {"revoke": role} | {"suspend":
+// reason} | {"reinstate": true} | {"reset_credentials": true} | {"policy": {...}}.
 Answer UpdateAccount(const ApiContext& ctx, const api::Request& req) {
   const std::string id(req.Param("account"));
   return AdminCall(
@@ -127,13 +134,8 @@ Answer UpdateAccount(const ApiContext& ctx, const api::Request& req) {
         const nlohmann::json& value = first.value();
         if (change == "grant") {
           ASSIGN_OR_RETURN(access::Role role, RoleParam("grant", value));
-          ASSIGN_OR_RETURN(access::RoleGrantResult r, s.access().GrantRole(s.who, id, role));
-          return api::Response::Json(r.granted ? 200 : 202,
-                                     {{"granted", r.granted}, {"grant_id", r.grant_id}});
-        }
-        if (change == "approve_grant" && value.is_string()) {
-          RETURN_IF_ERROR(s.access().ApproveRoleGrant(s.who, value.get<std::string>()));
-          return api::Response::Json(200, {{"granted", true}});
+          ASSIGN_OR_RETURN(access::ChangeResult r, s.access().GrantRole(s.who, id, role));
+          return ChangeJson(r);
         }
         if (change == "revoke") {
           ASSIGN_OR_RETURN(access::Role role, RoleParam("revoke", value));
@@ -148,20 +150,70 @@ Answer UpdateAccount(const ApiContext& ctx, const api::Request& req) {
           RETURN_IF_ERROR(s.access().ReinstateAccount(s.who, id));
           return api::Response::Json(200, {{"suspended", false}});
         }
-        if (change == "reset_totp" && value == true) {
-          ASSIGN_OR_RETURN(access::Enrollment e, s.access().ResetTotp(s.who, id));
-          return api::Response::Json(200,
-                                     {{"totp_secret", std::string(e.totp_secret_base32.view())},
-                                      {"otpauth_uri", std::string(e.otpauth_uri.view())}});
+        if (change == "reset_credentials" && value == true) {
+          ASSIGN_OR_RETURN(access::ChangeResult r, s.access().ResetCredentials(s.who, id));
+          return ChangeJson(r);
         }
         if (change == "policy") {
           ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(value));
-          RETURN_IF_ERROR(s.access().SetAccountPolicy(s.who, id, policy));
-          return api::Response::Json(
-              200, {{"policy", nlohmann::json::parse(access::EncodePolicy(policy))}});
+          ASSIGN_OR_RETURN(access::ChangeResult r, s.access().SetAccountPolicy(s.who, id, policy));
+          return ChangeJson(r);
         }
         return FieldInvalid(change, "unknown_change", "unknown account change");
       });
+}
+
+Answer ListRequests(const ApiContext& ctx, const api::Request& req) {
+  return AdminCall(ctx, req, Operation::kManageAccounts, "list change requests",
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     ASSIGN_OR_RETURN(std::vector<access::ChangeRequestInfo> requests,
+                                      s.access().ListRequests(s.who));
+                     nlohmann::json out = nlohmann::json::array();
+                     for (const access::ChangeRequestInfo& r : requests) {
+                       nlohmann::json item = {{"request_id", r.id},
+                                              {"kind", r.kind},
+                                              {"account_id", r.account_id},
+                                              {"username", r.username},
+                                              {"requested_by", r.requested_by},
+                                              {"requested_at", FormatRfc3339(r.requested_at_micros)},
+                                              {"expires_at", FormatRfc3339(r.expires_at_micros)}};
+                       if (!r.role.empty()) item["role"] = r.role;
+                       if (!r.policy_json.empty()) item["policy"] = nlohmann::json::parse(r.policy_json);
+                       out.push_back(std::move(item));
+                     }
+                     return api::Response::Json(200, {{"requests", std::move(out)}});
+                   });
+}
+
+// Applies a request filed by another security officer. What it releases (the
+// second half of an enrolment code, or an API key) is shown here, once.
+Answer ApproveRequest(const ApiContext& ctx, const api::Request& req) {
+  const std::string id(req.Param("request"));
+  return AdminCall(
+      ctx, req, Operation::kManageAccounts, "approve change request " + id,
+      [&](RequestScope& s) -> StatusOr<api::Response> {
+        ASSIGN_OR_RETURN(access::ApprovalResult r, s.access().ApproveRequest(s.who, id));
+        nlohmann::json out = {{"approved", true}, {"kind", r.kind}};
+        if (!r.account_id.empty()) out["account_id"] = r.account_id;
+        if (!r.enrolment_part.empty()) {
+          out["enrolment_code_part"] = std::string(r.enrolment_part.view());
+        }
+        if (r.api_key) {
+          out["key_id"] = r.api_key->id;
+          out["api_key"] = std::string(r.api_key->token.view());
+          out["expires_at"] = FormatRfc3339(r.api_key->expires_at_micros);
+        }
+        return api::Response::Json(200, std::move(out));
+      });
+}
+
+Answer RejectRequest(const ApiContext& ctx, const api::Request& req) {
+  const std::string id(req.Param("request"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "reject change request " + id,
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     RETURN_IF_ERROR(s.access().RejectRequest(s.who, id));
+                     return api::Response::NoContent();
+                   });
 }
 
 Answer UnlockAccount(const ApiContext& ctx, const api::Request& req) {
@@ -173,7 +225,8 @@ Answer UnlockAccount(const ApiContext& ctx, const api::Request& req) {
                    });
 }
 
-// {"account": id, "ttl_days": n}: a new API key, shown once.
+// {"account": id, "ttl_days": n}: asks for a new API key, which the
+// approving security officer receives, once.
 Answer CreateApiKey(const ApiContext& ctx, const api::Request& req) {
   return AdminCall(
       ctx, req, Operation::kManageAccounts, "issue api key",
@@ -190,11 +243,9 @@ Answer CreateApiKey(const ApiContext& ctx, const api::Request& req) {
           }
           ttl = std::chrono::hours(24 * days.get<int64_t>());
         }
-        ASSIGN_OR_RETURN(access::IssuedToken key,
+        ASSIGN_OR_RETURN(access::ChangeResult r,
                          s.access().IssueApiKey(s.who, (*body)["account"].get<std::string>(), ttl));
-        return api::Response::Json(201, {{"key_id", key.id},
-                                         {"api_key", std::string(key.token.view())},
-                                         {"expires_at", FormatRfc3339(key.expires_at_micros)}});
+        return ChangeJson(r);
       });
 }
 
@@ -233,9 +284,8 @@ Answer PutPolicy(const ApiContext& ctx, const api::Request& req) {
         ASSIGN_OR_RETURN(access::Role role, RoleParam("policy", nlohmann::json(name)));
         ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
         ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(*body));
-        RETURN_IF_ERROR(s.access().SetRolePolicy(s.who, role, policy));
-        return api::Response::Json(
-            200, {{"role", name}, {"policy", nlohmann::json::parse(access::EncodePolicy(policy))}});
+        ASSIGN_OR_RETURN(access::ChangeResult r, s.access().SetRolePolicy(s.who, role, policy));
+        return ChangeJson(r);
       });
 }
 
@@ -358,6 +408,9 @@ Status MountAdminRoutes(api::Router& router, const ApiContext& ctx) {
       add(M::kGet, "/v1/admin/policies/{policy}",
           [](const ApiContext& c, const api::Request& r) { return GetPolicies(c, r, true); }));
   RETURN_IF_ERROR(add(M::kPut, "/v1/admin/policies/{policy}", PutPolicy));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/requests", ListRequests));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/requests/{request}/approve", ApproveRequest));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/requests/{request}/reject", RejectRequest));
   RETURN_IF_ERROR(add(M::kGet, "/v1/admin/alerts", ListAlerts));
   RETURN_IF_ERROR(add(M::kPost, "/v1/admin/alerts/{alert}/ack", AcknowledgeAlert));
   RETURN_IF_ERROR(add(M::kPost, "/v1/admin/canaries", RegisterCanaries));

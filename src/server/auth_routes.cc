@@ -52,7 +52,7 @@ StatusOr<api::Response> Bootstrap(const ApiContext& ctx, const api::Request& req
   event.status =
       static_cast<uint16_t>(enrolled.ok() ? 201 : HttpStatusOf(enrolled.status().code()));
   event.error_reason = enrolled.ok() ? "" : enrolled.status().reason();
-  event.detail = "bootstrap first security officer";
+  event.detail = "bootstrap security officer";
   RETURN_IF_ERROR(services->audit->Append(event).status());
   RETURN_IF_ERROR(enrolled);
   return api::Response::Json(201, EnrollmentJson(*enrolled));
@@ -89,6 +89,60 @@ StatusOr<api::Response> Login(const ApiContext& ctx, const api::Request& req) {
                                    {"roles", issued->roles.Names()}});
 }
 
+// {"username", "enrolment_codes": [half, half], "password"}: the holder of a
+// new or reset account sets their own password and receives their TOTP
+// secret. Audited like a login, success or not.
+StatusOr<api::Response> Enrol(const ApiContext& ctx, const api::Request& req) {
+  ASSIGN_OR_RETURN(std::shared_ptr<UnsealedServices> services, RequireUnsealed(ctx));
+  ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
+  auto& body = const_cast<nlohmann::json&>(req.json);  // the request is ours until we answer
+  auto codes = body.find("enrolment_codes");
+  if (codes == body.end() || !codes->is_array() || codes->size() != 2 ||
+      !(*codes)[0].is_string() || !(*codes)[1].is_string()) {
+    return FieldInvalid("enrolment_codes", "required",
+                        "enrolment_codes must hold the two halves of the code");
+  }
+  std::array<SecretBytes, 2> halves;
+  for (size_t i = 0; i < 2; ++i) {
+    std::string& text = (*codes)[i].get_ref<std::string&>();
+    halves[i] = SecretBytes::CopyFrom(text);
+    SecureWipe(text);
+  }
+  ASSIGN_OR_RETURN(SecretBytes password, TakeSecret(req, "password"));
+  StatusOr<access::Enrollment> enrolled =
+      services->access->Enrol(username, halves[0], halves[1], password);
+
+  audit::AuditEvent event;
+  event.action = AuditAction::kAdmin;
+  event.actor.client_address = req.client_address;
+  event.detail = "enrol";
+  if (enrolled.ok()) {
+    event.actor.account = enrolled->account_id;
+  } else {
+    event.subjects.push_back({audit::IdentifierKind::kOther, "username/" + username});
+    event.outcome = audit::AuditOutcome::kDenied;
+    event.status = static_cast<uint16_t>(HttpStatusOf(enrolled.status().code()));
+    event.error_reason = enrolled.status().reason();
+  }
+  RETURN_IF_ERROR(services->audit->Append(event).status());
+  RETURN_IF_ERROR(enrolled);
+  return api::Response::Json(200, EnrollmentJson(*enrolled));
+}
+
+// {"password", "new_password"}: the holder of a session changes their own password.
+Answer ChangePassword(const ApiContext& ctx, const api::Request& req) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
+  return RunAudited(scope, AuditAction::kAdmin, "",
+                    [&](audit::AuditEvent& event) -> StatusOr<api::Response> {
+                      event.detail = "change own password";
+                      ASSIGN_OR_RETURN(SecretBytes current, TakeSecret(req, "password"));
+                      ASSIGN_OR_RETURN(SecretBytes replacement, TakeSecret(req, "new_password"));
+                      RETURN_IF_ERROR(
+                          scope.access().ChangePassword(scope.who, current, replacement));
+                      return api::Response::NoContent();
+                    });
+}
+
 Answer Logout(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
   ASSIGN_OR_RETURN(std::string_view token, BearerToken(req));
@@ -109,6 +163,9 @@ Status MountAuthRoutes(api::Router& router, const ApiContext& ctx) {
   RETURN_IF_ERROR(
       router.Add(M::kPost, "/v1/auth/login", [c](const api::Request& r) { return Login(*c, r); }));
   RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/auth/logout", Logout));
+  RETURN_IF_ERROR(
+      router.Add(M::kPost, "/v1/auth/enrol", [c](const api::Request& r) { return Enrol(*c, r); }));
+  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/auth/password", ChangePassword));
   return Status::Ok();
 }
 

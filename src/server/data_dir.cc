@@ -79,7 +79,7 @@ StatusOr<InitResult> InitDataDir(const InitOptions& options) {
     result.config = std::move(split.config);
     result.shares = std::move(split.shares);
   }
-  ASSIGN_OR_RETURN(result.bootstrap_token, services->access->CreateBootstrapToken());
+  ASSIGN_OR_RETURN(result.bootstrap_tokens, services->access->CreateBootstrapTokens());
 
   audit::AuditEvent event;
   event.action = audit::AuditAction::kAdmin;

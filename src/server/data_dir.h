@@ -41,7 +41,9 @@ struct InitOptions {
 struct InitResult {
   crypto::SealConfig config;
   std::vector<std::string> shares;  // Shamir mode; shown once, never stored
-  SecretBytes bootstrap_token;      // shown once; creates the first security officer
+  // Shown once, meant for two different people: each creates one of the
+  // first two security officers.
+  std::vector<SecretBytes> bootstrap_tokens;
 };
 
 // Creates the store, the key hierarchy and the seal configuration, and a
