@@ -556,8 +556,8 @@ bool Deployment::SetUp(const Options& options) {
     }
   }
   const std::vector<std::pair<std::string, std::vector<std::string>>> roles = {
-      {"so3", {"security_officer"}}, {"operator", {"operator"}}, {"auditor", {"auditor"}},
-      {"registrar", {"registrar"}},  {"officer", {"officer"}},   {"officer2", {"officer"}},
+      {"so3", {"security_officer"}},     {"operator", {"operator"}}, {"auditor", {"auditor"}},
+      {"registrar", {"registrar"}},      {"officer", {"officer"}},   {"officer2", {"officer"}},
       {"investigator", {"investigator"}}};
   for (const auto& [name, account_roles] : roles) {
     std::optional<Account> a = AddAccount("e2e." + name, account_roles);
@@ -569,11 +569,11 @@ bool Deployment::SetUp(const Options& options) {
     // "so2" asks for the first officers' higher rate, "so3" approves.
     for (const std::string name : {"so", "so2"}) {
       const std::string asker = name == "so" ? "so2" : "so";
-      Answer relaxed = Approve(
-          client_->Call("PATCH", "/v1/admin/accounts/" + accounts_[name].id,
-                        accounts_[asker].Auth(),
-                        json{{"policy", {{"rate_per_second", 1000}, {"burst", 1000}}}}),
-          accounts_["so3"]);
+      Answer relaxed =
+          Approve(client_->Call("PATCH", "/v1/admin/accounts/" + accounts_[name].id,
+                                accounts_[asker].Auth(),
+                                json{{"policy", {{"rate_per_second", 1000}, {"burst", 1000}}}}),
+                  accounts_["so3"]);
       if (relaxed.status != 200) {
         ADD_FAILURE() << "relax " << name << ": " << relaxed;
         return false;
@@ -648,9 +648,9 @@ Answer Deployment::Login(Account& account) {
 
 Answer Deployment::Approve(const Answer& filed, Account& approver) {
   if (filed.status != 202) return filed;
-  return client_->Call(
-      "POST", "/v1/admin/requests/" + filed.body_json.value("request_id", "") + "/approve",
-      approver.Auth(), json::object());
+  return client_->Call("POST",
+                       "/v1/admin/requests/" + filed.body_json.value("request_id", "") + "/approve",
+                       approver.Auth(), json::object());
 }
 
 std::optional<Account> Deployment::AddAccount(const std::string& username,
@@ -669,23 +669,22 @@ std::optional<Account> Deployment::AddAccount(const std::string& username,
     ADD_FAILURE() << "approve " << username << ": " << approved;
     return std::nullopt;
   }
-  Answer enrolled = client_->Call(
-      "POST", "/v1/auth/enrol", {},
-      json{{"username", a.username},
-           {"enrolment_codes",
-            {created.body_json.value("enrolment_code_part", ""),
-             approved.body_json.value("enrolment_code_part", "")}},
-           {"password", a.password}});
+  Answer enrolled = client_->Call("POST", "/v1/auth/enrol", {},
+                                  json{{"username", a.username},
+                                       {"enrolment_codes",
+                                        {created.body_json.value("enrolment_code_part", ""),
+                                         approved.body_json.value("enrolment_code_part", "")}},
+                                       {"password", a.password}});
   if (enrolled.status != 200) {
     ADD_FAILURE() << "enrol " << username << ": " << enrolled;
     return std::nullopt;
   }
   a.totp_secret = enrolled.body_json.value("totp_secret", "");
   if (relax_rate_limits_) {
-    Answer relaxed = Approve(
-        client_->Call("PATCH", "/v1/admin/accounts/" + a.id, so.Auth(),
-                      json{{"policy", {{"rate_per_second", 1000}, {"burst", 1000}}}}),
-        accounts_.at("so2"));
+    Answer relaxed =
+        Approve(client_->Call("PATCH", "/v1/admin/accounts/" + a.id, so.Auth(),
+                              json{{"policy", {{"rate_per_second", 1000}, {"burst", 1000}}}}),
+                accounts_.at("so2"));
     if (relaxed.status != 200) {
       ADD_FAILURE() << "relax " << username << ": " << relaxed;
       return std::nullopt;

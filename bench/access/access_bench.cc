@@ -35,10 +35,11 @@ struct Fixture {
     std::vector<SecretBytes> boot = std::move(*access->CreateBootstrapTokens());
     Principal so = LogIn("bench.so", *access->Bootstrap(boot[0], "bench.so", Pw()));
     Principal so2 = LogIn("bench.so2", *access->Bootstrap(boot[1], "bench.so2", Pw()));
-    ChangeResult asked = std::move(*access->CreateHumanAccount(so, "bench.officer", {Role::kOfficer}));
+    ChangeResult asked =
+        std::move(*access->CreateHumanAccount(so, "bench.officer", {Role::kOfficer}));
     ApprovalResult approved = std::move(*access->ApproveRequest(so2, asked.request_id));
-    Enrollment officer = std::move(*access->Enrol("bench.officer", asked.enrolment_part,
-                                                  approved.enrolment_part, Pw()));
+    Enrollment officer = std::move(
+        *access->Enrol("bench.officer", asked.enrolment_part, approved.enrolment_part, Pw()));
     Policy p;
     p.rate_per_second = 1e6;
     p.burst = 1'000'000;

@@ -17,7 +17,7 @@ trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wor
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 $warden init --data "$work/data" --dev-key-file "$work/root.key" > "$work/init.txt"
-bootstrap=$(tail -n 1 "$work/init.txt" | tr -d ' ')
+bootstraps=($(sed -nE 's/.*bootstrap token [0-9]: (.*)/\1/p' "$work/init.txt"))
 $warden gen persons --count "$persons" --format csv > "$work/persons.csv"
 $warden import --quiet --data "$work/data" --collection persons "$work/persons.csv"
 cut -d, -f1 "$work/persons.csv" | tail -n +2 > "$work/ids.txt"
@@ -30,22 +30,37 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 port=$((20000 + RANDOM % 20000))
 $warden serve --data "$work/data" --listen "127.0.0.1:$port" \
-  --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" 2> "$work/serve.log" &
+  --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" \
+  --max-daily-reads 1000000000 --max-rate 1000000 2> "$work/serve.log" &
 server=$!
 url="https://127.0.0.1:$port"
 for _ in $(seq 50); do curl -sk "$url/healthz" > /dev/null && break; sleep 0.2; done
 
 call() { curl -sk -X "$1" "$url$2" -H 'Content-Type: application/json' ${3:+-H "Authorization: Bearer $3"} -d "${4:-}"; }
-secret=$(call POST /v1/auth/bootstrap "$bootstrap" '{"username":"sec","password":"bench security password"}' | json '["totp_secret"]')
-sec=$(call POST /v1/auth/login "" "{\"username\":\"sec\",\"password\":\"bench security password\",\"totp\":\"$($warden totp "$secret")\"}" | json '["token"]')
-officer=$(call POST /v1/admin/accounts "$sec" '{"username":"bench","password":"bench officer password","roles":["officer"]}')
-officer_id=$(echo "$officer" | json '["account_id"]')
-officer_secret=$(echo "$officer" | json '["totp_secret"]')
-call PATCH "/v1/admin/accounts/$officer_id" "$sec" \
-  '{"policy":{"daily_read_quota":1000000000,"rate_per_second":1000000,"burst":1000000}}' > /dev/null
-token=$(call POST /v1/auth/login "" "{\"username\":\"bench\",\"password\":\"bench officer password\",\"totp\":\"$($warden totp "$officer_secret")\"}" | json '["token"]')
-operator_secret=$(call POST /v1/admin/accounts "$sec" '{"username":"bench.op","password":"bench operator password","roles":["operator"]}' | json '["totp_secret"]')
-operator=$(call POST /v1/auth/login "" "{\"username\":\"bench.op\",\"password\":\"bench operator password\",\"totp\":\"$($warden totp "$operator_secret")\"}" | json '["token"]')
+# Two security officers from the two bootstrap tokens; every account is
+# asked for by one, approved by the other and enrolled with both code halves.
+so_login() {  # USER PASSWORD TOTP_SECRET -> session token
+  call POST /v1/auth/login "" "{\"username\":\"$1\",\"password\":\"$2\",\"totp\":\"$($warden totp "$3")\"}" | json '["token"]'
+}
+sec_secret=$(call POST /v1/auth/bootstrap "${bootstraps[0]}" '{"username":"sec","password":"bench security password"}' | json '["totp_secret"]')
+sec2_secret=$(call POST /v1/auth/bootstrap "${bootstraps[1]}" '{"username":"sec2","password":"bench security password"}' | json '["totp_secret"]')
+sec=$(so_login sec "bench security password" "$sec_secret")
+sec2=$(so_login sec2 "bench security password" "$sec2_secret")
+approve() { call POST "/v1/admin/requests/$1/approve" "$sec2" '{}'; }
+person() {  # USER ROLE PASSWORD -> "account_id totp_secret"
+  local asked approved
+  asked=$(call POST /v1/admin/accounts "$sec" "{\"username\":\"$1\",\"roles\":[\"$2\"]}")
+  approved=$(approve "$(echo "$asked" | json '["request_id"]')")
+  echo "$(echo "$asked" | json '["account_id"]')" "$(call POST /v1/auth/enrol "" \
+    "{\"username\":\"$1\",\"password\":\"$3\",\"enrolment_codes\":[\"$(echo "$asked" | json '["enrolment_code_part"]')\",\"$(echo "$approved" | json '["enrolment_code_part"]')\"]}" | json '["totp_secret"]')"
+}
+read -r officer_id officer_secret < <(person bench officer "bench officer password")
+widened=$(call PATCH "/v1/admin/accounts/$officer_id" "$sec" \
+  '{"policy":{"daily_read_quota":1000000000,"rate_per_second":1000000,"burst":1000000}}')
+approve "$(echo "$widened" | json '["request_id"]')" > /dev/null
+token=$(so_login bench "bench officer password" "$officer_secret")
+read -r _ operator_secret < <(person bench.op operator "bench operator password")
+operator=$(so_login bench.op "bench operator password" "$operator_secret")
 
 # The audit writer's work so far: group commits, entries, mean entries per
 # commit and mean commit (sync) time, from the server's own metrics.

@@ -78,8 +78,8 @@ StatusOr<ChangeResult> AccessControl::CreateServiceAccount(const Principal& acto
                      json{{"policy", json::parse(EncodePolicy(policy))}});
 }
 
-StatusOr<ChangeResult> AccessControl::GrantRole(const Principal& actor,
-                                                std::string_view account_id, Role role) {
+StatusOr<ChangeResult> AccessControl::GrantRole(const Principal& actor, std::string_view account_id,
+                                                Role role) {
   RETURN_IF_ERROR(RequireAdmin(actor, account_id));
   ASSIGN_OR_RETURN(std::optional<Account> target, LoadAccount(account_id));
   if (!target) return NotFound("no such account", "account_not_found");
@@ -151,8 +151,7 @@ StatusOr<ChangeResult> AccessControl::IssueApiKey(const Principal& actor,
   return FileRequest(actor, "api_key", target->id, json{{"ttl_seconds", seconds.count()}});
 }
 
-StatusOr<IssuedToken> AccessControl::StoreApiKey(const Account& account,
-                                                 std::chrono::seconds ttl) {
+StatusOr<IssuedToken> AccessControl::StoreApiKey(const Account& account, std::chrono::seconds ttl) {
   const int64_t now = clock_.NowMicros();
   IssuedToken t;
   t.token = NewToken(kApiKeyPrefix);
@@ -236,9 +235,9 @@ StatusOr<ChangeResult> AccessControl::SetRolePolicy(const Principal& actor, Role
   const RoleSet just_role{role};
   if (PolicyWidens(ResolvePolicy(just_role, *stored, std::nullopt),
                    ResolvePolicy(just_role, proposed, std::nullopt))) {
-    return FileRequest(actor, "role_policy", "",
-                       json{{"role", std::string(RoleName(role))},
-                            {"policy", json::parse(EncodePolicy(policy))}});
+    return FileRequest(
+        actor, "role_policy", "",
+        json{{"role", std::string(RoleName(role))}, {"policy", json::parse(EncodePolicy(policy))}});
   }
   RETURN_IF_ERROR(StoreRolePolicy(role, policy));
   ChangeResult done;

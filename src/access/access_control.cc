@@ -171,8 +171,8 @@ AccountInfo AccessControl::Account::Info() const {
   std::string_view state_name = "active";
   if (state == State::kAwaitingApproval) state_name = "awaiting_approval";
   if (state == State::kAwaitingEnrolment) state_name = "awaiting_enrolment";
-  return AccountInfo{id, username, kind, roles, suspended, suspended_reason,
-                     std::string(state_name)};
+  return AccountInfo{
+      id, username, kind, roles, suspended, suspended_reason, std::string(state_name)};
 }
 
 // ---- Construction ----
@@ -515,9 +515,12 @@ StatusOr<IssuedToken> AccessControl::NewSession(const Account& account,
   t.id = NewId("s_");
   t.expires_at_micros = now + std::chrono::microseconds(options_.session_ttl).count();
   t.roles = account.roles;
-  json rec = {{"id", t.id},     {"account", account.id},
-              {"created", now}, {"expires", t.expires_at_micros},
-              {"seen", now},    {"addr", client_addr},
+  json rec = {{"id", t.id},
+              {"account", account.id},
+              {"created", now},
+              {"expires", t.expires_at_micros},
+              {"seen", now},
+              {"addr", client_addr},
               {"epoch", account.credential_epoch}};
   WriteBatch batch;
   batch.Put(Space::kMeta, "sess/" + TokenHashHex(t.token.view()), rec.dump());
@@ -534,8 +537,7 @@ Status AccessControl::Logout(std::string_view bearer_token) {
 
 // ---- Enrolment ----
 
-StatusOr<Enrollment> AccessControl::Enrol(std::string_view username,
-                                          const SecretBytes& code_part_a,
+StatusOr<Enrollment> AccessControl::Enrol(std::string_view username, const SecretBytes& code_part_a,
                                           const SecretBytes& code_part_b,
                                           const SecretBytes& password) {
   const Status invalid =

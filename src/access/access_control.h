@@ -50,9 +50,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <nlohmann/json_fwd.hpp>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -192,7 +192,7 @@ struct ChangeResult {
 struct ApprovalResult {
   std::string kind;  // ChangeRequestInfo::kind
   std::string account_id;
-  SecretBytes enrolment_part;           // create_account, reset_credentials
+  SecretBytes enrolment_part;          // create_account, reset_credentials
   std::optional<IssuedToken> api_key;  // api_key
 };
 
@@ -202,10 +202,10 @@ struct ChangeRequestInfo {
   // create_account, create_service, grant_role, account_policy, role_policy,
   // api_key, reset_credentials
   std::string kind;
-  std::string account_id;  // empty for role_policy
-  std::string username;    // of account_id, when it has one
-  std::string role;        // grant_role, role_policy
-  std::string policy_json; // account_policy, role_policy, create_service
+  std::string account_id;   // empty for role_policy
+  std::string username;     // of account_id, when it has one
+  std::string role;         // grant_role, role_policy
+  std::string policy_json;  // account_policy, role_policy, create_service
   std::string requested_by;
   int64_t requested_at_micros = 0;
   int64_t expires_at_micros = 0;

@@ -79,8 +79,8 @@ class AccessControlTest : public ::testing::Test {
     StatusOr<ApprovalResult> approved = access_->ApproveRequest(so2_, asked->request_id);
     EXPECT_TRUE(approved.ok()) << approved.status().ToString();
     if (!approved.ok()) return Person{};
-    StatusOr<Enrollment> e = access_->Enrol(username, asked->enrolment_part,
-                                            approved->enrolment_part, Text(password));
+    StatusOr<Enrollment> e =
+        access_->Enrol(username, asked->enrolment_part, approved->enrolment_part, Text(password));
     EXPECT_TRUE(e.ok()) << e.status().ToString();
     if (!e.ok()) return Person{};
     return FromEnrollment(*e, username, password);

@@ -100,8 +100,7 @@ StatusOr<ApprovalResult> AccessControl::ApproveRequest(const Principal& actor,
   return applied;
 }
 
-StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor,
-                                                     const json& request) {
+StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor, const json& request) {
   ApprovalResult result;
   result.kind = request.value("kind", "");
   result.account_id = request.value("account", "");
@@ -172,9 +171,9 @@ StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor,
     if (target->state != Account::State::kActive) {
       return Conflict("the service account itself awaits approval", "account_not_active");
     }
-    ASSIGN_OR_RETURN(IssuedToken key,
-                     StoreApiKey(*target, std::chrono::seconds(request.value("ttl_seconds",
-                                                                             int64_t{0}))));
+    ASSIGN_OR_RETURN(
+        IssuedToken key,
+        StoreApiKey(*target, std::chrono::seconds(request.value("ttl_seconds", int64_t{0}))));
     result.api_key = std::move(key);
     return result;
   }

@@ -210,8 +210,7 @@ void RegisterCreate(CLI::App& account, CommandContext& ctx) {
                           "No password is chosen here: the holder sets their own when enrolling "
                           "with\nboth halves of the code.");
   cmd->add_option("--username", args->username, "Login name")->required();
-  cmd->add_option("--role", args->roles,
-                  "A role to hold (repeatable): " + std::string(kRoles));
+  cmd->add_option("--role", args->roles, "A role to hold (repeatable): " + std::string(kRoles));
   cmd->callback([args, &ctx] {
     const json body = {{"username", args->username}, {"roles", args->roles}};
     ctx.exit_code = RunCall(args->call, "POST", "/v1/admin/accounts", body.dump(),
@@ -357,10 +356,9 @@ void RegisterGrant(CLI::App& account, CommandContext& ctx) {
   cmd->add_option("role", args->value, "Role: " + std::string(kRoles))->required();
   cmd->callback([args, &ctx] {
     const json body = {{"grant", args->value}};
-    ctx.exit_code = RunCall(args->call, "PATCH", AccountPath(args->id), body.dump(),
-                            [args](const ApiAnswer& a) {
-                              return PrintChange(a.json, "grant of " + args->value);
-                            });
+    ctx.exit_code = RunCall(
+        args->call, "PATCH", AccountPath(args->id), body.dump(),
+        [args](const ApiAnswer& a) { return PrintChange(a.json, "grant of " + args->value); });
   });
 }
 
@@ -528,9 +526,8 @@ void RegisterApiKeyCreate(CLI::App& apikey, CommandContext& ctx) {
   cmd->callback([args, &ctx] {
     json body = {{"account", args->account}};
     if (args->ttl_option->count() > 0) body["ttl_days"] = args->ttl_days;
-    ctx.exit_code =
-        RunCall(args->call, "POST", "/v1/admin/api-keys", body.dump(),
-                [](const ApiAnswer& a) { return PrintChange(a.json, "API key"); });
+    ctx.exit_code = RunCall(args->call, "POST", "/v1/admin/api-keys", body.dump(),
+                            [](const ApiAnswer& a) { return PrintChange(a.json, "API key"); });
   });
 }
 

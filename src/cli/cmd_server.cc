@@ -2,6 +2,7 @@
 // store, running the server, and the person-side of unsealing and login.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -103,7 +104,23 @@ void RegisterServe(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--pkcs11-pin-file", opt->pkcs11_pin_file,
                   "PIN file to unseal a PKCS#11 store at start");
   cmd->add_option("--io-threads", opt->io_threads, "I/O threads (default: one per core)");
+  access::PolicyCeiling& ceiling = opt->policy_ceiling;
+  cmd->add_option("--max-result-cap", ceiling.result_cap,
+                  "Most records any policy may let one search return")
+      ->capture_default_str();
+  cmd->add_option("--max-daily-reads", ceiling.daily_read_quota,
+                  "Highest daily read quota any policy may set")
+      ->capture_default_str();
+  cmd->add_option("--max-daily-writes", ceiling.daily_write_quota,
+                  "Highest daily write quota any policy may set")
+      ->capture_default_str();
+  cmd->add_option("--max-rate", ceiling.rate_per_second,
+                  "Highest request rate (per second) any policy may set; the burst ceiling is "
+                  "twice it")
+      ->capture_default_str();
   cmd->callback([&ctx, opt, listen] {
+    opt->policy_ceiling.burst =
+        static_cast<int64_t>(std::max(2 * opt->policy_ceiling.rate_per_second, 1.0));
     const size_t colon = listen->rfind(':');
     if (colon == std::string::npos) {
       ctx.exit_code = Fail(InvalidArgument("--listen must be ADDRESS:PORT"));

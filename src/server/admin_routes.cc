@@ -111,9 +111,9 @@ Answer CreateAccount(const ApiContext& ctx, const api::Request& req) {
           ASSIGN_OR_RETURN(access::Role role, RoleParam("roles", r));
           roles.Add(role);
         }
-        ASSIGN_OR_RETURN(access::ChangeResult r,
-                         s.access().CreateHumanAccount(
-                             s.who, (*body)["username"].get<std::string>(), roles));
+        ASSIGN_OR_RETURN(
+            access::ChangeResult r,
+            s.access().CreateHumanAccount(s.who, (*body)["username"].get<std::string>(), roles));
         return ChangeJson(r);
       });
 }
@@ -170,15 +170,17 @@ Answer ListRequests(const ApiContext& ctx, const api::Request& req) {
                                       s.access().ListRequests(s.who));
                      nlohmann::json out = nlohmann::json::array();
                      for (const access::ChangeRequestInfo& r : requests) {
-                       nlohmann::json item = {{"request_id", r.id},
-                                              {"kind", r.kind},
-                                              {"account_id", r.account_id},
-                                              {"username", r.username},
-                                              {"requested_by", r.requested_by},
-                                              {"requested_at", FormatRfc3339(r.requested_at_micros)},
-                                              {"expires_at", FormatRfc3339(r.expires_at_micros)}};
+                       nlohmann::json item = {
+                           {"request_id", r.id},
+                           {"kind", r.kind},
+                           {"account_id", r.account_id},
+                           {"username", r.username},
+                           {"requested_by", r.requested_by},
+                           {"requested_at", FormatRfc3339(r.requested_at_micros)},
+                           {"expires_at", FormatRfc3339(r.expires_at_micros)}};
                        if (!r.role.empty()) item["role"] = r.role;
-                       if (!r.policy_json.empty()) item["policy"] = nlohmann::json::parse(r.policy_json);
+                       if (!r.policy_json.empty())
+                         item["policy"] = nlohmann::json::parse(r.policy_json);
                        out.push_back(std::move(item));
                      }
                      return api::Response::Json(200, {{"requests", std::move(out)}});
@@ -189,22 +191,22 @@ Answer ListRequests(const ApiContext& ctx, const api::Request& req) {
 // second half of an enrolment code, or an API key) is shown here, once.
 Answer ApproveRequest(const ApiContext& ctx, const api::Request& req) {
   const std::string id(req.Param("request"));
-  return AdminCall(
-      ctx, req, Operation::kManageAccounts, "approve change request " + id,
-      [&](RequestScope& s) -> StatusOr<api::Response> {
-        ASSIGN_OR_RETURN(access::ApprovalResult r, s.access().ApproveRequest(s.who, id));
-        nlohmann::json out = {{"approved", true}, {"kind", r.kind}};
-        if (!r.account_id.empty()) out["account_id"] = r.account_id;
-        if (!r.enrolment_part.empty()) {
-          out["enrolment_code_part"] = std::string(r.enrolment_part.view());
-        }
-        if (r.api_key) {
-          out["key_id"] = r.api_key->id;
-          out["api_key"] = std::string(r.api_key->token.view());
-          out["expires_at"] = FormatRfc3339(r.api_key->expires_at_micros);
-        }
-        return api::Response::Json(200, std::move(out));
-      });
+  return AdminCall(ctx, req, Operation::kManageAccounts, "approve change request " + id,
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     ASSIGN_OR_RETURN(access::ApprovalResult r,
+                                      s.access().ApproveRequest(s.who, id));
+                     nlohmann::json out = {{"approved", true}, {"kind", r.kind}};
+                     if (!r.account_id.empty()) out["account_id"] = r.account_id;
+                     if (!r.enrolment_part.empty()) {
+                       out["enrolment_code_part"] = std::string(r.enrolment_part.view());
+                     }
+                     if (r.api_key) {
+                       out["key_id"] = r.api_key->id;
+                       out["api_key"] = std::string(r.api_key->token.view());
+                       out["expires_at"] = FormatRfc3339(r.api_key->expires_at_micros);
+                     }
+                     return api::Response::Json(200, std::move(out));
+                   });
 }
 
 Answer RejectRequest(const ApiContext& ctx, const api::Request& req) {
@@ -278,15 +280,15 @@ Answer ListApiKeys(const ApiContext& ctx, const api::Request& req) {
 
 Answer PutPolicy(const ApiContext& ctx, const api::Request& req) {
   const std::string name(req.Param("policy"));
-  return AdminCall(
-      ctx, req, Operation::kManageAccounts, "set role policy " + name,
-      [&](RequestScope& s) -> StatusOr<api::Response> {
-        ASSIGN_OR_RETURN(access::Role role, RoleParam("policy", nlohmann::json(name)));
-        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
-        ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(*body));
-        ASSIGN_OR_RETURN(access::ChangeResult r, s.access().SetRolePolicy(s.who, role, policy));
-        return ChangeJson(r);
-      });
+  return AdminCall(ctx, req, Operation::kManageAccounts, "set role policy " + name,
+                   [&](RequestScope& s) -> StatusOr<api::Response> {
+                     ASSIGN_OR_RETURN(access::Role role, RoleParam("policy", nlohmann::json(name)));
+                     ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+                     ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(*body));
+                     ASSIGN_OR_RETURN(access::ChangeResult r,
+                                      s.access().SetRolePolicy(s.who, role, policy));
+                     return ChangeJson(r);
+                   });
 }
 
 // The built-in defaults of each role, or of one.

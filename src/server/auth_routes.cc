@@ -97,8 +97,8 @@ StatusOr<api::Response> Enrol(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
   auto& body = const_cast<nlohmann::json&>(req.json);  // the request is ours until we answer
   auto codes = body.find("enrolment_codes");
-  if (codes == body.end() || !codes->is_array() || codes->size() != 2 ||
-      !(*codes)[0].is_string() || !(*codes)[1].is_string()) {
+  if (codes == body.end() || !codes->is_array() || codes->size() != 2 || !(*codes)[0].is_string() ||
+      !(*codes)[1].is_string()) {
     return FieldInvalid("enrolment_codes", "required",
                         "enrolment_codes must hold the two halves of the code");
   }
@@ -132,15 +132,14 @@ StatusOr<api::Response> Enrol(const ApiContext& ctx, const api::Request& req) {
 // {"password", "new_password"}: the holder of a session changes their own password.
 Answer ChangePassword(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
-  return RunAudited(scope, AuditAction::kAdmin, "",
-                    [&](audit::AuditEvent& event) -> StatusOr<api::Response> {
-                      event.detail = "change own password";
-                      ASSIGN_OR_RETURN(SecretBytes current, TakeSecret(req, "password"));
-                      ASSIGN_OR_RETURN(SecretBytes replacement, TakeSecret(req, "new_password"));
-                      RETURN_IF_ERROR(
-                          scope.access().ChangePassword(scope.who, current, replacement));
-                      return api::Response::NoContent();
-                    });
+  return RunAudited(
+      scope, AuditAction::kAdmin, "", [&](audit::AuditEvent& event) -> StatusOr<api::Response> {
+        event.detail = "change own password";
+        ASSIGN_OR_RETURN(SecretBytes current, TakeSecret(req, "password"));
+        ASSIGN_OR_RETURN(SecretBytes replacement, TakeSecret(req, "new_password"));
+        RETURN_IF_ERROR(scope.access().ChangePassword(scope.who, current, replacement));
+        return api::Response::NoContent();
+      });
 }
 
 Answer Logout(const ApiContext& ctx, const api::Request& req) {

@@ -126,6 +126,7 @@ StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServeOptions
   }
 
   SealGateOptions gate_options;
+  gate_options.access.policy_ceiling = options.policy_ceiling;
   gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
       FileSystem::Default(), CheckpointSinkPath(options.data_dir), /*ship_entries=*/false));
   api::Metrics* metrics = &s->metrics_;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "access/policy.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "api/router.h"
@@ -29,6 +30,9 @@ struct ServeOptions {
   std::string tls_key_file;
   std::string pkcs11_pin_file;  // PKCS#11 mode: unseal at start with this PIN
   size_t io_threads = 0;
+  // Limits no approved policy may pass (SPEC §4: ceilings belong in the
+  // server's configuration, not in the API).
+  access::PolicyCeiling policy_ceiling;
 };
 
 class RunningServer {
