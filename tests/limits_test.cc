@@ -124,20 +124,38 @@ TEST_F(QuotaTest, RevealedFieldsCountAgainstTheQuota) {
   EXPECT_EQ(more.body.find(p.birth_date), std::string::npos) << more;
 }
 
+// A record outside the account's division scope is answered as if it did
+// not exist: a 403 used to tell a scoped searcher that the number or phone is
+// in the register. The trail keeps the refusal.
 TEST_F(QuotaTest, ADivisionScopedOfficerSeesOnlyItsDivision) {
   std::optional<Account> a = d().AddAccount("e2e.pudong", {"officer"});
   ASSERT_TRUE(a);
   SetPolicy(*a, {{"division_scope", {"310115"}}, {"rate_per_second", 1000}, {"burst", 1000}});
   const SyntheticPerson beijing = MakePerson(70, "邓丽君");  // registered in 110105
   d().PutPerson(beijing);
+  const SyntheticPerson absent = MakePerson(72, "邓丽君");  // never written
   Answer refused = client().Call("GET", "/v1/persons/" + beijing.id, a->WithPurpose());
-  EXPECT_EQ(refused.status, 403) << refused;
-  EXPECT_EQ(refused.ErrorCode(), "division_forbidden") << refused;
+  Answer missing = client().Call("GET", "/v1/persons/" + absent.id, a->WithPurpose());
+  EXPECT_EQ(refused.status, 404) << refused;
+  EXPECT_EQ(refused.ErrorCode(), missing.ErrorCode()) << refused;
+  EXPECT_EQ(refused.body, missing.body);
   EXPECT_EQ(refused.body.find(beijing.id.substr(6)), std::string::npos) << refused;
   Answer search = client().Call("POST", "/v1/persons/search", a->WithPurpose(),
                                 json{{"phone", beijing.phone_e164}});
-  EXPECT_EQ(search.status, 403) << search;
-  EXPECT_EQ(search.body.find(beijing.id.substr(6)), std::string::npos) << search;
+  Answer no_hit = client().Call("POST", "/v1/persons/search", a->WithPurpose(),
+                                json{{"phone", absent.phone_e164}});
+  EXPECT_EQ(search.status, 200) << search;
+  EXPECT_EQ(search.body, no_hit.body) << "an out-of-scope hit reads as no hit";
+  EXPECT_TRUE(search.body_json["results"].empty()) << search;
+
+  // The auditor sees both refusals as denials for the division scope.
+  Answer trail = client().Call("GET", "/v1/audit?account=" + a->id, account("auditor").Auth());
+  ASSERT_EQ(trail.status, 200) << trail;
+  int division_denials = 0;
+  for (const json& e : trail.body_json["entries"]) {
+    if (e["error"] == "division_forbidden" && e["outcome"] == "denied") ++division_denials;
+  }
+  EXPECT_EQ(division_denials, 2) << trail;
 
   SyntheticPerson shanghai = MakePerson(71, "邓丽君");
   shanghai.id = ResidentId("310115", "19800101", 11);
@@ -146,6 +164,47 @@ TEST_F(QuotaTest, ADivisionScopedOfficerSeesOnlyItsDivision) {
   d().PutPerson(shanghai);
   Answer allowed = client().Call("GET", "/v1/persons/" + shanghai.id, a->WithPurpose());
   EXPECT_EQ(allowed.status, 200) << allowed;
+}
+
+// Absent keys used to cost nothing: a stolen account could test which ID
+// numbers exist at the full request rate. Each miss now costs a read.
+TEST_F(QuotaTest, LookUpsOfAbsentKeysCountAgainstTheQuota) {
+  std::optional<Account> a = d().AddAccount("e2e.prober", {"officer"});
+  ASSERT_TRUE(a);
+  SetPolicy(*a, {{"daily_read_quota", 3}, {"rate_per_second", 1000}, {"burst", 1000}});
+  for (int i = 0; i < 3; ++i) {
+    const SyntheticPerson absent = MakePerson(900 + i);
+    EXPECT_EQ(client().Call("GET", "/v1/persons/" + absent.id, a->WithPurpose()).status, 404);
+  }
+  Answer probe = client().Call("GET", "/v1/persons/" + MakePerson(903).id, a->WithPurpose());
+  EXPECT_EQ(probe.status, 429) << probe;
+  EXPECT_EQ(probe.ErrorCode(), "quota_exceeded") << probe;
+}
+
+// A request without a valid purpose used to be refused without a trace, so a
+// stolen token could be tested silently (400 for a live one, 401 otherwise).
+TEST_F(QuotaTest, PurposeRefusalsAreAudited) {
+  std::optional<Account> a = d().AddAccount("e2e.token.tester", {"officer"});
+  ASSERT_TRUE(a);
+  const SyntheticPerson p = MakePerson(73);
+  Answer none = client().Call("GET", "/v1/persons/" + p.id, a->Auth());
+  EXPECT_EQ(none.status, 400) << none;
+  EXPECT_EQ(none.ErrorCode(), "purpose_required") << none;
+  Answer bad = client().Call("POST", "/v1/persons/search", a->WithPurpose("holiday/snaps"),
+                             json{{"phone", p.phone_e164}});
+  EXPECT_EQ(bad.status, 400) << bad;
+  Answer trail = client().Call("GET", "/v1/audit?account=" + a->id, account("auditor").Auth());
+  ASSERT_EQ(trail.status, 200) << trail;
+  std::vector<std::pair<std::string, std::string>> refusals;
+  for (const json& e : trail.body_json["entries"]) {
+    if (e["outcome"] != "denied" || e["status"] != 400) continue;
+    EXPECT_FALSE(e["session"].get<std::string>().empty()) << e;
+    refusals.emplace_back(e["action"], e["error"]);
+  }
+  ASSERT_EQ(refusals.size(), 2u) << trail;
+  EXPECT_EQ(refusals[0], std::make_pair(std::string("read"), std::string("purpose_required")));
+  EXPECT_EQ(refusals[1].first, "search");
+  EXPECT_EQ(refusals[1].second, bad.ErrorCode());
 }
 
 TEST_F(QuotaTest, NoRoleCanListEverything) {

@@ -1,5 +1,7 @@
 // G1: no personal data leaves the server without an authenticated account, a
 // stated purpose and an audit entry; every served read is on the trail.
+#include <algorithm>
+
 #include "tests/e2e_harness.h"
 
 namespace warden::e2e {
@@ -84,8 +86,18 @@ TEST_F(PersonalDataGateTest, NoPersonalDataWithoutAPurpose) {
       client().Call("GET", "/v1/persons/" + p.id,
                     account("officer").WithPurpose("case/1", std::string(201, 'r')));
   EXPECT_EQ(long_reason.status, 400) << long_reason;
-  EXPECT_EQ(Entries(account("officer"), "read").size(), reads_before.size())
+  // A refused request served nothing: no successful read, but every refusal
+  // is on the trail (a stolen token cannot be tested silently).
+  const json reads_after = Entries(account("officer"), "read");
+  auto count = [](const json& entries, std::string_view outcome) {
+    return std::count_if(entries.begin(), entries.end(),
+                         [&](const json& e) { return e["outcome"] == outcome; });
+  };
+  EXPECT_EQ(count(reads_after, "success"), count(reads_before, "success"))
       << "a refused request served nothing and so read nothing";
+  EXPECT_GE(count(reads_after, "denied") - count(reads_before, "denied"),
+            static_cast<long>(bad_purposes.size() + 1))
+      << "every purpose refusal is audited";
   EXPECT_EQ(client()
                 .Call("PATCH", "/v1/persons/" + p.id, account("registrar").WithPurpose(),
                       json{{"notes", nullptr}})

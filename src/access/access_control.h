@@ -33,8 +33,9 @@
 //                                          names that do not exist)
 //                     bootstrap            keyed hashes of the two one-time bootstrap tokens
 //   Space::kCounters  quota/<id>/<r|w>/<day>   records per UTC day
-//                     rate/<id>                token bucket as a theoretical arrival time
-//                                              (when rate_limit_in_store)
+//                     rate/<id>                token bucket as a theoretical arrival time,
+//                                              shared by every server (taken in slices)
+//                     miss/<id>/<hour>         look-ups and searches that found nothing
 //                     vol/<id>/<hour>, volrole/<role>/<hour>, volacct/<role>/<hour>
 // Tokens, API keys, passwords and TOTP secrets never appear in the Store, in
 // errors or in alerts in the clear.
@@ -104,12 +105,9 @@ struct AccessOptions {
   // `volume_floor`.
   double volume_factor = 10.0;
   int64_t volume_floor = 100;
-  // Where the request-rate token buckets live. In-process (false, the default)
-  // costs no store write per request; each server then admits up to the
-  // policy's rate, so N servers admit up to N times it. In the Store (true)
-  // one bucket per account holds across servers at the price of one synced
-  // compare-and-set per request. Daily quotas are always in the Store.
-  bool rate_limit_in_store = false;
+  // A look-up or search that finds nothing costs one read unit; an account's
+  // misses in one hour reaching this raise a "miss_rate" alert (once per hour).
+  int64_t miss_alert_per_hour = 50;
   std::string totp_issuer = "Warden";
 };
 
@@ -128,7 +126,9 @@ struct Principal {
 
 struct Alert {
   std::string id;
-  std::string kind;        // canary_read, volume, quota_reached, lockout
+  // canary_read, volume, quota_reached, miss_rate, lockout, and the audit
+  // trail's own (audit_unavailable, audit_recovered, ...) without an account
+  std::string kind;
   std::string account_id;  // empty for alerts about unknown usernames
   int64_t at_micros = 0;
   std::string detail;  // never personal data or secrets
@@ -271,8 +271,13 @@ class AccessControl {
   FieldView ViewFor(const Principal& who, std::string_view collection) const;
   // The most records one search may return.
   int64_t ResultCap(const Principal& who) const { return who.policy.result_cap; }
-  // Token bucket of the policy's rate and burst (see
-  // AccessOptions::rate_limit_in_store). 429 "rate_limited".
+  // Token bucket of the policy's rate and burst, one per account shared by
+  // every server on the store: a GCRA theoretical arrival time ("rate/<id>")
+  // from which a server takes slices of RateSliceSize tokens by
+  // compare-and-set and spends them from memory for at most one second (and
+  // only while the policy's rate and burst are unchanged). Over any interval
+  // t, N servers admit at most burst + rate * t + N * (slice - 1) requests.
+  // 429 "rate_limited"; a store error when no slice can be taken.
   Status CheckRate(const Principal& who);
   // Charges `n` records to today's quota of `kind`, all or nothing; returns
   // what is left. Quota is reserved from the shared store counter in leases
@@ -281,6 +286,11 @@ class AccessControl {
   // unspent lease is simply lost at the end of the day or at exit. 429 "quota_exceeded" (and an
   // alert) when it would pass the quota.
   StatusOr<int64_t> ChargeRecords(const Principal& who, QuotaKind kind, int64_t n);
+  // A look-up or search that found nothing the account may see: charges one
+  // read unit (so absent keys are no free existence oracle) and counts the
+  // miss; `miss_alert_per_hour` misses in an hour raise a "miss_rate" alert.
+  // 429 "quota_exceeded" like a record.
+  Status ChargeMiss(const Principal& who);
   // Charges min(n, what is left) and returns the amount charged (≥ 1), for
   // searches that truncate; 429 "quota_exceeded" when nothing is left.
   StatusOr<int64_t> ChargeRecordsUpTo(const Principal& who, QuotaKind kind, int64_t n);
@@ -352,6 +362,13 @@ class AccessControl {
   // "already_acknowledged".
   StatusOr<Alert> AcknowledgeAlert(const Principal& actor, std::string_view alert_id);
 
+  // Stores an alert about the system rather than an account (the audit
+  // trail's kAuditUnavailable, ...) and passes it to the sink. An alert that
+  // cannot be stored now (the store is what failed) is kept in memory and
+  // stored with the next alert that can be, so it reaches ListAlerts once the
+  // store is back. Never blocks on anything but the store write.
+  void RaiseSystemAlert(std::string kind, std::string detail);
+
   // ---- Tripwires (operator) ----
   // Marks (collection, key) pairs as canaries. The records themselves are
   // stored like any other; only a keyed hash of each pair is kept.
@@ -402,8 +419,8 @@ class AccessControl {
   std::string TokenHashHex(std::string_view token) const;
   StatusOr<IssuedToken> NewSession(const Account& account, std::string_view client_addr);
 
-  Status CheckRateInMemory(const Principal& who);
-  Status CheckRateInStore(const Principal& who);
+  Status TakeRateToken(const Principal& who);
+  void RecordMiss(const Principal& who);
   // ChargeRecords without counting a denial (ChargeRecordsUpTo retries).
   StatusOr<int64_t> TryChargeRecords(const Principal& who, QuotaKind kind, int64_t n);
 
@@ -438,23 +455,34 @@ class AccessControl {
   std::string role_policies_raw_;                                 // guarded by cache_mu_
   std::shared_ptr<const std::map<Role, Policy>> role_policies_;   // guarded by cache_mu_
 
-  struct Bucket {
-    double tokens = 0;
-    int64_t updated_micros = 0;
+  // Tokens taken from an account's shared bucket and not yet spent.
+  struct RateSlice {
+    int64_t left = 0;
+    int64_t expires_micros = 0;
+    double rate = 0;  // the policy the slice was taken under
+    int64_t burst = 0;
   };
   struct PendingVolume {
     int64_t hour = 0;
     int64_t records = 0;
   };
   std::mutex limits_mu_;
-  std::unordered_map<std::string, Bucket> buckets_;        // guarded by limits_mu_
-  std::unordered_map<std::string, PendingVolume> volume_;  // guarded by limits_mu_
-  // Quota reserved from the shared counter but not yet spent, per counter key.
+  std::unordered_map<std::string, RateSlice> rate_slices_;  // guarded by limits_mu_
+  std::unordered_map<std::string, PendingVolume> volume_;   // guarded by limits_mu_
+  std::unordered_map<std::string, PendingVolume> misses_;   // guarded by limits_mu_
+  // Quota reserved from the shared counter but not yet spent, per counter key,
+  // valid only while the policy's limit is the one it was reserved under (a
+  // lowered quota ends every server's lease at its next charge).
   struct QuotaLease {
     int64_t left = 0;
+    int64_t limit = 0;
   };
   std::unordered_map<std::string, QuotaLease> leases_;  // guarded by limits_mu_
-  std::array<std::atomic<int64_t>, 5> alert_counts_{};
+  // Alerts raised while the store refused to keep them.
+  std::mutex pending_alerts_mu_;
+  std::vector<Alert> pending_alerts_;  // guarded by pending_alerts_mu_
+  static constexpr size_t kAlertKindSlots = 8;
+  std::array<std::atomic<int64_t>, kAlertKindSlots> alert_counts_{};
   std::atomic<int64_t> quota_denials_{0};
   std::atomic<int64_t> rate_denials_{0};
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -702,17 +703,15 @@ TEST_F(AccessControlTest, RateLimiterAllowsABurstThenRefills) {
   EXPECT_FALSE(access_->CheckRate(who).ok());
 }
 
-TEST_F(AccessControlTest, StoreRateLimiterIsSharedAcrossServers) {
+TEST_F(AccessControlTest, RateLimitIsSharedAcrossServers) {
   Person officer = CreatePerson("li.wei", {Role::kOfficer});
   Policy p;
   p.rate_per_second = 2;
   p.burst = 4;
   SetPolicy(officer.id, p);
   std::string token = TokenOf(officer);
-  AccessOptions o = FastOptions();
-  o.rate_limit_in_store = true;
-  auto a = std::move(*AccessControl::Create(store_, clock_, TestKeys(), o));
-  auto b = std::move(*AccessControl::Create(store_, clock_, TestKeys(), o));
+  std::unique_ptr<AccessControl> a = NewServer();
+  std::unique_ptr<AccessControl> b = NewServer();
   access::Principal who = *a->Authenticate(token, "");
   int admitted = 0;
   for (int i = 0; i < 20; ++i) admitted += (i % 2 ? *a : *b).CheckRate(who).ok() ? 1 : 0;
@@ -721,6 +720,122 @@ TEST_F(AccessControlTest, StoreRateLimiterIsSharedAcrossServers) {
   clock_.Advance(std::chrono::milliseconds(500));
   EXPECT_TRUE(b->CheckRate(who).ok());
   EXPECT_FALSE(a->CheckRate(who).ok());
+}
+
+// Two servers used to admit twice the burst (each had its own bucket). With a
+// fast rate the servers take slices of the shared bucket, so a burst costs a
+// few store writes, not one per request, and still admits one burst in all.
+TEST_F(AccessControlTest, TwoServersAdmitOneBurstInSlicesOfTheSharedBucket) {
+  Person officer = CreatePerson("li.wei", {Role::kOfficer});
+  Policy p;
+  p.rate_per_second = 1000;
+  p.burst = 100;
+  SetPolicy(officer.id, p);
+  std::string token = TokenOf(officer);
+  std::unique_ptr<AccessControl> a = NewServer();
+  std::unique_ptr<AccessControl> b = NewServer();
+  access::Principal who = *a->Authenticate(token, "");
+  const uint64_t writes_before = store_.ChangeCount();
+  int admitted = 0;
+  for (int i = 0; i < 400; ++i) admitted += (i % 3 ? *a : *b).CheckRate(who).ok() ? 1 : 0;
+  EXPECT_EQ(admitted, 100);
+  EXPECT_LE(store_.ChangeCount() - writes_before, 10u) << "slices of 25 tokens";
+  // A slice is spent for at most a second; then the shared bucket decides again.
+  clock_.Advance(std::chrono::seconds(2));
+  EXPECT_TRUE(a->CheckRate(who).ok());
+}
+
+TEST_F(AccessControlTest, ALoweredRateEndsEveryServersSlice) {
+  Person officer = CreatePerson("li.wei", {Role::kOfficer});
+  Policy p;
+  p.rate_per_second = 1000;
+  p.burst = 1000;
+  SetPolicy(officer.id, p);
+  std::string token = TokenOf(officer);
+  std::unique_ptr<AccessControl> other = NewServer();
+  ASSERT_TRUE(other->CheckRate(*other->Authenticate(token, "")).ok());  // takes a slice of 50
+  p.rate_per_second = 1;
+  p.burst = 1;
+  SetPolicy(officer.id, p);
+  access::Principal who = *other->Authenticate(token, "");
+  int admitted = 0;
+  for (int i = 0; i < 20; ++i) admitted += other->CheckRate(who).ok() ? 1 : 0;
+  EXPECT_LE(admitted, 1);
+}
+
+// A server holding a lease of an earlier, higher write quota stops at the
+// lowered one at its next charge: it neither spends the lease nor reserves
+// past the new limit.
+TEST_F(AccessControlTest, ALoweredQuotaTakesEffectOnEveryServerAtOnce) {
+  Person registrar = CreatePerson("reg.sun", {Role::kRegistrar});
+  Policy p;
+  p.daily_write_quota = 100'000;  // leases of 100
+  SetPolicy(registrar.id, p);
+  std::string token = TokenOf(registrar);
+  std::unique_ptr<AccessControl> other = NewServer();
+  ASSERT_TRUE(other->ChargeRecords(*other->Authenticate(token, ""), QuotaKind::kWrite, 1).ok());
+  p.daily_write_quota = 5;
+  SetPolicy(registrar.id, p);
+  access::Principal who = *other->Authenticate(token, "");
+  int written = 0;
+  for (int i = 0; i < 50; ++i) written += other->ChargeRecords(who, QuotaKind::kWrite, 1).ok();
+  EXPECT_EQ(written, 0) << "100 reserved under the old limit are already past the new one";
+  access::Principal here = *access_->Authenticate(token, "");
+  EXPECT_FALSE(access_->ChargeRecords(here, QuotaKind::kWrite, 1).ok());
+}
+
+TEST_F(AccessControlTest, ARaisedQuotaIsSpentNormally) {
+  Person registrar = CreatePerson("reg.sun", {Role::kRegistrar});
+  Policy p;
+  p.daily_write_quota = 3;
+  SetPolicy(registrar.id, p);
+  access::Principal who = Principal(registrar);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(access_->ChargeRecords(who, QuotaKind::kWrite, 1).ok());
+  EXPECT_FALSE(access_->ChargeRecords(who, QuotaKind::kWrite, 1).ok());
+  p.daily_write_quota = 6;
+  SetPolicy(registrar.id, p);
+  who = Principal(registrar);
+  int written = 0;
+  for (int i = 0; i < 10; ++i) written += access_->ChargeRecords(who, QuotaKind::kWrite, 1).ok();
+  EXPECT_EQ(written, 3);
+}
+
+// Look-ups of absent keys used to cost nothing: an existence oracle bounded
+// only by the rate. Each miss now costs a read unit, and many raise an alert.
+TEST_F(AccessControlTest, MissesCostQuotaAndManyRaiseAnAlert) {
+  Person officer = CreatePerson("li.wei", {Role::kOfficer});
+  Policy p;
+  p.daily_read_quota = 60;
+  SetPolicy(officer.id, p);
+  access::Principal who = Principal(officer);
+  int misses = 0;
+  Status stop;
+  for (int i = 0; i < 1000; ++i) {
+    stop = access_->ChargeMiss(who);
+    if (!stop.ok()) break;
+    ++misses;
+  }
+  EXPECT_EQ(misses, 60);
+  EXPECT_EQ(stop.reason(), "quota_exceeded");
+  EXPECT_EQ(CountAlerts("miss_rate"), 1);
+  EXPECT_EQ(access_->AlertCount("miss_rate"), 1);
+}
+
+// The audit trail's outage alert arrives while the store refuses writes; it
+// is kept and stored with the next alert the store accepts, so a security
+// officer finds it in the list once the store is back.
+TEST_F(AccessControlTest, ASystemAlertRaisedDuringAStoreOutageIsListedAfterIt) {
+  store_.SetWritesFail(true);
+  access_->RaiseSystemAlert("audit_unavailable", "the audit trail cannot be written");
+  EXPECT_EQ(CountAlerts("audit_unavailable"), 1) << "the sink hears of it at once";
+  store_.SetWritesFail(false);
+  access_->RaiseSystemAlert("audit_recovered", "the audit trail is written again");
+  StatusOr<std::vector<Alert>> listed = access_->ListAlerts(so1_, 0, 100);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  std::vector<std::string> kinds;
+  for (const Alert& a : *listed) kinds.push_back(a.kind);
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "audit_unavailable"), kinds.end());
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "audit_recovered"), kinds.end());
 }
 
 // ---- Tripwires ----

@@ -16,8 +16,8 @@ using namespace internal;  // NOLINT: this layer's own helpers
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kAlertKinds = {"canary_read", "volume", "quota_reached",
-                                                         "lockout", "other"};
+constexpr std::array<std::string_view, 7> kAlertKinds = {
+    "canary_read", "volume", "quota_reached", "miss_rate", "lockout", "audit_unavailable", "other"};
 
 size_t AlertKindIndex(std::string_view kind) {
   for (size_t i = 0; i + 1 < kAlertKinds.size(); ++i) {
@@ -38,6 +38,20 @@ bool CollectionAllows(const CollectionGrants& grants, std::string_view collectio
 constexpr int64_t kRoleChunk = 16;
 constexpr int64_t kBaselineHours = 7 * 24;
 constexpr int64_t kVolumeBatch = 128;
+// Misses are added to the hourly store counter in batches of this many per
+// server, so a miss costs no synced write of its own.
+constexpr int64_t kMissBatch = 8;
+// How long a server may spend a slice of the shared rate bucket.
+constexpr int64_t kRateSliceLifetimeMicros = 1'000'000;
+
+// How many tokens one compare-and-set on the shared rate bucket takes: a
+// twentieth of a second's worth at the policy's rate, at most a quarter of
+// the burst, at least one (so a slow rate is exact across servers, and a fast
+// one costs a store write per slice, not per request).
+int64_t RateSliceSize(double rate, int64_t burst) {
+  const auto twentieth = static_cast<int64_t>(rate / 20);
+  return std::clamp<int64_t>(twentieth, 1, std::max<int64_t>(1, burst / 4));
+}
 
 }  // namespace
 
@@ -78,55 +92,56 @@ FieldView AccessControl::ViewFor(const Principal& who, std::string_view collecti
 }
 
 Status AccessControl::CheckRate(const Principal& who) {
-  Status st = options_.rate_limit_in_store ? CheckRateInStore(who) : CheckRateInMemory(who);
+  Status st = TakeRateToken(who);
   if (st.reason() == "rate_limited") rate_denials_.fetch_add(1, std::memory_order_relaxed);
   return st;
 }
 
-Status AccessControl::CheckRateInMemory(const Principal& who) {
-  const double rate = who.policy.rate_per_second;
-  const auto burst = static_cast<double>(std::max<int64_t>(who.policy.burst, 1));
-  const int64_t now = clock_.NowMicros();
-  std::lock_guard lock(limits_mu_);
-  if (buckets_.size() >= 100'000) buckets_.clear();  // bound the memory; forgets in favour of users
-  auto [it, inserted] = buckets_.try_emplace(who.account_id, Bucket{burst, now});
-  Bucket& b = it->second;
-  if (!inserted) {
-    b.tokens = std::min(burst, b.tokens + rate * static_cast<double>(now - b.updated_micros) / 1e6);
-    b.updated_micros = now;
-  }
-  if (!(rate > 0) || b.tokens < 1.0) {
-    return ResourceExhausted("request rate above the account's limit", "rate_limited");
-  }
-  b.tokens -= 1.0;
-  return Status::Ok();
-}
-
-Status AccessControl::CheckRateInStore(const Principal& who) {
-  // A token bucket written as GCRA: the stored value is the theoretical
-  // arrival time (TAT) of the next request; a request is admitted while the
-  // TAT is less than `burst` intervals ahead of now. One key per account,
-  // updated with compare-and-set, so servers sharing the store share the bucket.
+Status AccessControl::TakeRateToken(const Principal& who) {
   const Status limited =
       ResourceExhausted("request rate above the account's limit", "rate_limited");
   const double rate = who.policy.rate_per_second;
   const int64_t burst = std::max<int64_t>(who.policy.burst, 1);
   if (!(rate > 0)) return limited;
+  const int64_t now = clock_.NowMicros();
+  {
+    std::lock_guard lock(limits_mu_);
+    auto it = rate_slices_.find(who.account_id);
+    if (it != rate_slices_.end()) {
+      RateSlice& slice = it->second;
+      if (slice.left > 0 && now < slice.expires_micros && slice.rate == rate &&
+          slice.burst == burst) {
+        --slice.left;
+        return Status::Ok();
+      }
+    }
+  }
+  // The shared bucket as GCRA: the stored value is the theoretical arrival
+  // time (TAT) of the next token; `room` tokens are free while the TAT is
+  // less than `burst` intervals ahead of now.
   const auto interval = static_cast<int64_t>(std::ceil(1e6 / rate));
   const std::string key = "rate/" + who.account_id;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const int64_t now = clock_.NowMicros();
     ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kCounters, key));
     int64_t tat = now;
     if (raw && raw->size() == 8) tat = std::max(now, static_cast<int64_t>(GetBigEndian64(*raw)));
-    if (tat - now > (burst - 1) * interval) return limited;
+    const int64_t room = (burst * interval - (tat - now)) / interval;
+    if (room < 1) return limited;
+    const int64_t take = std::min(room, RateSliceSize(rate, burst));
     std::string next;
-    PutBigEndian64(next, static_cast<uint64_t>(tat + interval));
+    PutBigEndian64(next, static_cast<uint64_t>(tat + take * interval));
     WriteBatch batch;
     batch.Expect(Space::kCounters, key, raw);
     batch.Put(Space::kCounters, key, std::move(next));
     Status st = store_.Write(batch);
-    if (st.code() != StatusCode::kConflict) return st;
+    if (st.code() == StatusCode::kConflict) continue;
+    RETURN_IF_ERROR(st);
+    std::lock_guard lock(limits_mu_);
+    if (rate_slices_.size() >= 100'000)
+      rate_slices_.clear();  // bound the memory; loses tokens only
+    // A slice this server still held is replaced (its tokens are lost, never doubled).
+    rate_slices_[who.account_id] = RateSlice{take - 1, now + kRateSliceLifetimeMicros, rate, burst};
+    return Status::Ok();
   }
   return limited;  // persistent contention on one account's bucket is itself a high rate
 }
@@ -162,6 +177,7 @@ StatusOr<int64_t> AccessControl::TryChargeRecords(const Principal& who, QuotaKin
   {
     std::lock_guard lock(limits_mu_);
     QuotaLease& lease = leases_[key];
+    if (lease.limit != limit) lease = QuotaLease{0, limit};  // the policy changed: lease void
     if (lease.left >= n) {
       lease.left -= n;
       served_from_lease = lease.left;
@@ -187,7 +203,8 @@ StatusOr<int64_t> AccessControl::TryChargeRecords(const Principal& who, QuotaKin
   if (!r.ok() || !r->applied) {
     {
       std::lock_guard lock(limits_mu_);
-      leases_[key].left += taken;  // unspent: give it back
+      QuotaLease& lease = leases_[key];
+      if (lease.limit == limit) lease.left += taken;  // unspent: give it back
     }
     if (!r.ok()) return r.status();
     RaiseAlert("quota_reached", who.account_id, detail, mark);
@@ -198,6 +215,7 @@ StatusOr<int64_t> AccessControl::TryChargeRecords(const Principal& who, QuotaKin
   {
     std::lock_guard lock(limits_mu_);
     QuotaLease& lease = leases_[key];
+    if (lease.limit != limit) lease = QuotaLease{0, limit};
     lease.left += reserved - need;
     left = lease.left + (limit - r->value);
   }
@@ -222,7 +240,8 @@ StatusOr<int64_t> AccessControl::ChargeRecordsUpTo(const Principal& who, QuotaKi
     int64_t leased = 0;
     {
       std::lock_guard lock(limits_mu_);
-      leased = leases_[key].left;
+      const QuotaLease& lease = leases_[key];
+      leased = lease.limit == limit ? lease.left : 0;
     }
     int64_t left = leased + (limit - reserved);
     if (left <= 0) {
@@ -233,6 +252,34 @@ StatusOr<int64_t> AccessControl::ChargeRecordsUpTo(const Principal& who, QuotaKi
   }
   quota_denials_.fetch_add(1, std::memory_order_relaxed);
   return ResourceExhausted("daily record quota exhausted", "quota_exceeded");
+}
+
+Status AccessControl::ChargeMiss(const Principal& who) {
+  RETURN_IF_ERROR(ChargeRecords(who, QuotaKind::kRead, 1).status());
+  RecordMiss(who);
+  return Status::Ok();
+}
+
+void AccessControl::RecordMiss(const Principal& who) {
+  const int64_t hour = HourNumber(clock_.NowMicros());
+  int64_t flush = 0;
+  {
+    std::lock_guard lock(limits_mu_);
+    if (misses_.size() >= 100'000) misses_.clear();
+    PendingVolume& m = misses_[who.account_id];
+    if (m.hour != hour) m = PendingVolume{hour, 0};  // a previous hour's few misses are dropped
+    if (++m.records >= kMissBatch) std::swap(flush, m.records);
+  }
+  if (flush == 0) return;
+  StatusOr<CounterResult> total = store_.AddToCounter(
+      "miss/" + who.account_id + "/" + PeriodKey(hour), flush, std::numeric_limits<int64_t>::max());
+  if (!total.ok()) return;  // the alert is advisory; the quota already held
+  const int64_t threshold = options_.miss_alert_per_hour;
+  if (threshold > 0 && total->value >= threshold && total->value - flush < threshold) {
+    RaiseAlert("miss_rate", who.account_id,
+               std::to_string(total->value) + " look-ups or searches this hour found nothing",
+               "mark/miss/" + who.account_id + "/" + PeriodKey(hour));
+  }
 }
 
 Status AccessControl::ChargeReveal(const Principal& who, std::string_view collection,
@@ -409,21 +456,44 @@ void AccessControl::RaiseAlert(std::string kind, std::string account_id, std::st
   alert.account_id = std::move(account_id);
   alert.detail = std::move(detail);
   alert.id = NewId("al_");
-  std::string key = "alert/";
-  PutBigEndian64(key, static_cast<uint64_t>(alert.at_micros));
-  key += alert.id;
   WriteBatch batch;
   if (dedupe_mark) {
     batch.Expect(Space::kMeta, *dedupe_mark, std::nullopt);
     batch.Put(Space::kMeta, *dedupe_mark, "");
   }
-  batch.Put(Space::kMeta, key, EncodeAlert(alert));
-  batch.Put(Space::kMeta, "alertid/" + alert.id, key);
+  auto add = [&batch](const Alert& a) {
+    std::string at = "alert/";
+    PutBigEndian64(at, static_cast<uint64_t>(a.at_micros));
+    at += a.id;
+    batch.Put(Space::kMeta, at, EncodeAlert(a));
+    batch.Put(Space::kMeta, "alertid/" + a.id, at);
+  };
+  add(alert);
+  // Alerts the store refused earlier go with this one.
+  std::vector<Alert> pending;
+  {
+    std::lock_guard lock(pending_alerts_mu_);
+    pending.swap(pending_alerts_);
+  }
+  for (const Alert& a : pending) add(a);
   Status st = store_.Write(batch);
+  if (!st.ok()) {
+    std::lock_guard lock(pending_alerts_mu_);
+    if (st.code() != StatusCode::kConflict) pending.push_back(alert);
+    // Kept for the next write that succeeds; bounded, oldest first.
+    pending.insert(pending.end(), std::make_move_iterator(pending_alerts_.begin()),
+                   std::make_move_iterator(pending_alerts_.end()));
+    if (pending.size() > 1000) pending.erase(pending.begin() + 1000, pending.end());
+    pending_alerts_ = std::move(pending);
+  }
   if (st.code() == StatusCode::kConflict) return;  // already raised for this period
   // A store failure still reaches the log and metrics through the sink.
   alert_counts_[AlertKindIndex(alert.kind)].fetch_add(1, std::memory_order_relaxed);
   if (sink_) sink_(alert);
+}
+
+void AccessControl::RaiseSystemAlert(std::string kind, std::string detail) {
+  RaiseAlert(std::move(kind), "", std::move(detail), std::nullopt);
 }
 
 int64_t AccessControl::QuotaDenialCount() const {

@@ -28,6 +28,28 @@ FieldDisposition FieldView::Disposition(std::string_view field) const {
   return default_;
 }
 
+nlohmann::json FieldView::Present(const schema::CollectionSchema& collection,
+                                  const schema::Record& record) const {
+  nlohmann::json out = nlohmann::json::object();
+  if (default_ == FieldDisposition::kHidden) return out;
+  const schema::Record masked = schema::MaskRecord(collection, record);
+  for (const schema::FieldSchema& field : collection.fields) {
+    auto it = record.find(field.name);
+    if (it == record.end()) continue;
+    switch (Disposition(field.name)) {
+      case FieldDisposition::kClear:
+        out[field.name] = *it;
+        break;
+      case FieldDisposition::kMasked:
+        if (auto m = masked.find(field.name); m != masked.end()) out[field.name] = *m;
+        break;
+      case FieldDisposition::kHidden:
+        break;
+    }
+  }
+  return out;
+}
+
 bool FieldView::CanReveal(std::string_view field) const {
   return reveal_all_ && Disposition(field) == FieldDisposition::kMasked;
 }

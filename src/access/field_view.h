@@ -24,6 +24,8 @@
 
 #include "access/policy.h"
 #include "access/roles.h"
+#include "schema/record.h"
+#include "schema/schema.h"
 
 namespace warden::access {
 
@@ -43,6 +45,11 @@ class FieldView {
   // Whether a reveal of `field` is allowed (it is then counted against the
   // read quota, one unit per field).
   bool CanReveal(std::string_view field) const;
+  // What this view shows of `record` (a normalised record of `collection`):
+  // clear fields as stored, masked ones through the schema's mask rule,
+  // hidden ones left out. This is the only way a record leaves the server.
+  nlohmann::json Present(const schema::CollectionSchema& collection,
+                         const schema::Record& record) const;
   // Whether this view can reveal anything at all.
   bool reveals_anything() const { return reveal_all_; }
 

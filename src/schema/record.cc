@@ -376,9 +376,13 @@ std::string MaskValue(MaskRule rule, std::string_view value) {
     case MaskRule::kNone:
       return std::string(value);
     case MaskRule::kIdNumber:
-      if (value.size() <= 7) return std::string(value.size(), '*');
-      return std::string(value.substr(0, 3)) + std::string(value.size() - 7, '*') +
-             std::string(value.substr(value.size() - 4));
+      // The province only: the date, sequence and check character are what
+      // single a person out (docs/access.md, "Masks as a whole").
+      if (value.size() <= 2) return std::string(value.size(), '*');
+      return std::string(value.substr(0, 2)) + std::string(value.size() - 2, '*');
+    case MaskRule::kDivisionProvince:
+      if (value.size() != 6) return std::string(value.size(), '*');
+      return std::string(value.substr(0, 2)) + "0000";
     case MaskRule::kPhone:
       return MaskPhone(value);
     case MaskRule::kName:

@@ -231,7 +231,9 @@ TEST(QueryTermTest, MismatchedQueriesAreRejected) {
 }
 
 TEST(MaskTest, MasksOfTheSpec) {
-  EXPECT_EQ(MaskValue(MaskRule::kIdNumber, "31011519870312123X"), "310***********123X");
+  EXPECT_EQ(MaskValue(MaskRule::kIdNumber, "31011519870312123X"), "31****************");
+  EXPECT_EQ(MaskValue(MaskRule::kDivisionProvince, "310115"), "310000");
+  EXPECT_EQ(MaskValue(MaskRule::kDivisionProvince, "3101"), "****");
   EXPECT_EQ(MaskValue(MaskRule::kPhone, "+8613800135678"), "+86 138****5678");
   EXPECT_EQ(MaskValue(MaskRule::kName, "张三"), "张*");
   EXPECT_EQ(MaskValue(MaskRule::kName, "张秀英"), "张*");  // the length is not told
@@ -249,7 +251,7 @@ TEST(MaskTest, MasksOfTheSpec) {
 TEST(MaskTest, MaskRecordWithholdsFreeTextAndMasksLists) {
   Record r = *ValidateRecord(Persons(), ValidPerson(), kClock);
   Record m = MaskRecord(Persons(), r);
-  EXPECT_EQ(m["national_id"], "110***********002X");
+  EXPECT_EQ(m["national_id"], "11****************");
   EXPECT_EQ(m["name"], "张*");
   EXPECT_EQ(m["birth_date"], "1949");
   EXPECT_EQ(m["phones"], json::array({"+86 138****8000", "+86 139****5678"}));

@@ -38,7 +38,7 @@ constexpr std::pair<MaskRule, std::string_view> kMaskNames[] = {
     {MaskRule::kNone, "none"},          {MaskRule::kIdNumber, "id_number"},
     {MaskRule::kPhone, "phone"},        {MaskRule::kName, "name"},
     {MaskRule::kYearOnly, "year_only"}, {MaskRule::kAddressDistrict, "address_district"},
-    {MaskRule::kWithhold, "withhold"},
+    {MaskRule::kWithhold, "withhold"},  {MaskRule::kDivisionProvince, "division_province"},
 };
 
 template <typename E, size_t N>

@@ -39,13 +39,14 @@ enum class Sensitivity { kInternal, kPersonal, kSensitive };
 
 // How a field is shown to a role that may not reveal it (SPEC §3).
 enum class MaskRule {
-  kNone,             // shown as is
-  kIdNumber,         // 310***********123X: first 3, last 4
-  kPhone,            // +86 138****5678
-  kName,             // 张* / J*** S****
-  kYearOnly,         // 1987
-  kAddressDistrict,  // 上海市浦东新区*** : division names only
-  kWithhold,         // not shown at all
+  kNone,              // shown as is
+  kIdNumber,          // 31****************: the province (first 2 digits) only
+  kDivisionProvince,  // 310115 -> 310000: the province of a division code
+  kPhone,             // +86 138****5678
+  kName,              // 张* / J*** S****
+  kYearOnly,          // 1987
+  kAddressDistrict,   // 上海市浦东新区*** : division names only
+  kWithhold,          // not shown at all
 };
 
 enum class IndexKind { kNone, kExact };

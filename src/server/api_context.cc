@@ -26,13 +26,24 @@ StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const api::Request& r
                    services->access->Authenticate(token, req.client_address));
   RETURN_IF_ERROR(services->access->CheckRate(who));
   RequestScope scope{req, std::move(services), std::move(who), std::nullopt};
-  if (purpose_rule == PurposeRule::kRequired) {
-    const std::string* purpose = req.Header("warden-purpose");
-    const std::string* reason = req.Header("warden-reason");
-    ASSIGN_OR_RETURN(scope.purpose, access::ParsePurpose(purpose ? *purpose : std::string_view(),
-                                                         reason ? *reason : std::string_view()));
+  if (!purpose_rule.required) return scope;
+  const std::string* purpose = req.Header("warden-purpose");
+  const std::string* reason = req.Header("warden-reason");
+  StatusOr<access::Purpose> parsed = access::ParsePurpose(purpose ? *purpose : std::string_view(),
+                                                          reason ? *reason : std::string_view());
+  if (parsed.ok()) {
+    scope.purpose = std::move(parsed).value();
+    return scope;
   }
-  return scope;
+  audit::AuditEvent refusal;
+  refusal.actor = ActorOf(scope);
+  refusal.action = purpose_rule.refused_as;
+  refusal.collection = std::string(req.Param("collection"));
+  refusal.outcome = audit::AuditOutcome::kDenied;
+  refusal.status = static_cast<uint16_t>(HttpStatusOf(parsed.status().code()));
+  refusal.error_reason = parsed.status().reason();
+  RETURN_IF_ERROR(scope.audit().Append(refusal).status());
+  return parsed.status();
 }
 
 std::string RolesLabel(const access::RoleSet& roles) {
@@ -62,15 +73,21 @@ Answer RunAudited(const RequestScope& scope, audit::AuditAction action, std::str
   event.action = action;
   event.collection = std::string(collection);
   StatusOr<api::Response> answer = body(event);
+  // A body may name a refusal it answered as something else (a record
+  // outside the division scope answered as no hit): the entry is then a
+  // denial with that reason, whatever the client saw.
   if (answer.ok()) {
-    event.outcome = audit::AuditOutcome::kSuccess;
+    event.outcome =
+        event.error_reason.empty() ? audit::AuditOutcome::kSuccess : audit::AuditOutcome::kDenied;
     event.status = static_cast<uint16_t>(answer->status);
   } else {
     const Status& st = answer.status();
     const int http = HttpStatusOf(st.code());
     event.outcome = http < 500 ? audit::AuditOutcome::kDenied : audit::AuditOutcome::kFailed;
     event.status = static_cast<uint16_t>(http);
-    event.error_reason = st.reason();
+    if (event.error_reason.empty() || st.reason() != "not_found") {
+      event.error_reason = st.reason();
+    }
   }
   Answer out(std::move(answer));
   out.audit_event = std::move(event);

@@ -58,7 +58,18 @@ struct RequestScope {
   RecordBarrier& barrier() const { return *services->barrier; }
 };
 
-enum class PurposeRule { kNone, kRequired };
+// Whether a request must state its purpose (Warden-Purpose), and under which
+// audit action a request refused for a missing or malformed purpose is
+// recorded: the refusal is audited like any other (account, session,
+// action, reason), so a stolen credential cannot be tested silently.
+struct PurposeRule {
+  bool required = false;
+  audit::AuditAction refused_as = audit::AuditAction::kRead;
+
+  static const PurposeRule kNone;
+  static constexpr PurposeRule Required(audit::AuditAction action) { return {true, action}; }
+};
+inline constexpr PurposeRule PurposeRule::kNone{};
 
 // The services or 503 "sealed".
 StatusOr<std::shared_ptr<UnsealedServices>> RequireUnsealed(const ApiContext& ctx);
@@ -66,7 +77,9 @@ StatusOr<std::shared_ptr<UnsealedServices>> RequireUnsealed(const ApiContext& ct
 // The bearer credential of `req` or 401 "unauthenticated".
 StatusOr<std::string_view> BearerToken(const api::Request& req);
 
-// Authenticates, rate-limits and (with kRequired) parses the purpose headers.
+// Authenticates, rate-limits and (with Required) parses the purpose headers;
+// a purpose refusal (400) is audited first, synchronously, and becomes 503
+// "audit_unavailable" when its entry cannot be written.
 StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const api::Request& req,
                                     PurposeRule purpose_rule);
 

@@ -98,7 +98,9 @@ StatusOr<api::Response> VerifyAudit(const ApiContext& ctx, const api::Request& r
 }
 
 StatusOr<api::Response> AccessReport(const ApiContext& ctx, const api::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginAuditorRequest(ctx, req, PurposeRule::kRequired));
+  ASSIGN_OR_RETURN(
+      RequestScope scope,
+      BeginAuditorRequest(ctx, req, PurposeRule::Required(audit::AuditAction::kAuditRead)));
   const audit::AuditSubject subject{audit::IdentifierKind::kNationalId,
                                     std::string(req.Param("id"))};
   ASSIGN_OR_RETURN(audit::AccessReport report, scope.audit().ReportAccess(ActorOf(scope), subject));
@@ -112,7 +114,9 @@ StatusOr<api::Response> AccessReport(const ApiContext& ctx, const api::Request& 
 // which national_id and phone(s) are taken. Values must be normalised (IDs
 // upper-case, phones E.164) as the schema layer writes them.
 StatusOr<api::Response> TraceLeak(const ApiContext& ctx, const api::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginAuditorRequest(ctx, req, PurposeRule::kRequired));
+  ASSIGN_OR_RETURN(
+      RequestScope scope,
+      BeginAuditorRequest(ctx, req, PurposeRule::Required(audit::AuditAction::kAuditRead)));
   ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
   std::vector<audit::AuditSubject> sample;
   auto take = [&sample](audit::IdentifierKind kind, const nlohmann::json& v) {

@@ -10,7 +10,6 @@
 namespace warden::server {
 namespace {
 
-using access::FieldDisposition;
 using access::Operation;
 using access::QuotaKind;
 using audit::AuditAction;
@@ -88,30 +87,12 @@ std::string DivisionOf(const CollectionSchema& collection, const Record& record)
   return "";
 }
 
-// What `view` lets the caller see of `record`.
-nlohmann::json Present(const CollectionSchema& collection, const Record& record,
-                       const access::FieldView& view) {
-  const Record masked = schema::MaskRecord(collection, record);
-  nlohmann::json out = nlohmann::json::object();
-  for (const schema::FieldSchema& field : collection.fields) {
-    auto it = record.find(field.name);
-    if (it == record.end()) continue;
-    switch (view.Disposition(field.name)) {
-      case FieldDisposition::kClear:
-        out[field.name] = *it;
-        break;
-      case FieldDisposition::kMasked:
-        if (auto m = masked.find(field.name); m != masked.end()) out[field.name] = *m;
-        break;
-      case FieldDisposition::kHidden:
-        break;
-    }
-  }
-  return out;
-}
-
 // The checks every record passes before any byte of it is served, in this
-// order: tripwire (suspends the account), division scope.
+// order: tripwire (suspends the account), division scope. A record outside
+// the account's scope is answered as if it did not exist (404 for a look-up,
+// no hit in a search, a miss charged either way), so the answer does not tell
+// that the key or phone number is in the register; the audit entry keeps the
+// refusal (outcome denied, reason "division_forbidden").
 Status ReleaseCheck(const RequestScope& scope, const CollectionSchema& collection,
                     const Record& record) {
   RETURN_IF_ERROR(scope.access().CheckCanary(scope.who, collection.name,
@@ -119,10 +100,19 @@ Status ReleaseCheck(const RequestScope& scope, const CollectionSchema& collectio
   return scope.access().CheckDivision(scope.who, DivisionOf(collection, record));
 }
 
+// The answer to a look-up that found nothing the account may see: one miss
+// charged to the quota, then 404. `withheld` names the refusal for the audit
+// entry when the record exists outside the account's scope.
+Status AnswerMiss(const RequestScope& scope, AuditEvent& event, const Status& withheld) {
+  if (!withheld.ok()) event.error_reason = withheld.reason();
+  RETURN_IF_ERROR(scope.access().ChargeMiss(scope.who));
+  return NotFound("no such record");
+}
+
 api::Response RecordsAnswer(const CollectionSchema& collection, const std::vector<Record>& records,
                             const access::FieldView& view, bool truncated) {
   nlohmann::json results = nlohmann::json::array();
-  for (const Record& r : records) results.push_back(Present(collection, r, view));
+  for (const Record& r : records) results.push_back(view.Present(collection, r));
   return api::Response::Json(200, {{"results", std::move(results)}, {"truncated", truncated}});
 }
 
@@ -133,7 +123,21 @@ StatusOr<api::Response> ServeRecords(const RequestScope& scope, const Collection
                                      std::vector<Record> records, bool truncated,
                                      AuditEvent& event) {
   for (const Record& r : records) AddSubjects(collection, r, event.subjects);
-  for (const Record& r : records) RETURN_IF_ERROR(ReleaseCheck(scope, collection, r));
+  std::vector<AuditSubject> withheld;
+  std::vector<Record> in_scope;
+  for (Record& r : records) {
+    RETURN_IF_ERROR(
+        scope.access().CheckCanary(scope.who, collection.name, schema::RecordKeyOf(collection, r)));
+    Status st = scope.access().CheckDivision(scope.who, DivisionOf(collection, r));
+    if (!st.ok()) {
+      event.error_reason = st.reason();  // answered as no hit; the trail keeps it
+      AddSubjects(collection, r, withheld);
+      continue;
+    }
+    in_scope.push_back(std::move(r));
+  }
+  records = std::move(in_scope);
+  if (records.empty()) RETURN_IF_ERROR(scope.access().ChargeMiss(scope.who));
   if (!records.empty()) {
     ASSIGN_OR_RETURN(int64_t charged,
                      scope.access().ChargeRecordsUpTo(scope.who, QuotaKind::kRead,
@@ -141,7 +145,7 @@ StatusOr<api::Response> ServeRecords(const RequestScope& scope, const Collection
     if (charged < static_cast<int64_t>(records.size())) {
       records.resize(static_cast<size_t>(charged));
       truncated = true;
-      event.subjects.clear();
+      event.subjects = withheld;
       for (const Record& r : records) AddSubjects(collection, r, event.subjects);
     }
   }
@@ -162,7 +166,8 @@ StatusOr<Record> ReadActedOn(const RequestScope& scope, const CollectionSchema& 
 }
 
 Answer GetRecord(const ApiContext& ctx, const api::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
+  ASSIGN_OR_RETURN(RequestScope scope,
+                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kRead)));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
   const std::string key(req.Param("key"));
@@ -171,12 +176,18 @@ Answer GetRecord(const ApiContext& ctx, const api::Request& req) {
       [&](AuditEvent& event) -> StatusOr<api::Response> {
         event.subjects.push_back(KeySubject(*collection, key));
         RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kLookup, collection->name));
-        ASSIGN_OR_RETURN(Record record, ReadActedOn(scope, *collection, key, event));
-        RETURN_IF_ERROR(ReleaseCheck(scope, *collection, record));
+        StatusOr<Record> record = ReadActedOn(scope, *collection, key, event);
+        if (record.status().code() == StatusCode::kNotFound) {
+          return AnswerMiss(scope, event, Status::Ok());
+        }
+        RETURN_IF_ERROR(record.status());
+        Status released = ReleaseCheck(scope, *collection, *record);
+        if (released.reason() == "division_forbidden") return AnswerMiss(scope, event, released);
+        RETURN_IF_ERROR(released);
         RETURN_IF_ERROR(scope.access().ChargeRecords(scope.who, QuotaKind::kRead, 1).status());
         event.result_count = 1;
         return api::Response::Json(
-            200, Present(*collection, record, scope.access().ViewFor(scope.who, collection->name)));
+            200, scope.access().ViewFor(scope.who, collection->name).Present(*collection, *record));
       });
 }
 
@@ -195,7 +206,8 @@ StatusOr<std::pair<const schema::IndexSchema*, schema::IndexTerm>> ResolveSearch
 }
 
 Answer SearchRecords(const ApiContext& ctx, const api::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
+  ASSIGN_OR_RETURN(RequestScope scope,
+                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kSearch)));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
   ASSIGN_OR_RETURN(const nlohmann::json* query, JsonObjectBody(req));
@@ -230,7 +242,8 @@ Answer SearchRecords(const ApiContext& ctx, const api::Request& req) {
 }
 
 Answer RevealRecord(const ApiContext& ctx, const api::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
+  ASSIGN_OR_RETURN(RequestScope scope,
+                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kReveal)));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
   ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
@@ -280,7 +293,8 @@ StatusOr<Record> ValidateForKey(const ApiContext& ctx, const CollectionSchema& c
 }
 
 Answer WriteRecord(const ApiContext& ctx, const api::Request& req, bool patch) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
+  ASSIGN_OR_RETURN(RequestScope scope,
+                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kWrite)));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
   ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
@@ -310,7 +324,8 @@ Answer WriteRecord(const ApiContext& ctx, const api::Request& req, bool patch) {
 }
 
 Answer EraseRecord(const ApiContext& ctx, const api::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
+  ASSIGN_OR_RETURN(RequestScope scope,
+                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kErase)));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
   const std::string key(req.Param("key"));
@@ -329,7 +344,8 @@ Answer EraseRecord(const ApiContext& ctx, const api::Request& req) {
 }
 
 Answer BatchUpsert(const ApiContext& ctx, const api::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
+  ASSIGN_OR_RETURN(RequestScope scope,
+                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kWrite)));
   ASSIGN_OR_RETURN(const CollectionSchema* collection,
                    FindCollection(ctx, req.Param("collection")));
   ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
@@ -404,7 +420,8 @@ Answer BatchUpsert(const ApiContext& ctx, const api::Request& req) {
 }
 
 Answer PersonCases(const ApiContext& ctx, const api::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kRequired));
+  ASSIGN_OR_RETURN(RequestScope scope,
+                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kSearch)));
   ASSIGN_OR_RETURN(const CollectionSchema* cases, FindCollection(ctx, "cases"));
   const std::string id(req.Param("id"));
   return RunAudited(

@@ -130,9 +130,8 @@ StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServeOptions
   gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
       FileSystem::Default(), CheckpointSinkPath(options.data_dir), /*ship_entries=*/false));
   api::Metrics* metrics = &s->metrics_;
-  gate_options.audit.on_alert = [metrics](const audit::AuditAlert& alert) {
-    RaiseAlert(*metrics, audit::AuditAlertKindName(alert.kind), "", alert.message);
-  };
+  // Audit alerts reach the log and metrics through the access layer, which
+  // stores them with its own (seal_gate.cc).
   gate_options.on_access_alert = [metrics](const access::Alert& alert) {
     RaiseAlert(*metrics, alert.kind, alert.account_id, alert.detail);
   };

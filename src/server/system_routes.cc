@@ -22,7 +22,14 @@ Status AuditSystemEvent(UnsealedServices& services, AuditAction action, const ap
 
 StatusOr<api::Response> Health(const ApiContext& ctx, const api::Request&) {
   // Nothing more than the state: no version, no counts (threat: open dashboards).
-  return api::Response::Json(200, {{"status", ctx.gate.sealed() ? "sealed" : "ok"}});
+  // While the audit trail cannot be written every data call answers 503, so
+  // the health check says so too (and a load balancer stops sending traffic).
+  std::shared_ptr<UnsealedServices> services = ctx.gate.services();
+  if (services == nullptr) return api::Response::Json(200, {{"status", "sealed"}});
+  if (!services->audit->healthy()) {
+    return api::Response::Json(503, {{"status", "audit_unavailable"}});
+  }
+  return api::Response::Json(200, {{"status", "ok"}});
 }
 
 StatusOr<api::Response> Unseal(const ApiContext& ctx, const api::Request& req) {

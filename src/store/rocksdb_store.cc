@@ -137,6 +137,7 @@ StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const std::string& pa
   db.create_missing_column_families = options.create_if_missing;
   db.max_open_files = options.max_open_files;
   db.max_background_jobs = options.background_jobs;
+  if (options.env != nullptr) db.env = options.env;
   db.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(
       options.write_buffer_total_bytes, cache, /*allow_stall=*/true);
   // Writers queue for the WAL and the memtables in a pipeline; a group's
@@ -183,6 +184,28 @@ StatusOr<std::optional<std::string>> RocksDbStore::Get(Space space, std::string_
 }
 
 Status RocksDbStore::Write(const WriteBatch& batch) {
+  Status st = WriteOnce(batch);
+  if (st.code() != StatusCode::kUnavailable || !TryResume()) return st;
+  return WriteOnce(batch);
+}
+
+bool RocksDbStore::TryResume() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = last_resume_nanos_.load(std::memory_order_relaxed);
+  const int64_t interval =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.resume_interval).count();
+  if (last != 0 && now - last < interval) return false;
+  // One caller per interval resumes; the others fail as they would have.
+  if (!last_resume_nanos_.compare_exchange_strong(last, now)) return false;
+  // Resume() clears a background error (a full disk) once the cause is gone:
+  // it flushes what the failed writes left and lets writes in again. OK when
+  // there was no background error to clear.
+  return db_->Resume().ok();
+}
+
+Status RocksDbStore::WriteOnce(const WriteBatch& batch) {
   // The memtable is a skip list that remembers where its last insert went:
   // keys applied in order cost a short walk each instead of a search from
   // the top. A stable sort keeps the order of operations on one key, so the
@@ -275,6 +298,13 @@ StatusOr<std::vector<KeyValue>> RocksDbStore::Scan(Space space, std::string_view
 
 StatusOr<CounterResult> RocksDbStore::AddToCounter(std::string_view key, int64_t delta,
                                                    int64_t limit) {
+  StatusOr<CounterResult> r = AddToCounterOnce(key, delta, limit);
+  if (r.status().code() != StatusCode::kUnavailable || !TryResume()) return r;
+  return AddToCounterOnce(key, delta, limit);
+}
+
+StatusOr<CounterResult> RocksDbStore::AddToCounterOnce(std::string_view key, int64_t delta,
+                                                       int64_t limit) {
   std::optional<int64_t> sum;
   {
     KeyLocks locks(*this, {StripeOf(Space::kCounters, key)});

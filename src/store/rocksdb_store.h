@@ -36,6 +36,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
@@ -47,6 +48,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class Env;
 class Statistics;
 }  // namespace rocksdb
 
@@ -70,6 +72,14 @@ struct RocksDbOptions {
   bool collect_statistics = false;
   // Entries a BulkLoader buffers before writing a sorted file per space.
   size_t bulk_load_chunk_bytes = size_t{64} << 20;
+  // After a write error that stops RocksDB (a full disk: RocksDB then refuses
+  // every write until resumed), a later write first calls DB::Resume(), at
+  // most this often, and is retried once when that succeeds. So the store
+  // recovers by itself once space is freed, without a restart.
+  std::chrono::milliseconds resume_interval{200};
+  // The environment RocksDB runs in; null for the default. For fault
+  // injection in tests; must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 // Counters from RocksDB statistics; zero unless collect_statistics.
@@ -120,6 +130,11 @@ class RocksDbStore : public Store {
   static size_t StripeOf(Space space, std::string_view key);
   // Makes every write that returned before this call durable.
   Status SyncWal();
+  Status WriteOnce(const WriteBatch& batch);
+  StatusOr<CounterResult> AddToCounterOnce(std::string_view key, int64_t delta, int64_t limit);
+  // After a failed write: DB::Resume() unless tried within resume_interval.
+  // True when RocksDB accepts writes again.
+  bool TryResume();
 
   std::string path_;
   RocksDbOptions options_;
@@ -129,6 +144,7 @@ class RocksDbStore : public Store {
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::array<std::mutex, kLockStripes> stripes_;
   std::atomic<uint64_t> changes_{0};
+  std::atomic<int64_t> last_resume_nanos_{0};  // steady clock; 0: never tried
 
   std::mutex sync_mu_;
   std::condition_variable sync_finished_;
