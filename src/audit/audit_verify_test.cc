@@ -213,7 +213,7 @@ TEST_F(TamperTest, TruncatedTailWithItsCheckpointsIsFoundByTheShippedCheckpoint)
   ShippedLog shipped = ParseShippedLog(shipped_);
   ASSERT_FALSE(shipped.checkpoints.empty());
   VerifyOptions options;
-  options.last_shipped = shipped.checkpoints.back();
+  options.shipped = {shipped.checkpoints.back()};
   ExpectBreak(VerifyStore(options), ChainBreakKind::kTruncated, 41);
 }
 
@@ -312,7 +312,7 @@ TEST_F(TamperTest, TruncatedShippedCopyIsFoundAgainstTheStoredCheckpoint) {
   VerifyReport alone = VerifyFile(Join(lines));
   EXPECT_TRUE(alone.ok()) << alone.Summary();
   VerifyOptions options;
-  options.last_shipped = StoredCheckpoint(50);
+  options.shipped = {StoredCheckpoint(50)};
   ExpectBreak(VerifyFile(Join(lines), options), ChainBreakKind::kTruncated, 41);
 }
 
