@@ -203,8 +203,10 @@ Status RemoteSyslogSink::ShipCheckpoint(const AuditCheckpoint& c, std::string_vi
 }
 
 StatusOr<std::pair<std::string, uint16_t>> ParseSyslogAddress(std::string_view address) {
-  auto invalid = [] {
-    return FieldInvalid("audit_syslog", "tcp_address", "expected tcp://HOST:PORT");
+  auto invalid = [address] {
+    return InvalidArgument(
+        "audit syslog collector \"" + std::string(address) + "\": expected tcp://HOST:PORT",
+        "tcp_address");
   };
   constexpr std::string_view kScheme = "tcp://";
   if (!address.starts_with(kScheme)) return invalid();

@@ -262,7 +262,8 @@ StatusOr<VerifyReport> VerifyChain(EntrySource& source, uint64_t first_seq,
     }
   }
   if (report.entries > 0 && report.last_checkpoint_seq < report.last_seq) {
-    report.unsigned_entries = report.last_seq - std::max(report.last_checkpoint_seq, first_seq - 1);
+    const uint64_t before_first = first_seq > 0 ? first_seq - 1 : 0;
+    report.unsigned_entries = report.last_seq - std::max(report.last_checkpoint_seq, before_first);
     const int64_t since = report.checkpoints > 0 ? last_checkpoint_time : first_time;
     report.unsigned_age_micros = std::max<int64_t>(0, now - since);
   }
