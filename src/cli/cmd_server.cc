@@ -99,7 +99,22 @@ void RegisterServe(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--pkcs11-pin-file", opt->pkcs11_pin_file,
                   "PIN file to unseal a PKCS#11 store at start");
   cmd->add_option("--io-threads", opt->io_threads, "I/O threads (default: one per core)");
-  cmd->callback([&ctx, opt, listen] {
+  cmd->add_option("--audit-ship-file", opt->audit_ship_files,
+                  "Also append the signed audit checkpoints to this file, e.g. on an append-only "
+                  "mount of another machine; may be repeated");
+  cmd->add_option("--audit-syslog", opt->audit_syslog,
+                  "Also send the signed audit checkpoints to a remote syslog collector, "
+                  "tcp://HOST:PORT");
+  auto checkpoint_seconds = std::make_shared<double>(0);
+  cmd->add_option("--audit-checkpoint-interval", *checkpoint_seconds,
+                  "Seconds after which waiting audit entries are signed (default 1); a "
+                  "checkpoint is also written every 1024 entries, at stop and at seal")
+      ->check(CLI::Range(0.01, 3600.0));
+  cmd->callback([&ctx, opt, listen, checkpoint_seconds] {
+    if (*checkpoint_seconds > 0) {
+      opt->audit_checkpoint_interval =
+          std::chrono::milliseconds(static_cast<int64_t>(*checkpoint_seconds * 1000));
+    }
     const size_t colon = listen->rfind(':');
     if (colon == std::string::npos) {
       ctx.exit_code = Fail(InvalidArgument("--listen must be ADDRESS:PORT"));

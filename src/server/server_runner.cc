@@ -128,6 +128,18 @@ StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServeOptions
   SealGateOptions gate_options;
   gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
       FileSystem::Default(), CheckpointSinkPath(options.data_dir), /*ship_entries=*/false));
+  if (options.audit_checkpoint_interval.count() > 0) {
+    gate_options.audit.checkpoint_interval = options.audit_checkpoint_interval;
+  }
+  for (const std::string& file : options.audit_ship_files) {
+    gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
+        FileSystem::Default(), file, /*ship_entries=*/false));
+  }
+  if (!options.audit_syslog.empty()) {
+    ASSIGN_OR_RETURN(auto collector, audit::ParseSyslogAddress(options.audit_syslog));
+    gate_options.audit.sinks.push_back(
+        std::make_shared<audit::RemoteSyslogSink>(collector.first, collector.second));
+  }
   api::Metrics* metrics = &s->metrics_;
   gate_options.audit.on_alert = [metrics](const audit::AuditAlert& alert) {
     RaiseAlert(*metrics, audit::AuditAlertKindName(alert.kind), "", alert.message);

@@ -8,9 +8,11 @@
 #ifndef WARDEN_SERVER_SERVER_RUNNER_H_
 #define WARDEN_SERVER_SERVER_RUNNER_H_
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/http_server.h"
 #include "api/metrics.h"
@@ -29,6 +31,13 @@ struct ServeOptions {
   std::string tls_key_file;
   std::string pkcs11_pin_file;  // PKCS#11 mode: unseal at start with this PIN
   size_t io_threads = 0;
+  // Where signed audit checkpoints are shipped besides DIR/audit-checkpoints.jsonl
+  // (docs/audit_format.md, "Shipping off the machine"): files to append to,
+  // and a remote syslog collector as tcp://HOST:PORT.
+  std::vector<std::string> audit_ship_files;
+  std::string audit_syslog;
+  // Zero: the AuditLog's default.
+  std::chrono::milliseconds audit_checkpoint_interval{0};
 };
 
 class RunningServer {
