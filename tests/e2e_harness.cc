@@ -525,6 +525,7 @@ bool Deployment::SetUp(const Options& options) {
   }
   serve_args_ = {"--listen",  "127.0.0.1:0", "--tls-cert",   cert,
                  "--tls-key", key,           "--io-threads", "2"};
+  serve_args_.insert(serve_args_.end(), options.serve_args.begin(), options.serve_args.end());
   process_ = ServerProcess::Start(dir, serve_args_, data_dir_.path() + "/serve.log");
   if (!process_) return false;
   client_ = NewClient();

@@ -202,6 +202,8 @@ class Deployment {
     // Accounts get a high request rate so tests measure the rule they test
     // and not the default rate limit.
     bool relax_rate_limits = true;
+    // Appended to the `warden serve` command line at every start.
+    std::vector<std::string> serve_args;
   };
 
   // Sets everything up; on failure reports it and returns null.

@@ -18,6 +18,8 @@ constexpr std::array<std::string_view, kMaxIdentifierKind + 1> kKindNames = {
 // Upper bounds on decoded sizes: a corrupt length must not allocate gigabytes.
 constexpr uint32_t kMaxStringSize = 1 << 20;
 constexpr uint32_t kMaxListSize = 1 << 20;
+// The sealed context kept its own version 1 when entries moved to version 2.
+constexpr uint8_t kContextFormatVersion = 1;
 
 void PutU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
 void PutU16(std::string& out, uint16_t v) {
@@ -135,10 +137,15 @@ std::optional<IdentifierKind> ParseIdentifierKind(std::string_view name) {
   return std::nullopt;
 }
 
-std::string EncodeEntry(const AuditEntry& e) {
+namespace {
+
+// Everything but the MAC: what EntryHash of a version-1 entry and the MAC of
+// a version-2 entry cover.
+std::string EncodeEntryBody(const AuditEntry& e) {
   std::string out;
-  out.reserve(160 + e.subjects.size() * 33 + e.sealed_context.size());
-  PutU8(out, kEntryFormatVersion);
+  out.reserve(160 + e.subjects.size() * 33 + e.sealed_context.size() + kEntryMacSize);
+  PutU8(out,
+        e.version == kLegacyEntryFormatVersion ? kLegacyEntryFormatVersion : kEntryFormatVersion);
   PutBigEndian64(out, e.seq);
   PutBigEndian64(out, static_cast<uint64_t>(e.time_micros));
   out.append(e.prev_hash);
@@ -164,10 +171,54 @@ std::string EncodeEntry(const AuditEntry& e) {
   return out;
 }
 
+}  // namespace
+
+std::string EncodeEntry(const AuditEntry& e) {
+  std::string out = EncodeEntryBody(e);
+  if (e.version == kLegacyEntryFormatVersion) return out;
+  if (e.mac.size() == kEntryMacSize) {
+    out.append(e.mac);
+  } else {
+    out.append(kEntryMacSize, '\0');
+  }
+  return out;
+}
+
+StatusOr<std::unique_ptr<EntryMac>> EntryMac::FromAuditHashKey(const SecretBytes& audit_hash_key) {
+  ASSIGN_OR_RETURN(SecretBytes key, DeriveAuditKey(audit_hash_key, "entry-mac-v2"));
+  return std::unique_ptr<EntryMac>(new EntryMac(key));
+}
+
+std::string EntryMac::Encode(AuditEntry& entry) const {
+  entry.version = kEntryFormatVersion;
+  std::string out = EncodeEntryBody(entry);
+  crypto::HmacSha256Tag tag = key_.Compute(AsBytes(out));
+  entry.mac.assign(reinterpret_cast<const char*>(tag.data()), tag.size());
+  out.append(entry.mac);
+  return out;
+}
+
+bool EntryMac::Verify(std::string_view encoded) const {
+  if (encoded.size() <= kEntryMacSize || static_cast<uint8_t>(encoded[0]) != kEntryFormatVersion) {
+    return false;
+  }
+  const std::string_view body = encoded.substr(0, encoded.size() - kEntryMacSize);
+  crypto::HmacSha256Tag tag = key_.Compute(AsBytes(body));
+  return ConstantTimeEquals(std::string_view(reinterpret_cast<const char*>(tag.data()), tag.size()),
+                            encoded.substr(body.size()));
+}
+
+StatusOr<SecretBytes> DeriveAuditKey(const SecretBytes& audit_hash_key, std::string_view info) {
+  return crypto::HkdfSha256(audit_hash_key, AsBytes("warden-audit"), AsBytes(info), 32);
+}
+
 StatusOr<AuditEntry> DecodeEntry(std::string_view bytes) {
   Reader r(bytes);
   AuditEntry e;
-  if (r.U8() != kEntryFormatVersion) return DataLoss("audit entry: unknown format version");
+  e.version = r.U8();
+  if (e.version != kEntryFormatVersion && e.version != kLegacyEntryFormatVersion) {
+    return DataLoss("audit entry: unknown format version");
+  }
   e.seq = r.U64();
   e.time_micros = static_cast<int64_t>(r.U64());
   e.prev_hash = r.Fixed(kEntryHashSize);
@@ -194,6 +245,7 @@ StatusOr<AuditEntry> DecodeEntry(std::string_view bytes) {
   uint32_t fields = r.Count();
   for (uint32_t i = 0; i < fields && r.ok(); ++i) e.fields.push_back(r.String());
   e.sealed_context = r.String();
+  if (e.version == kEntryFormatVersion) e.mac = r.Fixed(kEntryMacSize);
   if (!r.ok() || !r.done()) return DataLoss("audit entry: malformed encoding");
   return e;
 }
@@ -205,7 +257,7 @@ std::string EntryHash(std::string_view encoded_entry) {
 
 std::string EncodeContext(const AuditContext& c) {
   std::string out;
-  PutU8(out, kEntryFormatVersion);
+  PutU8(out, kContextFormatVersion);
   PutString(out, c.purpose_reference);
   PutString(out, c.reason);
   PutString(out, c.detail);
@@ -215,7 +267,7 @@ std::string EncodeContext(const AuditContext& c) {
 StatusOr<AuditContext> DecodeContext(std::string_view bytes) {
   Reader r(bytes);
   AuditContext c;
-  if (r.U8() != kEntryFormatVersion) return DataLoss("audit context: unknown format version");
+  if (r.U8() != kContextFormatVersion) return DataLoss("audit context: unknown format version");
   c.purpose_reference = r.String();
   c.reason = r.String();
   c.detail = r.String();

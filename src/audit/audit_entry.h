@@ -18,12 +18,15 @@
 #define WARDEN_AUDIT_AUDIT_ENTRY_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/secret.h"
 #include "core/status.h"
+#include "crypto/primitives.h"
 
 namespace warden::audit {
 
@@ -109,7 +112,12 @@ struct AuditEvent {
 };
 
 inline constexpr size_t kEntryHashSize = 32;
-inline constexpr uint8_t kEntryFormatVersion = 1;
+inline constexpr size_t kEntryMacSize = 32;
+// Version 2 adds the entry MAC. Version 1 entries (no MAC) are still decoded:
+// the verifier accepts them only before the first version-2 entry and only
+// where a signed checkpoint covers them.
+inline constexpr uint8_t kEntryFormatVersion = 2;
+inline constexpr uint8_t kLegacyEntryFormatVersion = 1;
 inline constexpr uint8_t kCheckpointFormatVersion = 1;
 
 // An identifier as stored: its kind and HMAC-SHA256 (32 bytes).
@@ -120,8 +128,10 @@ struct HashedSubject {
 };
 
 // One stored entry. `prev_hash` is EntryHash() of entry seq-1 (32 zero bytes
-// for seq 1); `sealed_context` is empty or nonce || ciphertext || tag.
+// for seq 1); `sealed_context` is empty or nonce || ciphertext || tag; `mac`
+// (version 2) is the EntryMac over everything before it.
 struct AuditEntry {
+  uint8_t version = kEntryFormatVersion;
   uint64_t seq = 0;
   int64_t time_micros = 0;
   std::string prev_hash;
@@ -139,6 +149,7 @@ struct AuditEntry {
   std::vector<HashedSubject> subjects;
   std::vector<std::string> fields;
   std::string sealed_context;
+  std::string mac;  // kEntryMacSize bytes in version 2; empty in version 1
   bool operator==(const AuditEntry&) const = default;
 };
 
@@ -159,13 +170,38 @@ struct AuditCheckpoint {
   bool operator==(const AuditCheckpoint&) const = default;
 };
 
-// The version-1 encodings. Encode never fails for entries built by the
-// AuditLog; Decode returns kDataLoss for anything that is not exactly a valid
-// encoding (wrong version, truncated, trailing bytes, unknown enum value).
+// The encodings (entry version 1 or 2 as `entry.version` says; checkpoint
+// version 1). Encode never fails for entries built by the AuditLog; a version-2
+// `mac` of the wrong size is encoded as zeros, which never verifies. Decode
+// returns kDataLoss for anything that is not exactly a valid encoding (unknown
+// version, truncated, trailing bytes, unknown enum value).
 std::string EncodeEntry(const AuditEntry& entry);
 StatusOr<AuditEntry> DecodeEntry(std::string_view bytes);
 // SHA-256 of the encoded entry: what the next entry's prev_hash holds.
 std::string EntryHash(std::string_view encoded_entry);
+
+// The keyed half of the chain (format version 2): HMAC-SHA256 under K_mac =
+// HKDF-SHA256(audit-hash key, salt "warden-audit", info "entry-mac-v2") over
+// the entry's encoding up to its `mac` field. Since that encoding holds
+// prev_hash, the MACs chain too: an entry can be forged, or a chain rebuilt,
+// only with the sealed key hierarchy. Thread-safe; the key is wiped on
+// destruction.
+class EntryMac {
+ public:
+  static StatusOr<std::unique_ptr<EntryMac>> FromAuditHashKey(const SecretBytes& audit_hash_key);
+  // Makes `entry` a version-2 entry with its MAC set; returns its encoding.
+  std::string Encode(AuditEntry& entry) const;
+  // True when `encoded_entry` is a version-2 encoding whose MAC is genuine.
+  [[nodiscard]] bool Verify(std::string_view encoded_entry) const;
+
+ private:
+  explicit EntryMac(const SecretBytes& key) : key_(key) {}
+  crypto::HmacSha256Key key_;
+};
+
+// HKDF-SHA256(audit-hash key, salt "warden-audit", info): the audit layer's
+// derived keys (identifier hashes, context seal, entry MAC).
+StatusOr<SecretBytes> DeriveAuditKey(const SecretBytes& audit_hash_key, std::string_view info);
 
 std::string EncodeContext(const AuditContext& context);
 StatusOr<AuditContext> DecodeContext(std::string_view bytes);

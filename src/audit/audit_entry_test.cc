@@ -27,19 +27,12 @@ AuditEntry SampleEntry() {
                 {IdentifierKind::kPhone, std::string(32, '\x02')}};
   e.fields = {"phones", "current_address"};
   e.sealed_context = "sealed";
+  e.mac = std::string(kEntryMacSize, '\xcd');
   return e;
 }
 
-TEST(AuditEntryTest, EncodeDecodeRoundTrips) {
-  AuditEntry e = SampleEntry();
-  StatusOr<AuditEntry> back = DecodeEntry(EncodeEntry(e));
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(*back, e);
-}
-
-// The serialisation is fixed: a change to it must be deliberate (a new
-// version), never a side effect. This pins version 1 byte for byte.
-TEST(AuditEntryTest, Version1EncodingIsPinned) {
+// The fields of the pinned encodings below.
+AuditEntry PinnedEntry() {
   AuditEntry e;
   e.seq = 1;
   e.time_micros = 2;
@@ -49,29 +42,86 @@ TEST(AuditEntryTest, Version1EncodingIsPinned) {
   e.account = "a";
   e.subjects = {{IdentifierKind::kPhone, std::string(32, '\x03')}};
   e.fields = {"f"};
-  std::string expected_hex =
-      "01"                                                                // version
-      "0000000000000001"                                                  // seq
-      "0000000000000002"                                                  // time
-      "0000000000000000000000000000000000000000000000000000000000000000"  // prev hash
-      "01"
-      "00"
-      "00c8"        // action outcome status
-      "00000000"    // error_reason
-      "0000000161"  // account "a"
-      "00000000"
-      "00000000"
-      "00000000"
-      "00000000"
-      "00000000"          // session..purpose
-      "0000000000000000"  // result count
-      "00000001"
-      "02"  // one phone subject
-      "0303030303030303030303030303030303030303030303030303030303030303"
-      "00000001"
-      "0000000166"  // fields ["f"]
-      "00000000";   // no sealed context
-  EXPECT_EQ(HexEncode(EncodeEntry(e)), expected_hex);
+  return e;
+}
+
+// Everything after the version byte, up to the MAC.
+constexpr std::string_view kPinnedBodyHex =
+    "0000000000000001"                                                  // seq
+    "0000000000000002"                                                  // time
+    "0000000000000000000000000000000000000000000000000000000000000000"  // prev hash
+    "01"
+    "00"
+    "00c8"        // action outcome status
+    "00000000"    // error_reason
+    "0000000161"  // account "a"
+    "00000000"
+    "00000000"
+    "00000000"
+    "00000000"
+    "00000000"          // session..purpose
+    "0000000000000000"  // result count
+    "00000001"
+    "02"  // one phone subject
+    "0303030303030303030303030303030303030303030303030303030303030303"
+    "00000001"
+    "0000000166"  // fields ["f"]
+    "00000000";   // no sealed context
+
+TEST(AuditEntryTest, EncodeDecodeRoundTrips) {
+  AuditEntry e = SampleEntry();
+  StatusOr<AuditEntry> back = DecodeEntry(EncodeEntry(e));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, e);
+}
+
+// The serialisation is fixed: a change to it must be deliberate (a new
+// version), never a side effect. This pins version 1 byte for byte: entries
+// written before version 2 must still decode and hash the same.
+TEST(AuditEntryTest, Version1EncodingIsPinned) {
+  AuditEntry e = PinnedEntry();
+  e.version = kLegacyEntryFormatVersion;
+  EXPECT_EQ(HexEncode(EncodeEntry(e)), "01" + std::string(kPinnedBodyHex));
+  StatusOr<AuditEntry> back = DecodeEntry(EncodeEntry(e));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, e);
+}
+
+// Version 2: the same body after the version byte, then the MAC. The MAC is a
+// known answer computed independently: HMAC-SHA256 under HKDF-SHA256(32 bytes
+// of 0x11, salt "warden-audit", info "entry-mac-v2") over the bytes before it.
+TEST(AuditEntryTest, Version2EncodingAndMacArePinned) {
+  StatusOr<std::unique_ptr<EntryMac>> mac =
+      EntryMac::FromAuditHashKey(SecretBytes::CopyFrom(std::string(32, '\x11')));
+  ASSERT_TRUE(mac.ok());
+  AuditEntry e = PinnedEntry();
+  std::string encoded = (*mac)->Encode(e);
+  EXPECT_EQ(HexEncode(encoded),
+            "02" + std::string(kPinnedBodyHex) +
+                "0cfbeb5f1f723ef2cc329c3fcf6b1edd5672368b4b170bcc4863b65e4c20b116");
+  EXPECT_EQ(EncodeEntry(e), encoded);
+  EXPECT_TRUE((*mac)->Verify(encoded));
+}
+
+TEST(AuditEntryTest, MacFailsForAnyChangedByteAnotherKeyOrVersion1) {
+  StatusOr<std::unique_ptr<EntryMac>> mac =
+      EntryMac::FromAuditHashKey(SecretBytes::CopyFrom(std::string(32, '\x11')));
+  StatusOr<std::unique_ptr<EntryMac>> other =
+      EntryMac::FromAuditHashKey(SecretBytes::CopyFrom(std::string(32, '\x12')));
+  ASSERT_TRUE(mac.ok() && other.ok());
+  AuditEntry e = SampleEntry();
+  const std::string encoded = (*mac)->Encode(e);
+  for (size_t i = 1; i < encoded.size(); ++i) {
+    std::string changed = encoded;
+    changed[i] ^= 0x01;
+    EXPECT_FALSE((*mac)->Verify(changed)) << "byte " << i;
+  }
+  EXPECT_FALSE((*other)->Verify(encoded));
+  AuditEntry legacy = SampleEntry();
+  legacy.version = kLegacyEntryFormatVersion;
+  legacy.mac.clear();
+  EXPECT_FALSE((*mac)->Verify(EncodeEntry(legacy)));
+  EXPECT_FALSE((*mac)->Verify(""));
 }
 
 TEST(AuditEntryTest, TruncatedEntryIsDataLoss) {
@@ -88,8 +138,10 @@ TEST(AuditEntryTest, TrailingBytesAreRejected) {
 
 TEST(AuditEntryTest, UnknownVersionIsRejected) {
   std::string bytes = EncodeEntry(SampleEntry());
-  bytes[0] = 2;
-  EXPECT_EQ(DecodeEntry(bytes).status().code(), StatusCode::kDataLoss);
+  for (char version : {'\0', '\3', '\xff'}) {
+    bytes[0] = version;
+    EXPECT_EQ(DecodeEntry(bytes).status().code(), StatusCode::kDataLoss);
+  }
 }
 
 TEST(AuditEntryTest, UnknownActionOrKindIsRejected) {

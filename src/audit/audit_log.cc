@@ -14,14 +14,12 @@ constexpr std::string_view kContextAd = "warden-audit-context-v1";
 // progress; the bound only stops a livelock from hanging the writer.
 constexpr int kMaxConflictRetries = 64;
 constexpr size_t kShipChunk = 4096;
+constexpr size_t kTailChunk = 4096;
+constexpr std::string_view kTailUnverified = "audit_tail_unverified";
 
 Status AuditUnavailable() {
   return Unavailable("the audit trail cannot be written; personal data is not served",
                      "audit_unavailable");
-}
-
-StatusOr<SecretBytes> DeriveKey(const SecretBytes& root, std::string_view info) {
-  return crypto::HkdfSha256(root, AsBytes("warden-audit"), AsBytes(info), 32);
 }
 
 }  // namespace
@@ -50,6 +48,8 @@ std::string_view AuditAlertKindName(AuditAlertKind kind) {
       return "low_disk_space";
     case AuditAlertKind::kDiskSpaceRecovered:
       return "disk_space_recovered";
+    case AuditAlertKind::kTailRejected:
+      return "audit_tail_rejected";
   }
   return "unknown";
 }
@@ -69,9 +69,10 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretByt
   if (options.checkpoint_every == 0) options.checkpoint_every = 1;
   if (options.max_batch == 0) options.max_batch = 1;
   std::unique_ptr<AuditLog> log(new AuditLog(store, std::move(options)));
-  ASSIGN_OR_RETURN(SecretBytes id_key, DeriveKey(hash_key, "identifier-hash-v1"));
+  ASSIGN_OR_RETURN(SecretBytes id_key, DeriveAuditKey(hash_key, "identifier-hash-v1"));
   log->id_mac_ = std::make_unique<crypto::HmacSha256Key>(id_key);
-  ASSIGN_OR_RETURN(log->seal_key_, DeriveKey(hash_key, "context-seal-v1"));
+  ASSIGN_OR_RETURN(log->seal_key_, DeriveAuditKey(hash_key, "context-seal-v1"));
+  ASSIGN_OR_RETURN(log->entry_mac_, EntryMac::FromAuditHashKey(hash_key));
   log->sign_seed_ = sign_seed.Clone();
   ASSIGN_OR_RETURN(log->public_key_, crypto::Ed25519PublicKey(sign_seed));
 
@@ -96,7 +97,11 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretByt
       RETURN_IF_ERROR(st.WithContext("creating the audit log"));
     }
   }
-  RETURN_IF_ERROR(log->LoadHead());
+  log->last_checkpoint_mono_ = log->clock_.MonotonicNanos();
+  // Nothing is signed over entries this run did not write until they verify.
+  Status tail = log->StartFromLastCheckpoint();
+  if (tail.ok()) tail = log->LoadHead();
+  if (!tail.ok() && tail.reason() != kTailUnverified) return tail;
   log->committed_seq_ = log->head_.seq;
   for (const std::shared_ptr<AuditSink>& sink : log->options_.sinks) {
     SinkState state{sink, sink->LastShippedSeq().value_or(log->head_.seq), false};
@@ -107,6 +112,21 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretByt
                      "truncated or restored from an old backup");
     }
     log->sinks_.push_back(std::move(state));
+    // A checkpoint shipped off the store names a point the log must reach:
+    // a store truncated together with its checkpoints, or rolled back to an
+    // old backup, is not signed over.
+    std::optional<AuditCheckpoint> shipped = sink->LastShippedCheckpoint();
+    if (tail.ok() && shipped) tail = log->CheckShippedCheckpoint(sink->name(), *shipped);
+    if (!tail.ok() && tail.reason() != kTailUnverified) return tail;
+  }
+  if (tail.ok() && log->entries_since_checkpoint_ > 0) {
+    // The tail verified (an earlier run ended without its last checkpoint,
+    // or another server's entries wait): sign it now.
+    std::vector<Pending*> none;
+    std::vector<RawEntry> committed;
+    std::optional<AuditCheckpoint> checkpoint;
+    RETURN_IF_ERROR(log->CommitBatch(none, /*force_checkpoint=*/true, committed, checkpoint));
+    log->Ship(committed, checkpoint);
   }
   log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
   return log;
@@ -121,33 +141,128 @@ AuditLog::~AuditLog() {
   if (writer_.joinable()) writer_.join();
 }
 
-Status AuditLog::LoadHead() {
-  ASSIGN_OR_RETURN(std::optional<std::string> head_seq, store_.Get(Space::kAudit, kHeadKey));
-  Head head;
-  head.hash.assign(kEntryHashSize, '\0');
-  if (head_seq) {
-    if (head_seq->size() != 8) return DataLoss("audit head pointer is malformed");
-    head.seq = GetBigEndian64(*head_seq);
-    ASSIGN_OR_RETURN(std::optional<std::string> encoded,
-                     store_.Get(Space::kAudit, audit_keys::Entry(head.seq)));
-    if (!encoded) return DataLoss("audit head entry is missing");
-    ASSIGN_OR_RETURN(AuditEntry entry, DecodeEntry(*encoded));
-    head.hash = EntryHash(*encoded);
-    head.time_micros = entry.time_micros;
-    head.encoded = std::move(*encoded);
+Status AuditLog::RejectTail(std::string why) {
+  bool first = false;
+  {
+    std::lock_guard lock(mu_);
+    first = !tail_rejected_;
+    tail_rejected_ = true;
+    failed_ = true;
   }
+  if (first) {
+    Alert(AuditAlertKind::kTailRejected,
+          "the audit entries after the last checkpoint do not verify (" + why +
+              "); no checkpoint is signed over them and personal data is not served until the "
+              "trail is investigated (warden audit verify)");
+  }
+  return DataLoss(std::move(why), std::string(kTailUnverified));
+}
+
+Status AuditLog::CheckShippedCheckpoint(std::string_view sink, const AuditCheckpoint& cp) {
+  const std::string message = CheckpointMessage(cp.seq, cp.head_hash, cp.time_micros);
+  if (!crypto::Ed25519Verify(AsBytes(public_key_), AsBytes(message), AsBytes(cp.signature))) {
+    Alert(AuditAlertKind::kSinkFailed,
+          std::string(sink) + " holds a checkpoint that does not verify with this log's key");
+    return Status::Ok();
+  }
+  const std::string named =
+      "checkpoint " + std::to_string(cp.seq) + " shipped to " + std::string(sink);
+  if (cp.seq > head_.seq) {
+    return RejectTail("the log ends at seq " + std::to_string(head_.seq) + " but " + named +
+                      " names a later one: the log was truncated or rolled back");
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> encoded,
+                   store_.Get(Space::kAudit, audit_keys::Entry(cp.seq)));
+  if (!encoded || EntryHash(*encoded) != cp.head_hash) {
+    return RejectTail("the stored entry " + std::to_string(cp.seq) + " is not the one " + named +
+                      " signed");
+  }
+  return Status::Ok();
+}
+
+Status AuditLog::StartFromLastCheckpoint() {
+  ASSIGN_OR_RETURN(std::optional<std::string> pointer, store_.Get(Space::kAudit, kHeadKey));
+  const uint64_t head_seq = pointer && pointer->size() == 8 ? GetBigEndian64(*pointer) : 0;
   // Checkpoints come at least every checkpoint_every entries, so the last one
-  // lies in the window just before the head (unless the setting changed).
-  uint64_t window = options_.checkpoint_every + options_.max_batch;
-  uint64_t from = head.seq > window ? head.seq - window : 0;
-  ASSIGN_OR_RETURN(std::vector<KeyValue> cps,
-                   store_.Scan(Space::kAudit, audit_keys::Checkpoint(from),
-                               PrefixEnd(audit_keys::kCheckpointPrefix), SIZE_MAX));
-  uint64_t last_cp = cps.empty() ? 0 : audit_keys::SeqOfKey(cps.back().key);
-  entries_since_checkpoint_ = cps.empty() && head.seq > 0 ? options_.checkpoint_every
-                                                          : head.seq - std::min(last_cp, head.seq);
-  last_checkpoint_mono_ = clock_.MonotonicNanos();
-  head_ = std::move(head);
+  // normally lies in the window just before the head; the window doubles
+  // until one is found or the whole log was searched.
+  std::vector<KeyValue> cps;
+  for (uint64_t window = options_.checkpoint_every + options_.max_batch;; window *= 2) {
+    const uint64_t from = head_seq > window ? head_seq - window : 0;
+    ASSIGN_OR_RETURN(cps, store_.Scan(Space::kAudit, audit_keys::Checkpoint(from),
+                                      PrefixEnd(audit_keys::kCheckpointPrefix), SIZE_MAX));
+    if (!cps.empty() || from == 0) break;
+  }
+  head_ = Head{};
+  head_.hash.assign(kEntryHashSize, '\0');
+  last_checkpoint_seq_ = 0;
+  if (cps.empty()) return Status::Ok();
+
+  const KeyValue& last = cps.back();
+  const uint64_t seq = audit_keys::SeqOfKey(last.key);
+  const std::string at = "the last checkpoint, at seq " + std::to_string(seq) + ",";
+  StatusOr<AuditCheckpoint> cp = DecodeCheckpoint(last.value);
+  if (!cp.ok() || cp->seq != seq || last.key != audit_keys::Checkpoint(seq)) {
+    return RejectTail(at + " does not decode");
+  }
+  const std::string message = CheckpointMessage(cp->seq, cp->head_hash, cp->time_micros);
+  if (!crypto::Ed25519Verify(AsBytes(public_key_), AsBytes(message), AsBytes(cp->signature))) {
+    return RejectTail(at + " has no valid signature");
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> encoded,
+                   store_.Get(Space::kAudit, audit_keys::Entry(seq)));
+  if (!encoded || EntryHash(*encoded) != cp->head_hash) {
+    return RejectTail(at + " does not match the entry it names");
+  }
+  StatusOr<AuditEntry> entry = DecodeEntry(*encoded);
+  if (!entry.ok()) return RejectTail(at + " names an entry that does not decode");
+  head_.seq = seq;
+  head_.hash = cp->head_hash;
+  head_.time_micros = entry->time_micros;
+  head_.encoded = *std::move(encoded);
+  last_checkpoint_seq_ = seq;
+  return Status::Ok();
+}
+
+Status AuditLog::LoadHead() {
+  ASSIGN_OR_RETURN(std::optional<std::string> pointer, store_.Get(Space::kAudit, kHeadKey));
+  if (pointer && pointer->size() != 8) return RejectTail("the head pointer is malformed");
+  const uint64_t pointer_seq = pointer ? GetBigEndian64(*pointer) : 0;
+  // Every entry after the verified head — another server's, an earlier run's,
+  // or one written with disk access — is checked before this log chains to
+  // it or signs over it. The walk goes to the last stored entry, whatever
+  // the head pointer says.
+  Head h = head_;
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<KeyValue> kvs,
+                     store_.Scan(Space::kAudit, audit_keys::Entry(h.seq + 1),
+                                 PrefixEnd(audit_keys::kEntryPrefix), kTailChunk));
+    for (KeyValue& kv : kvs) {
+      const uint64_t seq = h.seq + 1;
+      const std::string at = "entry " + std::to_string(seq);
+      if (kv.key != audit_keys::Entry(seq)) return RejectTail(at + " is missing");
+      StatusOr<AuditEntry> e = DecodeEntry(kv.value);
+      if (!e.ok() || e->seq != seq) return RejectTail(at + " does not decode");
+      if (e->prev_hash != h.hash) return RejectTail(at + " does not chain to the entry before it");
+      if (e->time_micros < h.time_micros) {
+        return RejectTail(at + " is older than the entry before it");
+      }
+      if (!entry_mac_->Verify(kv.value)) {
+        return RejectTail(at + " has no valid MAC: it was not written with this server's keys");
+      }
+      h.seq = seq;
+      h.hash = EntryHash(kv.value);
+      h.time_micros = e->time_micros;
+      h.encoded = std::move(kv.value);
+    }
+    if (kvs.size() < kTailChunk) break;
+  }
+  if (pointer_seq > h.seq) {
+    return RejectTail("the head pointer names entry " + std::to_string(pointer_seq) +
+                      " but the log ends at " + std::to_string(h.seq));
+  }
+  entries_since_checkpoint_ = h.seq - std::min(last_checkpoint_seq_, h.seq);
+  head_ = std::move(h);
   return Status::Ok();
 }
 
@@ -298,6 +413,11 @@ bool AuditLog::healthy() const {
   return !failed_;
 }
 
+bool AuditLog::tail_rejected() const {
+  std::lock_guard lock(mu_);
+  return tail_rejected_;
+}
+
 uint64_t AuditLog::last_seq() const {
   std::lock_guard lock(mu_);
   return committed_seq_;
@@ -316,21 +436,46 @@ void AuditLog::WriterLoop() {
   for (;;) {
     std::vector<Pending*> batch;
     bool failed = false;
+    bool stopping = false;
     {
       std::unique_lock lock(mu_);
       auto ready = [this] { return stop_ || !queue_.empty(); };
       if (failed_) {
         writer_cv_.wait_for(lock, options_.probe_interval, ready);
       } else if (entries_since_checkpoint_ > 0) {
-        writer_cv_.wait_for(lock, options_.checkpoint_interval, ready);
+        // Until the checkpoint that the interval makes due.
+        const int64_t left = std::chrono::nanoseconds(options_.checkpoint_interval).count() -
+                             (clock_.MonotonicNanos() - last_checkpoint_mono_);
+        writer_cv_.wait_for(lock, std::chrono::nanoseconds(std::max<int64_t>(left, 0)), ready);
       } else {
         writer_cv_.wait(lock, ready);
       }
-      if (stop_ && queue_.empty()) break;
+      stopping = stop_ && queue_.empty();
+      failed = failed_;
+    }
+    if (stopping) {
+      // The checkpoint at stop (and at seal, which destroys the log): a cleanly
+      // stopped log leaves no unsigned tail.
+      if (!failed && entries_since_checkpoint_ > 0) {
+        std::vector<Pending*> none;
+        std::vector<RawEntry> committed;
+        std::optional<AuditCheckpoint> checkpoint;
+        Status st = CommitBatch(none, /*force_checkpoint=*/true, committed, checkpoint);
+        if (st.ok()) {
+          Ship(committed, checkpoint);
+        } else {
+          Alert(AuditAlertKind::kAuditUnavailable,
+                "the audit checkpoint at stop could not be written (" +
+                    std::string(StatusCodeName(st.code())) + ")");
+        }
+      }
+      break;
+    }
+    {
+      std::lock_guard lock(mu_);
       size_t n = std::min(queue_.size(), options_.max_batch);
       batch.assign(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
-      failed = failed_;
     }
     if (failed && !TryRecover()) {
       Complete(batch, AuditUnavailable());
@@ -387,7 +532,7 @@ Status AuditLog::CommitBatch(std::vector<Pending*>& batch, bool force_checkpoint
       e.seq = h.seq + 1;
       e.time_micros = std::max(now, h.time_micros);
       e.prev_hash = h.hash;
-      std::string encoded = EncodeEntry(e);
+      std::string encoded = entry_mac_->Encode(e);
       wb.Put(Space::kAudit, audit_keys::Entry(e.seq), encoded);
       wb.Put(Space::kAudit, audit_keys::Action(e.action, e.seq), "");
       if (!e.account.empty()) wb.Put(Space::kAudit, audit_keys::Account(e.account, e.seq), "");
@@ -422,7 +567,10 @@ Status AuditLog::CommitBatch(std::vector<Pending*>& batch, bool force_checkpoint
     if (st.ok()) {
       head_ = std::move(h);
       entries_since_checkpoint_ = checkpoint ? 0 : since;
-      if (checkpoint) last_checkpoint_mono_ = clock_.MonotonicNanos();
+      if (checkpoint) {
+        last_checkpoint_seq_ = checkpoint->seq;
+        last_checkpoint_mono_ = clock_.MonotonicNanos();
+      }
       return Status::Ok();
     }
     if (st.code() != StatusCode::kConflict) return st;
@@ -432,7 +580,9 @@ Status AuditLog::CommitBatch(std::vector<Pending*>& batch, bool force_checkpoint
 }
 
 bool AuditLog::TryRecover() {
-  // A failed write may still have reached the store: trust only what is there.
+  if (tail_rejected()) return false;
+  // A failed write may still have reached the store: trust only what is there
+  // (and verify it: another writer may have come first).
   if (!LoadHead().ok()) return false;
   AuditEvent probe;
   probe.actor.account = "warden";
@@ -485,6 +635,8 @@ void AuditLog::Ship(const std::vector<RawEntry>& committed,
       }
     }
     if (st.ok() && checkpoint) st = s.sink->ShipCheckpoint(*checkpoint, public_key_);
+    // A checkpoint-only sink given nothing to ship has not recovered.
+    if (!s.sink->ships_entries() && !checkpoint) continue;
     if (!st.ok() && !s.failing) {
       s.failing = true;
       Alert(AuditAlertKind::kSinkFailed, std::string(s.sink->name()) + " failed (" +

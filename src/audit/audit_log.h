@@ -6,8 +6,20 @@
 // Store::Write (group commit), assigning sequence numbers, chaining hashes and
 // writing the secondary indexes (account, action, subject) in the same atomic
 // batch. Every `checkpoint_every` entries, or `checkpoint_interval` after the
-// last checkpoint when entries are pending, the batch also carries an Ed25519
-// checkpoint over (seq, head hash, time), which is shipped to the sinks.
+// last checkpoint when entries are unsigned, the batch also carries an Ed25519
+// checkpoint over (seq, head hash, time), which is shipped to the sinks; the
+// destructor (server stop, seal) writes a last one, so a cleanly stopped log
+// has no unsigned tail. Each entry carries an HMAC (EntryMac) under a key
+// derived from the audit-hash key, so entries cannot be forged without the
+// sealed keys.
+//
+// Never signing over what it did not write: Open() verifies every entry after
+// the last checkpoint (chain and MAC) before it signs anything, and so does
+// the writer whenever it adopts entries another server wrote. If they do not
+// verify the log refuses to sign: it stays unhealthy, every Append fails with
+// "audit_unavailable" (personal data is not served), an alert
+// (audit_tail_rejected) fires, and no probe clears it; an operator must
+// investigate with `warden audit verify`.
 //
 // Fail closed: when the store cannot be written, every waiting Append gets
 // kUnavailable with reason "audit_unavailable" (HTTP 503), the log turns
@@ -65,6 +77,7 @@ enum class AuditAlertKind {
   kSinkRecovered,
   kLowDiskSpace,  // free space below the configured threshold
   kDiskSpaceRecovered,
+  kTailRejected,  // entries after the last checkpoint do not verify; nothing is signed
 };
 std::string_view AuditAlertKindName(AuditAlertKind kind);
 
@@ -78,7 +91,7 @@ using AuditAlertFn = std::function<void(const AuditAlert&)>;
 
 struct AuditLogOptions {
   uint64_t checkpoint_every = 1024;
-  std::chrono::milliseconds checkpoint_interval{10'000};
+  std::chrono::milliseconds checkpoint_interval{1'000};
   std::chrono::milliseconds probe_interval{1'000};
   size_t max_batch = 4096;
   Clock* clock = nullptr;  // Clock::Real() when null
@@ -150,7 +163,8 @@ class AuditLog {
   // Opens the log in `store`, re-reading its head, and starts the writer.
   // `hash_key` is the "audit-hash" key (>= 32 bytes); `sign_seed` is the
   // 32-byte "audit-sign" Ed25519 seed. kConflict if the log was created with a
-  // different signing key.
+  // different signing key. A tail that does not verify is not an error here:
+  // the log opens refusing every append (see above).
   static StatusOr<std::unique_ptr<AuditLog>> Open(Store& store, const SecretBytes& hash_key,
                                                   const SecretBytes& sign_seed,
                                                   AuditLogOptions options);
@@ -178,6 +192,10 @@ class AuditLog {
   // normalised (see AuditSubject). 32 raw bytes.
   std::string HashIdentifier(IdentifierKind kind, std::string_view value) const;
 
+  // True when entries after the last checkpoint did not verify: nothing is
+  // signed and nothing is appended until the trail is investigated.
+  bool tail_rejected() const;
+
   // The raw Ed25519 public key that verifies this log's checkpoints.
   const std::string& public_key() const { return public_key_; }
 
@@ -191,7 +209,8 @@ class AuditLog {
   // last one) and waits until it is durable.
   Status Checkpoint();
 
-  // The auditor's calls. Each appends its own kAuditRead entry for `reader`
+  // The auditor's calls. Verify checks every entry's MAC, up to the head
+  // committed when it starts. Each appends its own kAuditRead entry for `reader`
   // before it returns, and fails (503) without an answer if that append fails.
   StatusOr<AuditPage> Query(const AuditActor& reader, const AuditQuery& query);
   StatusOr<AccessReport> ReportAccess(const AuditActor& reader, const AuditSubject& subject,
@@ -217,7 +236,16 @@ class AuditLog {
   };
 
   AuditLog(Store& store, AuditLogOptions options);
+  // Makes the last stored checkpoint (signature and the entry it names
+  // checked) the verified head; genesis when there is none.
+  Status StartFromLastCheckpoint();
+  // Adopts the entries after the verified head, verifying each (seq, chain,
+  // time, MAC). Fails with reason "audit_tail_unverified" (and rejects the
+  // tail) when one does not verify.
   Status LoadHead();
+  Status RejectTail(std::string why);
+  // The log must reach a genuine checkpoint that a sink holds, and match it.
+  Status CheckShippedCheckpoint(std::string_view sink, const AuditCheckpoint& checkpoint);
   void WriterLoop();
   Status CommitBatch(std::vector<Pending*>& batch, bool force_checkpoint,
                      std::vector<RawEntry>& committed, std::optional<AuditCheckpoint>& checkpoint);
@@ -235,12 +263,15 @@ class AuditLog {
   AuditLogOptions options_;
   Clock& clock_;
   std::unique_ptr<crypto::HmacSha256Key> id_mac_;  // "identifier-hash-v1", expanded once
+  std::unique_ptr<EntryMac> entry_mac_;            // "entry-mac-v2"
   SecretBytes seal_key_;
   SecretBytes sign_seed_;
   std::string public_key_;
 
-  // Writer-thread state (also read under mu_ for last_seq()).
+  // Writer-thread state (also read under mu_ for last_seq()). head_ is always
+  // verified: written by this log or checked by LoadHead.
   Head head_;
+  uint64_t last_checkpoint_seq_ = 0;
   uint64_t entries_since_checkpoint_ = 0;
   int64_t last_checkpoint_mono_ = 0;
   std::vector<SinkState> sinks_;
@@ -251,6 +282,7 @@ class AuditLog {
   std::vector<Pending*> queue_;  // guarded by mu_
   bool stop_ = false;            // guarded by mu_
   bool failed_ = false;          // guarded by mu_
+  bool tail_rejected_ = false;   // guarded by mu_; implies failed_, never cleared
   int checkpoint_requests_ = 0;  // guarded by mu_
   uint64_t committed_seq_ = 0;   // guarded by mu_
   std::thread writer_;

@@ -266,7 +266,12 @@ StatusOr<TraceReport> AuditLog::Trace(const AuditActor& reader,
 
 StatusOr<VerifyReport> AuditLog::Verify(const AuditActor& reader, const VerifyOptions& options) {
   if (!healthy()) return Unavailable("the audit trail is unavailable", "audit_unavailable");
-  ASSIGN_OR_RETURN(VerifyReport report, VerifyStoredLog(store_, options));
+  VerifyOptions with_keys = options;
+  with_keys.entry_mac = entry_mac_.get();
+  // The log grows while it is verified: up to the head committed now.
+  if (!with_keys.up_to_seq) with_keys.up_to_seq = last_seq();
+  if (with_keys.now_micros == 0) with_keys.now_micros = clock_.NowMicros();
+  ASSIGN_OR_RETURN(VerifyReport report, VerifyStoredLog(store_, with_keys));
   RETURN_IF_ERROR(AppendRead(reader, "verify", report.entries));
   return report;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/bytes.h"
+#include "core/clock.h"
 #include "core/secret.h"
 #include "crypto/primitives.h"
 
@@ -99,6 +100,10 @@ std::string_view ChainBreakKindName(ChainBreakKind kind) {
       return "bad_signature";
     case ChainBreakKind::kCheckpointMismatch:
       return "checkpoint_mismatch";
+    case ChainBreakKind::kForged:
+      return "forged";
+    case ChainBreakKind::kUnsignedTail:
+      return "unsigned_tail";
   }
   return "unknown";
 }
@@ -109,28 +114,40 @@ std::string VerifyReport::Summary() const {
            std::string(ChainBreakKindName(chain_break->kind)) + ": " + chain_break->message + " (" +
            Seq(entries) + " entries verified before it)";
   }
+  if (checkpoints_only) {
+    return "OK: " + Seq(checkpoints) + " signed checkpoints" +
+           (checkpoints > 0 ? ", last at seq " + Seq(last_checkpoint_seq) : std::string()) +
+           " (checkpoints only; they are checked against the stored log)";
+  }
   std::string s = "OK: " + Seq(entries) + " entries";
   if (entries > 0) s += " (seq " + Seq(first_seq) + " to " + Seq(last_seq) + ")";
   s += ", " + Seq(checkpoints) + " signed checkpoints";
   if (checkpoints > 0) s += ", last at seq " + Seq(last_checkpoint_seq);
-  if (entries > 0 && last_checkpoint_seq < last_seq) {
-    s += "; " + Seq(last_seq - last_checkpoint_seq) + " entries after the last checkpoint";
+  s += "; " + Seq(unsigned_entries) + " unsigned entries after the last checkpoint";
+  if (unsigned_entries > 0) {
+    s += " (unsigned for " + Seq(static_cast<uint64_t>(unsigned_age_micros / 1'000'000)) + " s)";
   }
+  s += macs_checked ? "; every entry MAC checked"
+                    : "; entry MACs not checked (no key: verify with the root key for that)";
   return s;
 }
 
 StatusOr<VerifyReport> VerifyChain(EntrySource& source, uint64_t first_seq,
                                    std::vector<AuditCheckpoint> checkpoints,
                                    std::string_view public_key, const VerifyOptions& options) {
+  const int64_t now = options.now_micros != 0 ? options.now_micros : Clock::Real().NowMicros();
+  const uint64_t up_to = options.up_to_seq.value_or(UINT64_MAX);
   VerifyReport report;
   report.first_seq = first_seq;
+  report.macs_checked = options.entry_mac != nullptr;
   if (!options.expected_public_key.empty()) {
     if (!ConstantTimeEquals(options.expected_public_key, public_key)) {
       return Broken(report, ChainBreakKind::kBadSignature, 0,
                     "the public key stored with the log is not the expected key");
     }
   }
-  if (options.last_shipped) checkpoints.push_back(*options.last_shipped);
+  checkpoints.insert(checkpoints.end(), options.shipped.begin(), options.shipped.end());
+  std::erase_if(checkpoints, [up_to](const AuditCheckpoint& c) { return c.seq > up_to; });
   std::stable_sort(
       checkpoints.begin(), checkpoints.end(),
       [](const AuditCheckpoint& a, const AuditCheckpoint& b) { return a.seq < b.seq; });
@@ -141,14 +158,22 @@ StatusOr<VerifyReport> VerifyChain(EntrySource& source, uint64_t first_seq,
   std::string prev_hash = first_seq == 1 ? genesis : std::string();
   std::string prev2_hash;
   int64_t last_time = INT64_MIN;
+  int64_t first_time = 0;
+  int64_t last_checkpoint_time = 0;
   uint64_t expected = first_seq;
   uint64_t prev_checkpoint = 0;
+  bool seen_mac = false;         // a version-2 entry was seen
+  uint64_t unsigned_legacy = 0;  // first version-1 entry after the last checkpoint
 
-  for (;;) {
+  for (bool more = true; more;) {
     ASSIGN_OR_RETURN(std::vector<RawEntry> chunk, source.Read(expected, kReadChunk));
     if (chunk.empty()) break;
     for (const RawEntry& raw : chunk) {
       const uint64_t pos = raw.seq;
+      if (pos > up_to) {
+        more = false;
+        break;
+      }
       if (pos > expected) {
         return Broken(report, ChainBreakKind::kDeleted, expected,
                       "entries " + Seq(expected) + " to " + Seq(pos - 1) + " are missing");
@@ -190,6 +215,24 @@ StatusOr<VerifyReport> VerifyChain(EntrySource& source, uint64_t first_seq,
         return Broken(report, ChainBreakKind::kReordered, pos,
                       "entry " + Seq(pos) + " is older than the entry before it");
       }
+      if (entry->version == kLegacyEntryFormatVersion) {
+        // A version-1 entry has no MAC: genuine only as part of the log
+        // written before the upgrade, under a signed checkpoint.
+        if (seen_mac) {
+          return Broken(report, ChainBreakKind::kForged, pos,
+                        "entry " + Seq(pos) +
+                            " has no MAC (format version 1) but follows "
+                            "entries that have one");
+        }
+        if (unsigned_legacy == 0) unsigned_legacy = pos;
+      } else {
+        seen_mac = true;
+        if (options.entry_mac != nullptr && !options.entry_mac->Verify(raw.encoded)) {
+          return Broken(report, ChainBreakKind::kForged, pos,
+                        "the MAC of entry " + Seq(pos) +
+                            " does not verify: it was modified or written without the keys");
+        }
+      }
       std::string hash = EntryHash(raw.encoded);
       for (; cp != checkpoints.end() && cp->seq == pos; ++cp) {
         if (!SignatureValid(public_key, *cp)) {
@@ -203,8 +246,11 @@ StatusOr<VerifyReport> VerifyChain(EntrySource& source, uint64_t first_seq,
         }
         ++report.checkpoints;
         report.last_checkpoint_seq = pos;
+        last_checkpoint_time = std::max(last_checkpoint_time, cp->time_micros);
         prev_checkpoint = pos;
+        unsigned_legacy = 0;
       }
+      if (report.entries == 0) first_time = entry->time_micros;
       prev2_hash = std::move(prev_hash);
       prev_hash = hash;
       last_time = entry->time_micros;
@@ -215,6 +261,12 @@ StatusOr<VerifyReport> VerifyChain(EntrySource& source, uint64_t first_seq,
       report.last_time_micros = entry->time_micros;
     }
   }
+  if (report.entries > 0 && report.last_checkpoint_seq < report.last_seq) {
+    const uint64_t before_first = first_seq > 0 ? first_seq - 1 : 0;
+    report.unsigned_entries = report.last_seq - std::max(report.last_checkpoint_seq, before_first);
+    const int64_t since = report.checkpoints > 0 ? last_checkpoint_time : first_time;
+    report.unsigned_age_micros = std::max<int64_t>(0, now - since);
+  }
   if (cp != checkpoints.end()) {
     if (!SignatureValid(public_key, *cp)) {
       return Broken(report, ChainBreakKind::kBadSignature, cp->seq,
@@ -223,6 +275,26 @@ StatusOr<VerifyReport> VerifyChain(EntrySource& source, uint64_t first_seq,
     return Broken(report, ChainBreakKind::kTruncated, report.last_seq + 1,
                   "a signed checkpoint names seq " + Seq(cp->seq) + " but the log ends at " +
                       Seq(report.last_seq));
+  }
+  if (options.up_to_seq && report.last_seq < *options.up_to_seq) {
+    return Broken(report, ChainBreakKind::kTruncated, report.last_seq + 1,
+                  "the log ends at " + Seq(report.last_seq) + " but the server wrote up to " +
+                      Seq(*options.up_to_seq));
+  }
+  if (unsigned_legacy != 0) {
+    return Broken(report, ChainBreakKind::kForged, unsigned_legacy,
+                  "entries from " + Seq(unsigned_legacy) +
+                      " have no MAC (format version 1) and no signed checkpoint covers them");
+  }
+  if (report.unsigned_entries > options.max_unsigned_entries ||
+      (report.unsigned_entries > 0 &&
+       report.unsigned_age_micros > options.max_unsigned_age_micros)) {
+    return Broken(
+        report, ChainBreakKind::kUnsignedTail, report.last_seq - report.unsigned_entries + 1,
+        Seq(report.unsigned_entries) + " entries follow the last checkpoint, unsigned for " +
+            Seq(static_cast<uint64_t>(report.unsigned_age_micros / 1'000'000)) +
+            " s; the bound is " + Seq(options.max_unsigned_entries) + " entries and " +
+            Seq(static_cast<uint64_t>(options.max_unsigned_age_micros / 1'000'000)) + " s");
   }
   return report;
 }
@@ -262,6 +334,9 @@ ShippedLog ParseShippedLog(std::string_view jsonl) {
     std::string_view line = jsonl.substr(pos, end - pos);
     pos = end + 1;
     if (line.empty()) continue;
+    // A syslog collector writes its own timestamp, host and tag first.
+    const size_t brace = line.find('{');
+    if (brace != std::string_view::npos) line.remove_prefix(brace);
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
       // Skipping cannot hide a change: the chain shows the entry as missing.
@@ -302,6 +377,27 @@ StatusOr<VerifyReport> VerifyShippedLog(std::string_view jsonl, const VerifyOpti
   ShippedLog log = ParseShippedLog(jsonl);
   std::string public_key = log.public_key;
   if (public_key.empty()) public_key = options.expected_public_key;
+  if (log.entries.empty() && !log.checkpoints.empty()) {
+    // Checkpoints only: nothing to chain here; each must be genuine, and the
+    // stored log is checked against them (VerifyOptions::shipped).
+    VerifyReport report;
+    report.checkpoints_only = true;
+    report.skipped_lines = log.skipped_lines;
+    if (!options.expected_public_key.empty() &&
+        !ConstantTimeEquals(options.expected_public_key, public_key)) {
+      return Broken(report, ChainBreakKind::kBadSignature, 0,
+                    "the shipped checkpoints were signed with another key than the expected one");
+    }
+    for (const AuditCheckpoint& c : log.checkpoints) {
+      if (!SignatureValid(public_key, c)) {
+        return Broken(report, ChainBreakKind::kBadSignature, c.seq,
+                      "the shipped checkpoint at seq " + Seq(c.seq) + " has no valid signature");
+      }
+      ++report.checkpoints;
+      report.last_checkpoint_seq = std::max(report.last_checkpoint_seq, c.seq);
+    }
+    return report;
+  }
   VectorEntrySource source(log.entries);
   uint64_t first = log.entries.empty() ? 1 : log.entries.front().seq;
   ASSIGN_OR_RETURN(VerifyReport report,

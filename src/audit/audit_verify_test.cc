@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
 #include "audit/audit_log.h"
@@ -32,10 +35,15 @@ std::string MakeTempDir() {
 class TamperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    sink_path_ = MakeTempDir() + "/shipped.jsonl";
+    const std::string dir = MakeTempDir();
+    sink_path_ = dir + "/shipped.jsonl";
+    checkpoint_path_ = dir + "/audit-checkpoints.jsonl";
     AuditLogOptions options;
     options.checkpoint_every = 10;
+    options.checkpoint_interval = std::chrono::hours(1);
     options.sinks.push_back(std::make_shared<JsonlFileSink>(fs_, sink_path_, true));
+    // Checkpoints only, as the server ships them to its data directory.
+    options.sinks.push_back(std::make_shared<JsonlFileSink>(fs_, checkpoint_path_, false));
     auto log =
         AuditLog::Open(store_, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
     ASSERT_TRUE(log.ok());
@@ -120,9 +128,84 @@ class TamperTest : public ::testing::Test {
     return out;
   }
 
+  // The attack of issue 11 §2: every entry after `keep` deleted together
+  // with every checkpoint, and the head pointer rewritten to match.
+  void CutTailWithItsCheckpoints(uint64_t keep) {
+    for (uint64_t s = keep + 1; s <= kEntries; ++s) Delete(audit_keys::Entry(s));
+    for (uint64_t s = 10; s <= kEntries; s += 10) Delete(audit_keys::Checkpoint(s));
+    SetHead(keep);
+  }
+  void SetHead(uint64_t seq) {
+    std::string head;
+    PutBigEndian64(head, seq);
+    Put("m/head", head);
+  }
+  // A well-chained entry 51 after the last one, as someone with disk access
+  // but without the keys can write it.
+  void AppendForgedEntry(uint8_t version) {
+    AuditEntry forged = Decode(Raw(kEntries));
+    forged.version = version;
+    forged.seq = kEntries + 1;
+    forged.prev_hash = EntryHash(Raw(kEntries));
+    forged.account = "framed-officer";
+    forged.mac = version == kLegacyEntryFormatVersion ? "" : std::string(kEntryMacSize, '\x5a');
+    Put(audit_keys::Entry(kEntries + 1), EncodeEntry(forged));
+    SetHead(kEntries + 1);
+  }
+  std::unique_ptr<EntryMac> Mac() {
+    StatusOr<std::unique_ptr<EntryMac>> mac = EntryMac::FromAuditHashKey(testing::TestHashKey());
+    EXPECT_TRUE(mac.ok());
+    return mac.ok() ? std::move(mac).value() : nullptr;
+  }
+  std::vector<AuditCheckpoint> ShippedCheckpoints() {
+    StatusOr<std::string> text = fs_.ReadFile(checkpoint_path_);
+    EXPECT_TRUE(text.ok());
+    return text.ok() ? ParseShippedLog(*text).checkpoints : std::vector<AuditCheckpoint>{};
+  }
+  uint64_t StoredCheckpointCount() {
+    auto kvs = store_.Scan(Space::kAudit, std::string(audit_keys::kCheckpointPrefix),
+                           PrefixEnd(audit_keys::kCheckpointPrefix), SIZE_MAX);
+    EXPECT_TRUE(kvs.ok());
+    return kvs.ok() ? kvs->size() : 0;
+  }
+  // The server starting again on the tampered store, with its own checkpoint
+  // file; the alerts it raised.
+  struct Restarted {
+    std::unique_ptr<AuditLog> log;
+    std::vector<AuditAlertKind> alerts;
+  };
+  std::unique_ptr<Restarted> Restart() {
+    auto r = std::make_unique<Restarted>();
+    AuditLogOptions options;
+    options.checkpoint_every = 10;
+    options.sinks.push_back(std::make_shared<JsonlFileSink>(fs_, checkpoint_path_, false));
+    options.on_alert = [raw = r.get()](const AuditAlert& a) { raw->alerts.push_back(a.kind); };
+    auto log =
+        AuditLog::Open(store_, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    if (log.ok()) r->log = std::move(log).value();
+    return r;
+  }
+  // A restarted log that refused the tail: unhealthy, every append and
+  // checkpoint refused with 503 audit_unavailable, one alert, nothing signed.
+  void ExpectRefusedToSign(Restarted& r) {
+    ASSERT_NE(r.log, nullptr);
+    const uint64_t checkpoints_before = StoredCheckpointCount();
+    EXPECT_TRUE(r.log->tail_rejected());
+    EXPECT_FALSE(r.log->healthy());
+    StatusOr<uint64_t> appended = r.log->Append(ReadOf(Officer("officer-1"), SyntheticId(1)));
+    EXPECT_EQ(appended.status().code(), StatusCode::kUnavailable);
+    EXPECT_EQ(appended.status().reason(), "audit_unavailable");
+    EXPECT_FALSE(r.log->Checkpoint().ok());
+    r.log.reset();  // a stop writes no checkpoint over a rejected tail either
+    EXPECT_EQ(StoredCheckpointCount(), checkpoints_before);
+    EXPECT_EQ(std::count(r.alerts.begin(), r.alerts.end(), AuditAlertKind::kTailRejected), 1);
+  }
+
   MemoryStore store_;
   FileSystem& fs_ = FileSystem::Default();
   std::string sink_path_;
+  std::string checkpoint_path_;
   std::string shipped_;
   std::string public_key_;
 };
@@ -213,8 +296,114 @@ TEST_F(TamperTest, TruncatedTailWithItsCheckpointsIsFoundByTheShippedCheckpoint)
   ShippedLog shipped = ParseShippedLog(shipped_);
   ASSERT_FALSE(shipped.checkpoints.empty());
   VerifyOptions options;
-  options.last_shipped = shipped.checkpoints.back();
+  options.shipped = {shipped.checkpoints.back()};
   ExpectBreak(VerifyStore(options), ChainBreakKind::kTruncated, 41);
+}
+
+TEST_F(TamperTest, IntactLogVerifiesAgainstItsOwnCheckpointFile) {
+  StatusOr<std::string> text = fs_.ReadFile(checkpoint_path_);
+  ASSERT_TRUE(text.ok());
+  VerifyReport file = VerifyFile(*text);
+  EXPECT_TRUE(file.ok()) << file.Summary();
+  EXPECT_TRUE(file.checkpoints_only);
+  EXPECT_EQ(file.checkpoints, 5u);
+  std::unique_ptr<EntryMac> mac = Mac();
+  VerifyOptions options;
+  options.shipped = ShippedCheckpoints();
+  options.entry_mac = mac.get();
+  VerifyReport store = VerifyStore(options);
+  EXPECT_TRUE(store.ok()) << store.Summary();
+  EXPECT_TRUE(store.macs_checked);
+  EXPECT_EQ(store.unsigned_entries, 0u);
+  EXPECT_EQ(store.checkpoints, 10u);  // each stored one, and its shipped copy
+}
+
+TEST_F(TamperTest, TailCutWithItsCheckpointsAndHeadRewrittenIsFoundByTheShippedCheckpoints) {
+  CutTailWithItsCheckpoints(2);
+  // Alone, the store is a consistent log of two unsigned entries ...
+  VerifyReport alone = VerifyStore();
+  EXPECT_TRUE(alone.ok()) << alone.Summary();
+  EXPECT_EQ(alone.entries, 2u);
+  EXPECT_EQ(alone.unsigned_entries, 2u);
+  // ... which the checkpoints shipped off the store show to be cut short.
+  VerifyOptions options;
+  options.shipped = ShippedCheckpoints();
+  ExpectBreak(VerifyStore(options), ChainBreakKind::kTruncated, 3);
+}
+
+TEST_F(TamperTest, TailCutWithItsCheckpointsFailsTheUnsignedTailBound) {
+  CutTailWithItsCheckpoints(2);
+  VerifyOptions later;
+  later.now_micros = Decode(Raw(1)).time_micros + kDefaultMaxUnsignedAgeMicros + 1;
+  ExpectBreak(VerifyStore(later), ChainBreakKind::kUnsignedTail, 1);
+  VerifyOptions strict;
+  strict.max_unsigned_entries = 1;
+  ExpectBreak(VerifyStore(strict), ChainBreakKind::kUnsignedTail, 1);
+}
+
+TEST_F(TamperTest, RestartOverATailCutWithItsCheckpointsRefusesToSign) {
+  CutTailWithItsCheckpoints(2);
+  std::unique_ptr<Restarted> r = Restart();
+  ExpectRefusedToSign(*r);
+  EXPECT_EQ(StoredCheckpointCount(), 0u);
+}
+
+TEST_F(TamperTest, ForgedWellChainedAppendIsCaughtByTheMac) {
+  AppendForgedEntry(kEntryFormatVersion);
+  // With the public key alone the forgery is an unsigned tail, and says so.
+  VerifyReport public_only = VerifyStore();
+  EXPECT_TRUE(public_only.ok()) << public_only.Summary();
+  EXPECT_EQ(public_only.unsigned_entries, 1u);
+  EXPECT_FALSE(public_only.macs_checked);
+  EXPECT_NE(public_only.Summary().find("MACs not checked"), std::string::npos);
+  std::unique_ptr<EntryMac> mac = Mac();
+  VerifyOptions with_keys;
+  with_keys.entry_mac = mac.get();
+  ExpectBreak(VerifyStore(with_keys), ChainBreakKind::kForged, kEntries + 1);
+}
+
+TEST_F(TamperTest, ForgedAppendWithoutAMacIsCaughtWithoutTheKey) {
+  AppendForgedEntry(kLegacyEntryFormatVersion);
+  ExpectBreak(VerifyStore(), ChainBreakKind::kForged, kEntries + 1);
+}
+
+TEST_F(TamperTest, RestartOverAForgedAppendRefusesToSignIt) {
+  AppendForgedEntry(kEntryFormatVersion);
+  std::unique_ptr<Restarted> r = Restart();
+  ExpectRefusedToSign(*r);
+  auto cp = store_.Get(Space::kAudit, audit_keys::Checkpoint(kEntries + 1));
+  ASSERT_TRUE(cp.ok());
+  EXPECT_FALSE(cp->has_value());
+}
+
+TEST_F(TamperTest, RewrittenUnsignedTailIsCaughtByTheMacAndNotSignedAtRestart) {
+  Delete(audit_keys::Checkpoint(50));
+  std::string prev = Raw(40);
+  for (uint64_t s = 41; s <= kEntries; ++s) {
+    AuditEntry e = Decode(Raw(s));
+    if (s == 41) e.account = "someone-else";
+    e.prev_hash = EntryHash(prev);
+    prev = EncodeEntry(e);  // the old MAC: the attacker has no key
+    Put(audit_keys::Entry(s), prev);
+  }
+  EXPECT_TRUE(VerifyStore().ok());  // consistent for the public key alone
+  std::unique_ptr<EntryMac> mac = Mac();
+  VerifyOptions with_keys;
+  with_keys.entry_mac = mac.get();
+  ExpectBreak(VerifyStore(with_keys), ChainBreakKind::kForged, 41);
+  std::unique_ptr<Restarted> r = Restart();
+  ExpectRefusedToSign(*r);
+}
+
+TEST_F(TamperTest, GenuineUnsignedTailIsVerifiedAndSignedAtRestart) {
+  // As a crash before the last checkpoint leaves it.
+  Delete(audit_keys::Checkpoint(50));
+  EXPECT_EQ(VerifyStore().unsigned_entries, 10u);
+  std::unique_ptr<Restarted> r = Restart();
+  ASSERT_NE(r->log, nullptr);
+  EXPECT_TRUE(r->log->healthy());
+  EXPECT_EQ(StoredCheckpoint(50).seq, 50u);  // signed at open, before any append
+  EXPECT_EQ(VerifyStore().unsigned_entries, 0u);
 }
 
 TEST_F(TamperTest, ConsistentlyRewrittenTailIsFoundByTheCheckpoints) {
@@ -312,7 +501,7 @@ TEST_F(TamperTest, TruncatedShippedCopyIsFoundAgainstTheStoredCheckpoint) {
   VerifyReport alone = VerifyFile(Join(lines));
   EXPECT_TRUE(alone.ok()) << alone.Summary();
   VerifyOptions options;
-  options.last_shipped = StoredCheckpoint(50);
+  options.shipped = {StoredCheckpoint(50)};
   ExpectBreak(VerifyFile(Join(lines), options), ChainBreakKind::kTruncated, 41);
 }
 
@@ -366,6 +555,48 @@ TEST(ShippedCopyTest, SinkFailureIsAlertedAndTheGapIsReshipped) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->ok()) << r->Summary();
   EXPECT_EQ(r->entries, 30u);
+}
+
+TEST(CheckpointTriggerTest, StopWritesACheckpointSoNoEntryIsLeftUnsigned) {
+  MemoryStore store;
+  AuditLogOptions options;
+  options.checkpoint_every = 1000;
+  options.checkpoint_interval = std::chrono::hours(1);
+  auto log =
+      AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE((*log)->Append(ReadOf(Officer("o"), SyntheticId(i))).ok());
+  }
+  log->reset();
+  StatusOr<VerifyReport> r = VerifyStoredLog(store, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok()) << r->Summary();
+  EXPECT_EQ(r->unsigned_entries, 0u);
+  EXPECT_EQ(r->last_checkpoint_seq, 7u);
+}
+
+TEST(CheckpointTriggerTest, DefaultIntervalSignsWaitingEntriesWithinTwoSeconds) {
+  EXPECT_LE(AuditLogOptions{}.checkpoint_interval, std::chrono::seconds(2));
+}
+
+TEST(CheckpointTriggerTest, OnlineVerifyChecksEveryMacAndReportsTheUnsignedTail) {
+  MemoryStore store;
+  AuditLogOptions options;
+  options.checkpoint_every = 4;
+  options.checkpoint_interval = std::chrono::hours(1);
+  auto log =
+      AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE((*log)->Append(ReadOf(Officer("o"), SyntheticId(i))).ok());
+  }
+  StatusOr<VerifyReport> r = (*log)->Verify(testing::Auditor(), {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok()) << r->Summary();
+  EXPECT_TRUE(r->macs_checked);
+  EXPECT_EQ(r->last_checkpoint_seq, 4u);
+  EXPECT_EQ(r->unsigned_entries, 2u);
 }
 
 TEST(ShippedCopyTest, RestartContinuesTheShippedCopyWithoutGapsOrRepeats) {

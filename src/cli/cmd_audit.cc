@@ -1,8 +1,16 @@
 // `warden audit verify`: checks the audit chain offline, on a data directory,
-// and optionally a shipped JSON Lines copy of it (G6). Needs no key: the
-// checkpoints verify with the public key stored with the log, or with the one
-// given on the command line. Exit codes: 0 the chain verifies; 1 it is broken
-// (the report says where and how); 2 the store or file could not be read.
+// and optionally shipped copies of it (G6), which may hold entries or
+// checkpoints only (the server's own DIR/audit-checkpoints.jsonl, a syslog
+// collector's file); every shipped checkpoint must match the stored log and
+// the stored log must reach it, which catches a tail deleted together with
+// its checkpoints. Without a key the checkpoints verify with the public key
+// stored with the log, given on the command line, or named by the shipped
+// copy, and the report says that entry MACs were not checked; with --macs (or
+// a --share-file / --pkcs11-pin-file) the root key is rebuilt and every
+// entry's MAC is checked as well. Either way the unsigned tail (entries after
+// the last checkpoint) is reported and fails above --max-unsigned-entries or
+// --max-unsigned-age. Exit codes: 0 the chain verifies; 1 it is broken (the
+// report says where and how); 2 the store, a file or the key could not be read.
 //
 // `warden audit trace FILE`: ranks the accounts and sessions whose reads
 // cover a leaked sample (G11), with times and stated purposes.
@@ -25,7 +33,10 @@
 #include "cli/server_api.h"
 #include "core/bytes.h"
 #include "core/file_system.h"
+#include "crypto/key_ring.h"
+#include "server/data_dir.h"
 #include "server/routes.h"
+#include "server/seal_gate.h"
 #include "store/open_store.h"
 #include "store/rocksdb_store.h"
 
@@ -36,7 +47,12 @@ struct AuditVerifyArgs {
   std::string data_dir;
   std::string store_spec;
   std::string public_key;
-  std::string shipped_file;
+  std::vector<std::string> shipped_files;
+  bool macs = false;
+  RootKeySource key;
+  uint64_t max_unsigned_entries = audit::kDefaultMaxUnsignedEntries;
+  double max_unsigned_age_seconds =
+      static_cast<double>(audit::kDefaultMaxUnsignedAgeMicros) / 1'000'000;
 };
 
 // The store of a data directory: DIR/store when present, else DIR itself.
@@ -62,44 +78,64 @@ StatusOr<std::string> ParsePublicKey(const std::string& text) {
   return *key;
 }
 
+// The entry MAC key of a stopped data directory, from its root key.
+StatusOr<std::unique_ptr<audit::EntryMac>> LoadEntryMac(const AuditVerifyArgs& args, Store& store) {
+  if (args.data_dir.empty()) {
+    return InvalidArgument("--macs needs --data: the seal configuration is kept there");
+  }
+  ASSIGN_OR_RETURN(crypto::SealConfig config, server::ReadSealConfig(args.data_dir));
+  ASSIGN_OR_RETURN(SecretBytes root, RebuildRootKey(config, args.key, "warden audit verify"));
+  ASSIGN_OR_RETURN(std::optional<std::string> state,
+                   store.Get(Space::kMeta, std::string(server::kKeyRingStateKey)));
+  if (!state) return NotFound("the store holds no key hierarchy", "not_initialised");
+  ASSIGN_OR_RETURN(std::unique_ptr<crypto::KeyRing> keys,
+                   crypto::KeyRing::Load(std::move(root), *state));
+  ASSIGN_OR_RETURN(SecretBytes hash_key, keys->DeriveServiceKey("audit-hash"));
+  return audit::EntryMac::FromAuditHashKey(hash_key);
+}
+
+int VerifyFail(const std::string& what) {
+  std::cerr << "warden audit verify: " << what << "\n";
+  return 2;
+}
+
 int RunAuditVerify(const AuditVerifyArgs& args) {
   StatusOr<std::string> public_key = ParsePublicKey(args.public_key);
-  if (!public_key.ok()) {
-    std::cerr << "warden audit verify: " << public_key.status().ToString() << "\n";
-    return 2;
-  }
+  if (!public_key.ok()) return VerifyFail(public_key.status().ToString());
   audit::VerifyOptions options;
   options.expected_public_key = *public_key;
+  options.max_unsigned_entries = args.max_unsigned_entries;
+  options.max_unsigned_age_micros = static_cast<int64_t>(args.max_unsigned_age_seconds * 1e6);
   bool broken = false;
 
-  if (!args.shipped_file.empty()) {
-    StatusOr<std::string> text = FileSystem::Default().ReadFile(args.shipped_file);
-    if (!text.ok()) {
-      std::cerr << "warden audit verify: " << text.status().ToString() << "\n";
-      return 2;
-    }
+  std::vector<audit::AuditCheckpoint> shipped_checkpoints;
+  for (const std::string& file : args.shipped_files) {
+    StatusOr<std::string> text = FileSystem::Default().ReadFile(file);
+    if (!text.ok()) return VerifyFail(text.status().ToString());
     audit::ShippedLog shipped = audit::ParseShippedLog(*text);
+    // A copy kept off the machine names the key the store must still have.
+    if (options.expected_public_key.empty()) options.expected_public_key = shipped.public_key;
     StatusOr<audit::VerifyReport> report = audit::VerifyShippedLog(*text, options);
-    if (!report.ok()) {
-      std::cerr << "warden audit verify: " << report.status().ToString() << "\n";
-      return 2;
-    }
-    std::cout << "shipped copy: " << report->Summary() << "\n";
+    if (!report.ok()) return VerifyFail(report.status().ToString());
+    std::cout << "shipped copy " << file << ": " << report->Summary() << "\n";
     broken = broken || !report->ok();
-    // The store must reach at least as far as what was shipped.
-    if (!shipped.checkpoints.empty()) options.last_shipped = shipped.checkpoints.back();
+    shipped_checkpoints.insert(shipped_checkpoints.end(), shipped.checkpoints.begin(),
+                               shipped.checkpoints.end());
   }
+  // Every shipped checkpoint must match the store, which must reach them all.
+  options.shipped = std::move(shipped_checkpoints);
 
   StatusOr<std::unique_ptr<Store>> store = OpenExistingStore(args);
-  if (!store.ok()) {
-    std::cerr << "warden audit verify: opening the store: " << store.status().ToString() << "\n";
-    return 2;
+  if (!store.ok()) return VerifyFail("opening the store: " + store.status().ToString());
+  std::unique_ptr<audit::EntryMac> entry_mac;
+  if (args.macs || !args.key.share_file.empty() || !args.key.pin_file.empty()) {
+    StatusOr<std::unique_ptr<audit::EntryMac>> mac = LoadEntryMac(args, **store);
+    if (!mac.ok()) return VerifyFail("loading the audit keys: " + mac.status().ToString());
+    entry_mac = std::move(mac).value();
+    options.entry_mac = entry_mac.get();
   }
   StatusOr<audit::VerifyReport> report = audit::VerifyStoredLog(**store, options);
-  if (!report.ok()) {
-    std::cerr << "warden audit verify: " << report.status().ToString() << "\n";
-    return 2;
-  }
+  if (!report.ok()) return VerifyFail(report.status().ToString());
   std::cout << "stored log: " << report->Summary() << "\n";
   broken = broken || !report->ok();
   return broken ? 1 : 0;
@@ -311,8 +347,21 @@ void RegisterAuditCommand(CLI::App& app, CommandContext& ctx) {
   data->excludes(store);
   verify->add_option("--public-key", args->public_key,
                      "Expected Ed25519 public key of the audit checkpoints (hex or base64)");
-  verify->add_option("--shipped", args->shipped_file,
-                     "A shipped JSON Lines copy to verify and to check the store against");
+  verify->add_option("--shipped", args->shipped_files,
+                     "A shipped copy (JSON Lines: entries and checkpoints, or checkpoints only, "
+                     "as a syslog collector writes them) to verify and to check the store "
+                     "against; may be repeated");
+  verify->add_flag("--macs", args->macs,
+                   "Check every entry's MAC too: rebuilds the root key (shares, PIN file or "
+                   "development key file) of a stopped server's --data directory");
+  AddRootKeyOptions(*verify, args->key);
+  verify->add_option("--max-unsigned-entries", args->max_unsigned_entries,
+                     "Fail when more entries follow the last checkpoint (default " +
+                         std::to_string(audit::kDefaultMaxUnsignedEntries) + ")");
+  verify->add_option("--max-unsigned-age", args->max_unsigned_age_seconds,
+                     "Fail when entries follow a checkpoint older than this many seconds "
+                     "(default " +
+                         std::to_string(audit::kDefaultMaxUnsignedAgeMicros / 1'000'000) + ")");
   verify->callback([args, &ctx] {
     if (args->data_dir.empty() && args->store_spec.empty()) {
       std::cerr << "warden audit verify: --data DIR or --store SPEC is required\n";

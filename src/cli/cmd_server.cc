@@ -118,7 +118,22 @@ void RegisterServe(CLI::App& app, CommandContext& ctx) {
                   "Highest request rate (per second) any policy may set; the burst ceiling is "
                   "twice it")
       ->capture_default_str();
-  cmd->callback([&ctx, opt, listen] {
+  cmd->add_option("--audit-ship-file", opt->audit_ship_files,
+                  "Also append the signed audit checkpoints to this file, e.g. on an append-only "
+                  "mount of another machine; may be repeated");
+  cmd->add_option("--audit-syslog", opt->audit_syslog,
+                  "Also send the signed audit checkpoints to a remote syslog collector, "
+                  "tcp://HOST:PORT");
+  auto checkpoint_seconds = std::make_shared<double>(0);
+  cmd->add_option("--audit-checkpoint-interval", *checkpoint_seconds,
+                  "Seconds after which waiting audit entries are signed (default 1); a "
+                  "checkpoint is also written every 1024 entries, at stop and at seal")
+      ->check(CLI::Range(0.01, 3600.0));
+  cmd->callback([&ctx, opt, listen, checkpoint_seconds] {
+    if (*checkpoint_seconds > 0) {
+      opt->audit_checkpoint_interval =
+          std::chrono::milliseconds(static_cast<int64_t>(*checkpoint_seconds * 1000));
+    }
     opt->policy_ceiling.burst =
         static_cast<int64_t>(std::max(2 * opt->policy_ceiling.rate_per_second, 1.0));
     const size_t colon = listen->rfind(':');

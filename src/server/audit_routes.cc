@@ -83,12 +83,16 @@ StatusOr<api::Response> VerifyAudit(const ApiContext& ctx, const api::Request& r
   audit::VerifyOptions options;
   options.expected_public_key = scope.audit().public_key();
   ASSIGN_OR_RETURN(audit::VerifyReport report, scope.audit().Verify(ActorOf(scope), options));
-  nlohmann::json out = {{"ok", report.ok()},
-                        {"entries", report.entries},
-                        {"last_seq", report.last_seq},
-                        {"checkpoints", report.checkpoints},
-                        {"last_checkpoint_seq", report.last_checkpoint_seq},
-                        {"summary", report.Summary()}};
+  nlohmann::json out = {
+      {"ok", report.ok()},
+      {"entries", report.entries},
+      {"last_seq", report.last_seq},
+      {"checkpoints", report.checkpoints},
+      {"last_checkpoint_seq", report.last_checkpoint_seq},
+      {"unsigned_entries", report.unsigned_entries},
+      {"unsigned_age_seconds", static_cast<double>(report.unsigned_age_micros) / 1e6},
+      {"macs_checked", report.macs_checked},
+      {"summary", report.Summary()}};
   if (report.chain_break) {
     out["break"] = {{"kind", audit::ChainBreakKindName(report.chain_break->kind)},
                     {"seq", report.chain_break->seq},

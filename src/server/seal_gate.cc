@@ -109,6 +109,10 @@ void SealGate::Seal() {
     dropped = std::move(services_);
   }
   unseal_.Reset();
+  // The checkpoint at seal, before the caller answers; entries of requests
+  // still holding the services get the final one when the last of them
+  // releases `dropped` (the AuditLog's destructor).
+  if (dropped != nullptr) dropped->audit->Checkpoint().IgnoreError();
   // `dropped` is released here or, if requests still hold it, by the last of them.
 }
 

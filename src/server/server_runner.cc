@@ -129,6 +129,18 @@ StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServeOptions
   gate_options.access.policy_ceiling = options.policy_ceiling;
   gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
       FileSystem::Default(), CheckpointSinkPath(options.data_dir), /*ship_entries=*/false));
+  if (options.audit_checkpoint_interval.count() > 0) {
+    gate_options.audit.checkpoint_interval = options.audit_checkpoint_interval;
+  }
+  for (const std::string& file : options.audit_ship_files) {
+    gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
+        FileSystem::Default(), file, /*ship_entries=*/false));
+  }
+  if (!options.audit_syslog.empty()) {
+    ASSIGN_OR_RETURN(auto collector, audit::ParseSyslogAddress(options.audit_syslog));
+    gate_options.audit.sinks.push_back(
+        std::make_shared<audit::RemoteSyslogSink>(collector.first, collector.second));
+  }
   api::Metrics* metrics = &s->metrics_;
   // Audit alerts reach the log and metrics through the access layer, which
   // stores them with its own (seal_gate.cc).

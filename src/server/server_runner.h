@@ -8,9 +8,11 @@
 #ifndef WARDEN_SERVER_SERVER_RUNNER_H_
 #define WARDEN_SERVER_SERVER_RUNNER_H_
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "access/policy.h"
 #include "api/http_server.h"
@@ -33,6 +35,13 @@ struct ServeOptions {
   // Limits no approved policy may pass (SPEC §4: ceilings belong in the
   // server's configuration, not in the API).
   access::PolicyCeiling policy_ceiling;
+  // Where signed audit checkpoints are shipped besides DIR/audit-checkpoints.jsonl
+  // (docs/audit_format.md, "Shipping off the machine"): files to append to,
+  // and a remote syslog collector as tcp://HOST:PORT.
+  std::vector<std::string> audit_ship_files;
+  std::string audit_syslog;
+  // Zero: the AuditLog's default.
+  std::chrono::milliseconds audit_checkpoint_interval{0};
 };
 
 class RunningServer {
