@@ -167,8 +167,8 @@ async function startServer() {
   const data = path.join(work, 'data');
   const init = execFileSync(WARDEN, ['init', '--data', data, '--dev-key-file', path.join(work, 'dev.key')],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const m = /Bootstrap token[^\n]*\n\s*(\S+)/.exec(init);
-  if (!m) throw new Error('no bootstrap token in the output of warden init');
+  const tokens = [...init.matchAll(/bootstrap token \d: (\S+)/g)].map((m) => m[1]);
+  if (tokens.length !== 2) throw new Error('no pair of bootstrap tokens in the output of warden init');
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const log = fs.openSync(path.join(OUT, 'console_e2e_server.log'), 'w');
@@ -184,7 +184,7 @@ async function startServer() {
     if (server.exitCode !== null) throw new Error(`warden serve exited with ${server.exitCode}`);
     try {
       const h = await api('GET', '/healthz');
-      if (h.json && h.json.status === 'ok') return m[1];
+      if (h.json && h.json.status === 'ok') return tokens;
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -195,34 +195,44 @@ function password(role) {
   return `${role}-${crypto.randomBytes(9).toString('base64url')}`;
 }
 
-async function setUp(bootstrapToken) {
+async function setUp(bootstrapTokens) {
   const acc = {};
   const mk = (username, role) => ({ username, role, password: password(role) });
+  // The two bootstrap tokens make the first two security officers.
   acc.so1 = mk('so.alice', 'security_officer');
-  acc.so1.totp = (await must('POST', '/v1/auth/bootstrap',
-    { token: bootstrapToken, body: { username: acc.so1.username, password: acc.so1.password } })).totp_secret;
-  const so1 = await login(acc.so1);
-  const create = async (a, roles) => {
-    const r = await must('POST', '/v1/admin/accounts',
-      { token: so1, body: { username: a.username, password: a.password, roles } });
+  acc.so2 = mk('so.bob', 'security_officer');
+  for (const [a, token] of [[acc.so1, bootstrapTokens[0]], [acc.so2, bootstrapTokens[1]]]) {
+    const r = await must('POST', '/v1/auth/bootstrap',
+      { token, body: { username: a.username, password: a.password } });
     a.id = r.account_id;
     a.totp = r.totp_secret;
+  }
+  const so1 = await login(acc.so1);
+  const so2 = await login(acc.so2);
+  // Asked for by one officer; approved by the other and enrolled by the
+  // holder with both halves, unless `approveInBrowser`.
+  const create = async (a, roles, approveInBrowser = false) => {
+    const r = await must('POST', '/v1/admin/accounts', { token: so1, body: { username: a.username, roles } });
+    check(!('password' in r) && !('totp_secret' in r) && r.enrolment_code_part, `the officer asking for ${a.username} gets half a code, no credential`, JSON.stringify(r));
+    a.id = r.account_id;
+    a.halfA = r.enrolment_code_part;
+    a.requestId = r.request_id;
+    if (approveInBrowser) return;
+    const approved = await must('POST', `/v1/admin/requests/${r.request_id}/approve`, { token: so2, body: {} });
+    a.totp = (await must('POST', '/v1/auth/enrol', { body: {
+      username: a.username, password: a.password,
+      enrolment_codes: [a.halfA, approved.enrolment_code_part] } })).totp_secret;
   };
-  acc.so2 = mk('so.bob', 'security_officer');
   acc.registrar = mk('reg.rita', 'registrar');
   acc.officer = mk('off.oscar', 'officer');
   acc.investigator = mk('inv.ivy', 'investigator');
   acc.auditor = mk('aud.audrey', 'auditor');
-  await create(acc.so2, ['security_officer']);
   await create(acc.registrar, ['registrar']);
   await create(acc.officer, ['officer']);
-  await create(acc.investigator, ['officer']);
   await create(acc.auditor, ['auditor']);
-  // Investigator needs a second security officer: asked here, approved in the browser.
-  const grant = await api('PATCH', `/v1/admin/accounts/${acc.investigator.id}`,
-    { token: so1, body: { grant: 'investigator' } });
-  check(grant.status === 202 && grant.json.grant_id, 'granting investigator waits for a second officer', JSON.stringify(grant.json));
-  acc.investigator.grantId = grant.json.grant_id;
+  // The investigator is approved by the second officer in the browser, and
+  // enrols on the console's enrolment page.
+  await create(acc.investigator, ['investigator'], true);
 
   // Synthetic persons and cases that refer to them.
   const gen = (what, extra) => execFileSync(WARDEN, ['gen', what, ...extra, '--seed', '7', '--format', 'jsonl'],
@@ -343,25 +353,39 @@ async function securityOfficer(ctx, errors) {
   await page.waitForSelector('#accounts-list table');
   const listed = await page.textContent('#accounts-list');
   check(['so.alice', 'off.oscar', 'inv.ivy', 'aud.audrey'].every((u) => listed.includes(u)), 'accounts are listed');
-  // Approve the investigator grant that the first officer asked for.
-  await page.fill('#approve-grant input[name=account]', acc.investigator.id);
-  await page.fill('#approve-grant input[name=grant]', acc.investigator.grantId);
-  await page.click('#approve-grant button[type=submit]');
-  await page.waitForFunction(() => document.querySelector('#notice:not([hidden])')?.textContent.includes('approved'));
-  await page.waitForFunction((id) => [...document.querySelectorAll('#accounts-list tr')]
-    .some((tr) => tr.textContent.includes(id) && tr.textContent.includes('investigator')), acc.investigator.id);
-  check(true, 'a second security officer approved the investigator grant in the console');
+  // Approve the investigator account that the first officer asked for: the
+  // approval shows the other half of its enrolment code, once.
+  await page.waitForSelector(`#pending-requests button[data-request="${acc.investigator.requestId}"]`);
+  await page.click(`#pending-requests button[data-request="${acc.investigator.requestId}"]`);
+  await page.waitForSelector('#enrolment-code-part');
+  const halfB = (await page.textContent('#enrolment-code-part')).trim();
+  check(halfB.startsWith('wdn_e_') && halfB !== acc.investigator.halfA, 'the approving officer sees the other half of the code', halfB);
+  check(true, 'a second security officer approved the investigator account in the console');
+  // The holder enrols on the console's enrolment page with both halves.
+  const enrolPage = await newPage(errors, 'enrolment');
+  await enrolPage.goto(base + '/console');
+  await enrolPage.click('#show-enrol');
+  await enrolPage.fill('#enrol input[name=username]', acc.investigator.username);
+  await enrolPage.fill('#enrol input[name=half_a]', acc.investigator.halfA);
+  await enrolPage.fill('#enrol input[name=half_b]', halfB);
+  await enrolPage.fill('#enrol input[name=password]', acc.investigator.password);
+  await enrolPage.fill('#enrol input[name=repeat]', acc.investigator.password);
+  await enrolPage.click('#enrol-submit');
+  await enrolPage.waitForSelector('#enrolled-secret');
+  acc.investigator.totp = (await enrolPage.textContent('#enrolled-secret')).trim();
+  check(/^[A-Z2-7]{32}$/.test(acc.investigator.totp), 'the holder enrolled in the console and got their TOTP secret', acc.investigator.totp);
+  await enrolPage.screenshot({ path: path.join(OUT, 'console_enrol.png'), fullPage: true });
+  await enrolPage.close();
   // A per-account quota for the officer.
   const row = page.locator('#accounts-list tr', { hasText: acc.officer.id });
-  await row.locator('input[name=daily_read_quota]').fill('500');
-  await row.locator('input[name=result_cap]').fill('25');
+  await row.locator('input[name=daily_read_quota]').fill('400');
+  await row.locator('input[name=result_cap]').fill('15');
   const [patched] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'PATCH'),
     row.locator('button', { hasText: 'Set' }).click(),
   ]);
-  check(patched.status() === 200, 'setting a quota is accepted', String(patched.status()));
-  const policy = (await patched.json()).policy || {};
-  check(policy.daily_read_quota === 500 && policy.result_cap === 25, 'the quota and the cap are what was typed', JSON.stringify(policy));
+  check(patched.status() === 200, 'a narrower quota applies at once', String(patched.status()));
+  check((await patched.json()).applied === true, 'the answer says it is applied');
   // A security officer may not grant to itself: the API's refusal is shown.
   const own = page.locator('#accounts-list tr', { hasText: acc.so2.id });
   await own.locator('select[name=role]').selectOption('auditor');

@@ -1,6 +1,7 @@
-// The security officer's view: accounts (create, grant and revoke roles,
-// approve another officer's grant, per-account quotas, suspend and
-// reinstate) and alerts. None of these calls reads personal data.
+// The security officer's view: accounts (ask for new ones, grant and revoke
+// roles, per-account quotas, suspend and reinstate), the changes waiting for
+// a second security officer, and alerts. None of these calls reads personal
+// data, and none shows an officer a usable credential of another account.
 import * as api from './api.js';
 import { h, replace, field, formValues, busy, table } from './dom.js';
 import { guarded, showInfo } from './notice.js';
@@ -15,15 +16,25 @@ async function patchAccount(id, change) {
   return api.call('PATCH', accountPath(id), { body: change });
 }
 
-// The TOTP secret of a new account is shown once: hand it to its holder.
-function enrollmentBox(username, answer) {
-  return h('div', { class: 'card once', id: 'enrollment' },
-    h('h3', {}, `Second factor for ${username}`),
-    h('p', { class: 'hint' }, 'Shown only now. Give it to the account holder for their authenticator app.'),
+// An officer's half of a new account's enrolment code is shown once: hand
+// it to the holder in person; the other officer hands over the other half.
+function enrolmentPartBox(username, answer) {
+  return h('div', { class: 'card once', id: 'enrolment-part' },
+    h('h3', {}, `Enrolment code half for ${username}`),
+    h('p', { class: 'hint' }, 'Shown only now. Hand it to the account holder in person; the holder enrols with both halves and sets their own password.'),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Account'), h('dd', { class: 'mono' }, answer.account_id || ''),
-      h('dt', {}, 'TOTP secret'), h('dd', { class: 'mono', id: 'enrollment-secret' }, answer.totp_secret || ''),
-      h('dt', {}, 'otpauth URI'), h('dd', { class: 'mono wrap' }, answer.otpauth_uri || '')));
+      answer.request_id ? [h('dt', {}, 'Request'), h('dd', { class: 'mono' }, answer.request_id)] : [],
+      h('dt', {}, 'Code half'), h('dd', { class: 'mono wrap', id: 'enrolment-code-part' }, answer.enrolment_code_part || '')));
+}
+
+// The answer of a change: applied at once, or waiting for a second officer.
+function reportChange(what, answer) {
+  if (answer && answer.applied === false) {
+    showInfo(`${what} awaits a second security officer: request `, h('code', { id: 'pending-request' }, answer.request_id));
+  } else {
+    showInfo(`${what}: applied.`);
+  }
 }
 
 function accountRow(a, refresh) {
@@ -39,21 +50,18 @@ function accountRow(a, refresh) {
     h('span', {}, a.username, h('br'), h('small', { class: 'mono muted' }, a.account_id)),
     a.kind,
     (a.roles || []).join(', ') || '—',
-    a.suspended ? h('span', { class: 'outcome denied' }, 'suspended', a.suspended_reason ? `: ${a.suspended_reason}` : '') : 'active',
+    a.suspended ? h('span', { class: 'outcome denied' }, 'suspended', a.suspended_reason ? `: ${a.suspended_reason}` : '') : (a.state || 'active').replace('_', ' '),
     h('div', { class: 'inline' }, role,
       act('Grant', async () => {
-        const r = await patchAccount(a.account_id, { grant: role.value });
-        if (r && !r.granted && r.grant_id) {
-          showInfo(`Grant of ${role.value} to ${a.username} awaits a second security officer: grant id `, h('code', { id: 'pending-grant' }, r.grant_id));
-        }
+        reportChange(`Grant of ${role.value} to ${a.username}`, await patchAccount(a.account_id, { grant: role.value }));
       }),
       act('Revoke', () => patchAccount(a.account_id, { revoke: role.value }))),
     h('div', { class: 'inline' }, quota, cap,
-      act('Set', () => {
+      act('Set', async () => {
         const policy = {};
         if (quota.value !== '') policy.daily_read_quota = Number(quota.value);
         if (cap.value !== '') policy.result_cap = Number(cap.value);
-        return patchAccount(a.account_id, { policy });
+        reportChange(`Policy of ${a.username}`, await patchAccount(a.account_id, { policy }));
       })),
     a.suspended
       ? act('Reinstate', () => patchAccount(a.account_id, { reinstate: true }))
@@ -78,43 +86,64 @@ function accountsSection() {
       busy(create, () => guarded(async () => {
         const v = formValues(create);
         const answer = await api.call('POST', '/v1/admin/accounts',
-          { body: { username: v.username, password: v.password, roles: v.roles } });
+          { body: { username: v.username, roles: v.roles } });
         create.reset();
-        replace(created, enrollmentBox(v.username, answer));
+        replace(created, enrolmentPartBox(v.username, answer));
         await refresh();
+        await refreshRequests();
       }));
     },
   },
   h('h2', {}, 'New account'),
+  h('p', { class: 'hint' }, 'A second security officer approves it; its holder then sets their own password.'),
   h('div', { class: 'row' },
-    field('Username', h('input', { name: 'username', required: true, autocomplete: 'off', minlength: 3, maxlength: 64 })),
-    field('Initial password', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password', minlength: 12 }), 'at least 12 characters')),
+    field('Username', h('input', { name: 'username', required: true, autocomplete: 'off', minlength: 3, maxlength: 64 }))),
   h('fieldset', { class: 'roles' }, h('legend', {}, 'Roles'),
-    HUMAN_ROLES.filter((r) => r !== 'investigator').map((r) => h('label', { class: 'check' },
-      h('input', { type: 'checkbox', name: 'roles', value: r }), ' ', r)),
-    h('p', { class: 'hint' }, 'Investigator is granted to an existing account and needs a second security officer.')),
-  h('button', { type: 'submit', class: 'primary' }, 'Create'),
+    HUMAN_ROLES.map((r) => h('label', { class: 'check' },
+      h('input', { type: 'checkbox', name: 'roles', value: r }), ' ', r))),
+  h('button', { type: 'submit', class: 'primary' }, 'Ask for the account'),
   created);
 
-  const approve = h('form', {
-    class: 'card', id: 'approve-grant',
-    onsubmit: (e) => {
-      e.preventDefault();
-      busy(approve, () => guarded(async () => {
-        const v = formValues(approve);
-        await patchAccount(v.account, { approve_grant: v.grant });
-        approve.reset();
-        showInfo('Grant approved.');
-        await refresh();
-      }));
-    },
-  },
-  h('h2', {}, 'Approve a pending grant'),
-  h('p', { class: 'hint' }, 'A grant asked for by another security officer.'),
-  h('div', { class: 'row' },
-    field('Account id', h('input', { name: 'account', required: true, autocomplete: 'off' })),
-    field('Grant id', h('input', { name: 'grant', required: true, autocomplete: 'off' }))),
-  h('button', { type: 'submit', class: 'primary' }, 'Approve'));
+  // Changes another officer asked for, to approve (what an approval releases
+  // is shown once) or reject.
+  const requests = h('div', { id: 'requests-list' });
+  const released = h('div', { id: 'released' });
+  async function decide(r, verb) {
+    const answer = await api.call('POST', api.path('v1', 'admin', 'requests', r.request_id, verb), { body: {} });
+    if (verb === 'approve' && answer && answer.enrolment_code_part) {
+      replace(released, enrolmentPartBox(r.username, answer));
+    } else if (verb === 'approve' && answer && answer.api_key) {
+      replace(released, h('div', { class: 'card once', id: 'released-key' },
+        h('h3', {}, `API key for ${r.username}`),
+        h('p', { class: 'hint' }, 'Shown only now. Store it in the service\'s secret store.'),
+        h('p', { class: 'mono wrap' }, answer.api_key)));
+    } else {
+      replace(released);
+    }
+    showInfo(verb === 'approve' ? 'Request approved.' : 'Request rejected.');
+    await refreshRequests();
+    await refresh();
+  }
+  async function refreshRequests() {
+    const answer = await api.call('GET', '/v1/admin/requests');
+    const pending = (answer && answer.requests) || [];
+    replace(requests, pending.length === 0 ? h('p', { class: 'muted' }, 'Nothing waits for approval.') :
+      table(['Change', 'Account', 'Asked by', 'Expires', ''], pending.map((r) => [
+        h('span', {}, r.kind.replace('_', ' '), r.role ? ` (${r.role})` : '', r.policy ? h('small', { class: 'mono muted' }, ' ', JSON.stringify(r.policy)) : ''),
+        h('span', {}, r.username || '—', h('br'), h('small', { class: 'mono muted' }, r.account_id)),
+        h('small', { class: 'mono' }, r.requested_by),
+        r.expires_at,
+        h('div', { class: 'inline' },
+          h('button', { type: 'button', class: 'small', 'data-request': r.request_id, onclick: () => guarded(() => decide(r, 'approve')) }, 'Approve'),
+          h('button', { type: 'button', class: 'small', onclick: () => guarded(() => decide(r, 'reject')) }, 'Reject')),
+      ]), { class: 'grid compact' }));
+  }
+  const approve = h('section', { class: 'card', id: 'pending-requests' },
+    h('header', { class: 'card-head' }, h('h2', {}, 'Waiting for a second security officer'),
+      h('button', { type: 'button', class: 'small', onclick: () => guarded(refreshRequests) }, 'Refresh')),
+    h('p', { class: 'hint' }, 'You cannot approve what you asked for, nor a change to your own account.'),
+    requests, released);
+  guarded(refreshRequests);
 
   const section = h('section', { class: 'card', id: 'accounts' },
     h('header', { class: 'card-head' }, h('h2', {}, 'Accounts'),

@@ -34,9 +34,52 @@ function renderLogin() {
   field('Username', h('input', { name: 'username', id: 'username', required: true, autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' })),
   field('Password', h('input', { name: 'password', id: 'password', type: 'password', required: true, autocomplete: 'current-password' })),
   field('Code', h('input', { name: 'totp', id: 'totp', required: true, autocomplete: 'one-time-code', inputmode: 'numeric', pattern: '[0-9]{6,8}', maxlength: 8 })),
-  h('button', { type: 'submit', class: 'primary', id: 'login-submit' }, 'Sign in'));
+  h('button', { type: 'submit', class: 'primary', id: 'login-submit' }, 'Sign in'),
+  h('p', { class: 'hint' }, 'New account, or credentials reset? ',
+    h('button', { type: 'button', class: 'link', id: 'show-enrol', onclick: renderEnrol }, 'Enrol with your two code halves')));
   replace(main(), form);
   replace(document.getElementById('nav'));
+  form.elements.username.focus();
+}
+
+// A new (or reset) account's holder redeems the two halves of the enrolment
+// code, one from each security officer, sets their own password, and gets
+// the secret for their authenticator, shown once.
+function renderEnrol() {
+  const result = h('div', { id: 'enrol-result' });
+  const form = h('form', {
+    class: 'card login', id: 'enrol',
+    onsubmit: (e) => {
+      e.preventDefault();
+      busy(form, () => guarded(async () => {
+        const v = formValues(form);
+        if (v.password !== v.repeat) {
+          showInfo('The two passwords differ.');
+          return;
+        }
+        for (const name of ['password', 'repeat', 'half_a', 'half_b']) form.elements[name].value = '';
+        const answer = await api.call('POST', '/v1/auth/enrol',
+          { body: { username: v.username, enrolment_codes: [v.half_a, v.half_b], password: v.password } });
+        replace(result, h('div', { class: 'card once' },
+          h('h3', {}, 'Your second factor'),
+          h('p', { class: 'hint' }, 'Shown only now. Add it to your authenticator app, then sign in with your password and its code.'),
+          h('dl', { class: 'facts' },
+            h('dt', {}, 'TOTP secret'), h('dd', { class: 'mono', id: 'enrolled-secret' }, answer.totp_secret || ''),
+            h('dt', {}, 'otpauth URI'), h('dd', { class: 'mono wrap' }, answer.otpauth_uri || '')),
+          h('button', { type: 'button', class: 'primary', id: 'enrol-done', onclick: renderLogin }, 'Go to sign in')));
+      }));
+    },
+  },
+  h('h1', {}, 'Enrol'),
+  h('p', { class: 'hint' }, 'Each of two security officers gave you one half of your enrolment code.'),
+  field('Username', h('input', { name: 'username', required: true, autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' })),
+  field('First code half', h('input', { name: 'half_a', required: true, autocomplete: 'off', spellcheck: 'false' })),
+  field('Second code half', h('input', { name: 'half_b', required: true, autocomplete: 'off', spellcheck: 'false' })),
+  field('New password', h('input', { name: 'password', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' }), 'at least 12 characters'),
+  field('Repeat it', h('input', { name: 'repeat', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' })),
+  h('button', { type: 'submit', class: 'primary', id: 'enrol-submit' }, 'Enrol'),
+  result);
+  replace(main(), form);
   form.elements.username.focus();
 }
 
