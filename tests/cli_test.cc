@@ -109,49 +109,51 @@ class CliTest : public E2eTest {
   static inline std::unique_ptr<TempDir> files_;
 };
 
-TEST_F(CliTest, CreatedAccountAppearsInListAndLogsInWithThePrintedSecret) {
-  const std::string password = "synthetic password cli.alice";
-  ProgramRun created = Warden(
-      {"account", "create", "--username", "cli.alice", "--role", "officer", "--password-stdin"},
-      account("so"), password + "\n");
+// One officer asks, a second approves; each prints one half of the code,
+// and the holder enrols with both.
+TEST_F(CliTest, CreatedAccountIsApprovedBySecondOfficerAndEnrolledByItsHolder) {
+  ProgramRun created =
+      Warden({"account", "create", "--username", "cli.alice", "--role", "officer"}, account("so"));
   ASSERT_EQ(created.exit_code, 0) << created.output;
   const std::string id = Field(created.output, "account_id");
-  const std::string secret = Field(created.output, "totp_secret");
-  ASSERT_FALSE(id.empty()) << created.output;
-  ASSERT_FALSE(secret.empty()) << created.output;
-  EXPECT_TRUE(Field(created.output, "otpauth_uri").starts_with("otpauth://totp/"))
-      << created.output;
-  // The password never appears in what the command prints.
-  EXPECT_EQ(created.output.find(password), std::string::npos) << created.output;
+  const std::string request = Field(created.output, "request_id");
+  const std::string half_a = Field(created.output, "enrolment_code_part");
+  ASSERT_FALSE(id.empty() || request.empty() || half_a.empty()) << created.output;
+  EXPECT_EQ(created.output.find("totp_secret"), std::string::npos) << created.output;
+
+  ProgramRun own = Warden({"account", "approve", request}, account("so"));
+  EXPECT_EQ(own.exit_code, 1) << own.output;
+  EXPECT_NE(own.output.find("second_approver_required"), std::string::npos) << own.output;
+  ProgramRun pending = Warden({"account", "requests"}, account("so2"));
+  ASSERT_EQ(pending.exit_code, 0) << pending.output;
+  EXPECT_NE(pending.output.find(request), std::string::npos) << pending.output;
+  ProgramRun approved = Warden({"account", "approve", request}, account("so2"));
+  ASSERT_EQ(approved.exit_code, 0) << approved.output;
+  const std::string half_b = Field(approved.output, "enrolment_code_part");
+  ASSERT_FALSE(half_b.empty()) << approved.output;
 
   ProgramRun listed = Warden({"account", "list"}, account("so"));
   ASSERT_EQ(listed.exit_code, 0) << listed.output;
-  std::istringstream lines(listed.output);
-  std::string line;
-  bool found = false;
-  while (std::getline(lines, line)) {
-    if (line.starts_with(id + " ")) {
-      found = true;
-      EXPECT_NE(line.find("cli.alice"), std::string::npos) << line;
-      EXPECT_NE(line.find("officer"), std::string::npos) << line;
-      EXPECT_NE(line.find("active"), std::string::npos) << line;
-    }
-  }
-  EXPECT_TRUE(found) << listed.output;
+  EXPECT_NE(listed.output.find("awaiting_enrolment"), std::string::npos) << listed.output;
 
+  Answer enrolled = client().Call("POST", "/v1/auth/enrol", {},
+                                  json{{"username", "cli.alice"},
+                                       {"enrolment_codes", {half_a, half_b}},
+                                       {"password", "synthetic password cli.alice"}});
+  ASSERT_EQ(enrolled.status, 200) << enrolled;
+  Account alice{.username = "cli.alice",
+                .password = "synthetic password cli.alice",
+                .id = id,
+                .totp_secret = enrolled.body_json.value("totp_secret", "")};
+  EXPECT_EQ(d().Login(alice).status, 200);
   ProgramRun shown = Warden({"account", "show", id, "--json"}, account("so"));
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   const json account_json = json::parse(shown.output, nullptr, false);
-  EXPECT_EQ(account_json.value("username", ""), "cli.alice") << shown.output;
+  EXPECT_EQ(account_json.value("state", ""), "active") << shown.output;
   EXPECT_EQ(account_json.value("roles", json()), json::array({"officer"})) << shown.output;
-
-  // What was printed once is what the account holder needs to log in.
-  Account alice{.username = "cli.alice", .password = password, .id = id, .totp_secret = secret};
-  Answer login = d().Login(alice);
-  EXPECT_EQ(login.status, 200) << login;
 }
 
-TEST_F(CliTest, ServiceApiKeyAuthenticatesUntilRevoked) {
+TEST_F(CliTest, ServiceApiKeyIsReleasedToTheApproverAndAuthenticatesUntilRevoked) {
   const SyntheticPerson person = MakePerson(9001, "钱国平");
   d().PutPerson(person);
 
@@ -161,9 +163,16 @@ TEST_F(CliTest, ServiceApiKeyAuthenticatesUntilRevoked) {
   ASSERT_EQ(service.exit_code, 0) << service.output;
   const std::string service_id = Field(service.output, "account_id");
   ASSERT_FALSE(service_id.empty()) << service.output;
+  ASSERT_EQ(
+      Warden({"account", "approve", Field(service.output, "request_id")}, account("so2")).exit_code,
+      0);
 
-  ProgramRun issued =
+  ProgramRun asked =
       Warden({"apikey", "create", "--account", service_id, "--ttl-days", "7"}, account("so"));
+  ASSERT_EQ(asked.exit_code, 0) << asked.output;
+  EXPECT_TRUE(Field(asked.output, "api_key").empty()) << "the requester never sees the key";
+  ProgramRun issued =
+      Warden({"account", "approve", Field(asked.output, "request_id")}, account("so2"));
   ASSERT_EQ(issued.exit_code, 0) << issued.output;
   const std::string key_id = Field(issued.output, "key_id");
   const std::string key = Field(issued.output, "api_key");
@@ -174,7 +183,6 @@ TEST_F(CliTest, ServiceApiKeyAuthenticatesUntilRevoked) {
                             {"Warden-Purpose", "case/cli-service"}};
   Answer got = client().Call("GET", "/v1/persons/" + person.id, with_key);
   EXPECT_EQ(got.status, 200) << got;
-  // The policy names lookup only: a search is refused, after authentication.
   Answer search =
       client().Call("POST", "/v1/persons/search", with_key, json{{"phone", person.phone_e164}});
   EXPECT_EQ(search.status, 403) << search;
@@ -188,33 +196,21 @@ TEST_F(CliTest, ServiceApiKeyAuthenticatesUntilRevoked) {
   ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
   Answer after = client().Call("GET", "/v1/persons/" + person.id, with_key);
   EXPECT_EQ(after.status, 401) << after;
-  ProgramRun listed_after = Warden({"apikey", "list", "--json"}, account("so"));
-  ASSERT_EQ(listed_after.exit_code, 0) << listed_after.output;
-  EXPECT_EQ(listed_after.output.find(key_id), std::string::npos) << listed_after.output;
 }
 
-TEST_F(CliTest, AccountGrantApprovalSuspensionAndTotpReset) {
-  ProgramRun created = Warden(
-      {"account", "create", "--username", "cli.bob", "--role", "officer", "--password-stdin"},
-      account("so"), "synthetic password cli.bob\n");
-  ASSERT_EQ(created.exit_code, 0) << created.output;
-  const std::string id = Field(created.output, "account_id");
-  const std::string old_secret = Field(created.output, "totp_secret");
-
-  // investigator needs a second security officer.
-  ProgramRun asked = Warden({"account", "revoke", id, "officer"}, account("so"));
+TEST_F(CliTest, AccountGrantApprovalSuspensionAndCredentialReset) {
+  std::optional<Account> bob = d().AddAccount("cli.bob", {"officer"});
+  ASSERT_TRUE(bob);
+  const std::string id = bob->id;
+  ASSERT_EQ(Warden({"account", "revoke", id, "officer"}, account("so")).exit_code, 0);
+  ProgramRun asked = Warden({"account", "grant", id, "investigator"}, account("so"));
   ASSERT_EQ(asked.exit_code, 0) << asked.output;
-  asked = Warden({"account", "grant", id, "investigator"}, account("so"));
-  ASSERT_EQ(asked.exit_code, 0) << asked.output;
-  const std::string grant = Field(asked.output, "grant_id");
-  ASSERT_FALSE(grant.empty()) << asked.output;
-  ProgramRun self_approved =
-      Warden({"account", "approve-grant", grant, "--account", id}, account("so"));
+  const std::string request = Field(asked.output, "request_id");
+  ASSERT_FALSE(request.empty()) << asked.output;
+  ProgramRun self_approved = Warden({"account", "approve", request}, account("so"));
   EXPECT_EQ(self_approved.exit_code, 1) << self_approved.output;
   EXPECT_NE(self_approved.output.find("403"), std::string::npos) << self_approved.output;
-  ProgramRun approved =
-      Warden({"account", "approve-grant", grant, "--account", id}, account("so2"));
-  ASSERT_EQ(approved.exit_code, 0) << approved.output;
+  ASSERT_EQ(Warden({"account", "approve", request}, account("so2")).exit_code, 0);
   ProgramRun shown = Warden({"account", "show", id}, account("so"));
   EXPECT_EQ(Field(shown.output, "roles"), "investigator") << shown.output;
 
@@ -222,23 +218,24 @@ TEST_F(CliTest, AccountGrantApprovalSuspensionAndTotpReset) {
   ASSERT_EQ(suspended.exit_code, 0) << suspended.output;
   shown = Warden({"account", "show", id}, account("so"));
   EXPECT_EQ(Field(shown.output, "state"), "suspended (cli test)") << shown.output;
-  ProgramRun reinstated = Warden({"account", "reinstate", id}, account("so"));
-  ASSERT_EQ(reinstated.exit_code, 0) << reinstated.output;
+  ASSERT_EQ(Warden({"account", "reinstate", id}, account("so")).exit_code, 0);
   shown = Warden({"account", "show", id}, account("so"));
   EXPECT_EQ(Field(shown.output, "state"), "active") << shown.output;
   EXPECT_EQ(Warden({"account", "unlock", id}, account("so")).exit_code, 0);
 
-  ProgramRun reset = Warden({"account", "reset-totp", id}, account("so"));
+  ProgramRun reset = Warden({"account", "reset-credentials", id}, account("so"));
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
-  const std::string new_secret = Field(reset.output, "totp_secret");
-  EXPECT_FALSE(new_secret.empty()) << reset.output;
-  EXPECT_NE(new_secret, old_secret);
+  EXPECT_TRUE(Field(reset.output, "totp_secret").empty()) << reset.output;
+  EXPECT_FALSE(Field(reset.output, "enrolment_code_part").empty()) << reset.output;
+  ASSERT_EQ(
+      Warden({"account", "approve", Field(reset.output, "request_id")}, account("so2")).exit_code,
+      0);
+  EXPECT_EQ(d().Login(*bob).status, 401) << "the old credentials are void";
 }
 
 TEST_F(CliTest, ServerErrorIsPrintedWithFieldAndRuleAndExitsOne) {
   ProgramRun bad_role = Warden(
-      {"account", "create", "--username", "cli.carol", "--role", "superuser", "--password-stdin"},
-      account("so"), "synthetic password cli.carol\n");
+      {"account", "create", "--username", "cli.carol", "--role", "superuser"}, account("so"));
   EXPECT_EQ(bad_role.exit_code, 1) << bad_role.output;
   EXPECT_NE(bad_role.output.find("warden account create: 422 "), std::string::npos)
       << bad_role.output;
