@@ -123,9 +123,11 @@ TEST_F(OpenApiTest, ErrorAnswersUseTheErrorSchema) {
         has_success = true;
         continue;
       }
+      // A health probe's 503 is its health document, so a load balancer reads why.
+      const char* schema = key == "get /healthz" && status == 503 ? "#/components/schemas/Health"
+                                                                  : "#/components/schemas/Error";
       const nlohmann::json& resolved = Resolve(doc_, response);
-      EXPECT_EQ(resolved["content"]["application/json"]["schema"]["$ref"],
-                "#/components/schemas/Error")
+      EXPECT_EQ(resolved["content"]["application/json"]["schema"]["$ref"], schema)
           << key << " " << code;
     }
     EXPECT_TRUE(has_success) << key;

@@ -212,7 +212,7 @@ async function setUp(bootstrapTokens) {
   // Asked for by one officer; approved by the other and enrolled by the
   // holder with both halves, unless `approveInBrowser`.
   const create = async (a, roles, approveInBrowser = false) => {
-    const r = await must('POST', '/v1/admin/accounts', { token: so1, body: { username: a.username, roles } });
+    const r = await must('POST', '/v1/admin/accounts', { token: so1, body: { username: a.username, roles } }, [202]);
     check(!('password' in r) && !('totp_secret' in r) && r.enrolment_code_part, `the officer asking for ${a.username} gets half a code, no credential`, JSON.stringify(r));
     a.id = r.account_id;
     a.halfA = r.enrolment_code_part;
