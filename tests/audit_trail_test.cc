@@ -10,7 +10,7 @@
 #include "audit/audit_entry.h"
 #include "audit/audit_verify.h"
 #include "core/bytes.h"
-#include "server/data_dir.h"
+#include "node/data_dir.h"
 #include "store/open_store.h"
 #include "tests/e2e_harness.h"
 
@@ -110,7 +110,7 @@ TEST_F(AuditTrailTest, RestartOverAForgedAppendRefusesToSignItAndServesNoPersona
   // With disk access and no key: a well-chained entry after the last one.
   uint64_t forged_seq = 0;
   {
-    StatusOr<std::string> spec = server::StoreSpecOf(d().warden_data_dir(), "");
+    StatusOr<std::string> spec = node::StoreSpecOf(d().warden_data_dir(), "");
     ASSERT_TRUE(spec.ok());
     StoreOptions store_options;
     store_options.rocksdb.create_if_missing = false;

@@ -17,11 +17,11 @@
 #include <thread>
 
 #include "access/totp.h"
-#include "api/tls.h"
 #include "core/clock.h"
 #include "core/file_system.h"
-#include "server/data_dir.h"
-#include "server/seal_gate.h"
+#include "http/tls.h"
+#include "node/data_dir.h"
+#include "node/seal_gate.h"
 #include "store/open_store.h"
 
 namespace warden::e2e {
@@ -116,8 +116,8 @@ std::ostream& operator<<(std::ostream& out, const Answer& answer) {
 Client::Client(uint16_t port, std::string ca_pem, bool tls)
     : port_(port), ca_pem_(std::move(ca_pem)), tls_(tls) {}
 
-api::TestClient::Options Client::options() const {
-  api::TestClient::Options o;
+http::TestClient::Options Client::options() const {
+  http::TestClient::Options o;
   o.tls = tls_;
   o.ca_pem = ca_pem_;
   o.timeout = std::chrono::milliseconds(20'000);
@@ -150,7 +150,7 @@ Answer Client::Exchange(std::string_view bytes, bool fresh) {
     const bool reused = connection_ != nullptr && !fresh;
     if (!reused) {
       connection_.reset();
-      auto connected = api::TestClient::Connect(port_, options());
+      auto connected = http::TestClient::Connect(port_, options());
       if (!connected.ok()) {
         answer.transport_error = connected.status().ToString();
         return answer;
@@ -158,8 +158,8 @@ Answer Client::Exchange(std::string_view bytes, bool fresh) {
       connection_ = std::move(connected).value();
     }
     Status sent = connection_->Send(bytes);
-    StatusOr<api::ClientResponse> got =
-        sent.ok() ? connection_->Receive() : StatusOr<api::ClientResponse>(sent);
+    StatusOr<http::ClientResponse> got =
+        sent.ok() ? connection_->Receive() : StatusOr<http::ClientResponse>(sent);
     if (!got.ok()) {
       connection_.reset();
       answer.transport_error = got.status().ToString();
@@ -449,17 +449,17 @@ namespace {
 // `warden gen --canaries`.
 bool RegisterCanariesOffline(const std::string& data_dir, const InitOutput& init,
                              const std::string& collection, const std::vector<std::string>& keys) {
-  auto spec = server::StoreSpecOf(data_dir, "");
+  auto spec = node::StoreSpecOf(data_dir, "");
   if (!spec.ok()) return false;
   auto store = OpenStore(*spec);
   if (!store.ok()) {
     ADD_FAILURE() << store.status().ToString();
     return false;
   }
-  auto schema = server::ReadSchema(**store);
-  auto config = server::ReadSealConfig(data_dir);
+  auto schema = node::ReadSchema(**store);
+  auto config = node::ReadSealConfig(data_dir);
   if (!schema.ok() || !config.ok()) return false;
-  server::SealGate gate(**store, *schema, *config, warden::Clock::Real(), {});
+  node::SealGate gate(**store, *schema, *config, warden::Clock::Real(), {});
   for (int i = 0; i < init.threshold; ++i) {
     auto progress = gate.SubmitShare(init.shares[static_cast<size_t>(i)]);
     if (!progress.ok()) {
@@ -467,7 +467,7 @@ bool RegisterCanariesOffline(const std::string& data_dir, const InitOutput& init
       return false;
     }
   }
-  std::shared_ptr<server::UnsealedServices> services = gate.services();
+  std::shared_ptr<node::UnsealedServices> services = gate.services();
   if (services == nullptr) return false;
   Status st = services->access->RegisterCanariesOffline(collection, keys);
   EXPECT_TRUE(st.ok()) << st.ToString();
@@ -510,7 +510,7 @@ bool Deployment::SetUp(const Options& options) {
     return false;
   }
 
-  auto credentials = api::GenerateSelfSignedCertificate();
+  auto credentials = http::GenerateSelfSignedCertificate();
   if (!credentials.ok()) {
     ADD_FAILURE() << credentials.status().ToString();
     return false;
@@ -518,7 +518,7 @@ bool Deployment::SetUp(const Options& options) {
   ca_pem_ = credentials->certificate_chain_pem;
   const std::string cert = data_dir_.path() + "/cert.pem";
   const std::string key = data_dir_.path() + "/key.pem";
-  Status written = api::WriteTlsCredentials(FileSystem::Default(), *credentials, cert, key);
+  Status written = http::WriteTlsCredentials(FileSystem::Default(), *credentials, cert, key);
   if (!written.ok()) {
     ADD_FAILURE() << written.ToString();
     return false;

@@ -30,7 +30,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "api/test_client.h"
+#include "http/test_client.h"
 
 namespace warden::e2e {
 
@@ -79,12 +79,12 @@ class Client {
 
  private:
   Answer Exchange(std::string_view bytes, bool fresh);
-  api::TestClient::Options options() const;
+  http::TestClient::Options options() const;
 
   uint16_t port_;
   std::string ca_pem_;
   bool tls_;
-  std::unique_ptr<api::TestClient> connection_;
+  std::unique_ptr<http::TestClient> connection_;
 };
 
 // A human account and, once logged in, its session.

@@ -66,16 +66,16 @@ TEST_F(SecureDefaultsTest, EveryAnswerIsNotCacheableAndHardened) {
 }
 
 TEST_F(SecureDefaultsTest, OnlyModernTlsIsSpoken) {
-  api::TestClient::Options modern;
+  http::TestClient::Options modern;
   modern.ca_pem = d().ca_pem();
-  auto client13 = api::TestClient::Connect(d().port(), modern);
+  auto client13 = http::TestClient::Connect(d().port(), modern);
   ASSERT_TRUE(client13.ok()) << client13.status().ToString();
   EXPECT_EQ((*client13)->tls_version(), "TLSv1.3");
 
-  api::TestClient::Options old = modern;
+  http::TestClient::Options old = modern;
   old.max_version = 0x0302;  // TLS 1.1
   old.security_level = 0;
-  EXPECT_FALSE(api::TestClient::Connect(d().port(), old).ok());
+  EXPECT_FALSE(http::TestClient::Connect(d().port(), old).ok());
 
   // Plain HTTP to the TLS port gets no HTTP answer.
   Client plain(d().port(), "", /*tls=*/false);

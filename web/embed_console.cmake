@@ -1,5 +1,5 @@
 # cmake -DINPUT_DIR=web/console -DOUTPUT=console_assets.cc -P embed_console.cmake
-# Writes a C++ source defining warden::server::ConsoleAssets() over every file
+# Writes a C++ source defining warden::api::ConsoleAssets() over every file
 # of INPUT_DIR (not recursive), so the web console is part of the binary and
 # nothing is read from disk at run time. Only names of [a-z0-9._-] with an
 # extension the server knows a Content-Type for are accepted; anything else
@@ -28,9 +28,9 @@ if(index EQUAL 0)
 endif()
 file(WRITE "${OUTPUT}.tmp"
 "// Generated from web/console by web/embed_console.cmake. Do not edit.
-#include \"server/console_routes.h\"
+#include \"api/console_routes.h\"
 
-namespace warden::server {
+namespace warden::api {
 namespace {
 ${arrays}
 const ConsoleAsset kAssets[] = {
@@ -39,6 +39,6 @@ ${entries}};
 
 std::span<const ConsoleAsset> ConsoleAssets() { return kAssets; }
 
-}  // namespace warden::server
+}  // namespace warden::api
 ")
 file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")

@@ -13,8 +13,8 @@
 #include <iostream>
 #include <string>
 
-#include "api/http_server.h"
-#include "api/tls.h"
+#include "http/http_server.h"
+#include "http/tls.h"
 
 namespace {
 
@@ -35,7 +35,7 @@ bool HasFlag(int argc, char** argv, const char* name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace warden::api;
+  using namespace warden::http;
   const int io_threads = IntFlag(argc, argv, "--io-threads", 1);
   const int connections = IntFlag(argc, argv, "--connections", 64);
   const int seconds = IntFlag(argc, argv, "--seconds", 10);

@@ -5,7 +5,7 @@
 namespace warden::api {
 namespace {
 
-using M = HttpMethod;
+using M = http::HttpMethod;
 constexpr RouteAuth kAnyone = RouteAuth::kAnyone;
 constexpr RouteAuth kBearer = RouteAuth::kBearer;
 
@@ -58,17 +58,17 @@ constexpr auto kRoutes = std::to_array<ApiRoute>({
 
 std::span<const ApiRoute> ApiRoutes() { return kRoutes; }
 
-const ApiRoute* FindApiRoute(HttpMethod method, std::string_view pattern) {
+const ApiRoute* FindApiRoute(http::HttpMethod method, std::string_view pattern) {
   for (const ApiRoute& r : kRoutes) {
     if (r.method == method && r.pattern == pattern) return &r;
   }
   return nullptr;
 }
 
-Status CheckApiRoutesMounted(const Router& router) {
+Status CheckApiRoutesMounted(const http::Router& router) {
   for (const ApiRoute& r : kRoutes) {
     if (!router.Has(r.method, r.pattern)) {
-      return Internal("API call " + std::string(HttpMethodName(r.method)) + " " +
+      return Internal("API call " + std::string(http::HttpMethodName(r.method)) + " " +
                       std::string(r.pattern) + " has no handler");
     }
   }

@@ -9,9 +9,9 @@
 #include <span>
 #include <string_view>
 
-#include "api/http.h"
-#include "api/router.h"
 #include "core/status.h"
+#include "http/http.h"
+#include "http/router.h"
 
 namespace warden::api {
 
@@ -21,7 +21,7 @@ namespace warden::api {
 enum class RouteAuth { kAnyone, kBearer };
 
 struct ApiRoute {
-  HttpMethod method;
+  http::HttpMethod method;
   std::string_view pattern;
   std::string_view operation_id;  // the OpenAPI operationId
   RouteAuth auth;
@@ -34,12 +34,12 @@ struct ApiRoute {
 std::span<const ApiRoute> ApiRoutes();
 
 // The API route for (method, pattern), or nullptr.
-const ApiRoute* FindApiRoute(HttpMethod method, std::string_view pattern);
+const ApiRoute* FindApiRoute(http::HttpMethod method, std::string_view pattern);
 
 // A start-up check: OK if `router` has a route
 // for every ApiRoutes() entry; otherwise kInternal naming the first missing
 // call, so a server is never started with part of the API unmounted.
-Status CheckApiRoutesMounted(const Router& router);
+Status CheckApiRoutesMounted(const http::Router& router);
 
 }  // namespace warden::api
 

@@ -67,14 +67,16 @@ class OpenApiTest : public ::testing::Test {
 
 TEST_F(OpenApiTest, EveryApiRouteIsDocumented) {
   for (const ApiRoute& r : ApiRoutes()) {
-    EXPECT_TRUE(operations_.count(Key(HttpMethodName(r.method), r.pattern)))
-        << HttpMethodName(r.method) << " " << r.pattern << " is missing from docs/openapi.yaml";
+    EXPECT_TRUE(operations_.count(Key(http::HttpMethodName(r.method), r.pattern)))
+        << http::HttpMethodName(r.method) << " " << r.pattern
+        << " is missing from docs/openapi.yaml";
   }
 }
 
 TEST_F(OpenApiTest, EveryDocumentedOperationIsAnApiRoute) {
   std::set<std::string> routes;
-  for (const ApiRoute& r : ApiRoutes()) routes.insert(Key(HttpMethodName(r.method), r.pattern));
+  for (const ApiRoute& r : ApiRoutes())
+    routes.insert(Key(http::HttpMethodName(r.method), r.pattern));
   for (const auto& [key, op] : operations_) {
     EXPECT_TRUE(routes.count(key)) << key << " is documented but not in ApiRoutes()";
   }
@@ -83,7 +85,7 @@ TEST_F(OpenApiTest, EveryDocumentedOperationIsAnApiRoute) {
 
 TEST_F(OpenApiTest, OperationsAgreeWithTheRouteTable) {
   for (const ApiRoute& r : ApiRoutes()) {
-    const std::string key = Key(HttpMethodName(r.method), r.pattern);
+    const std::string key = Key(http::HttpMethodName(r.method), r.pattern);
     if (!operations_.count(key)) continue;  // reported above
     const nlohmann::json& op = *operations_[key];
     EXPECT_EQ(op.value("operationId", ""), r.operation_id) << key;
@@ -155,12 +157,13 @@ TEST_F(OpenApiTest, EveryReferenceResolves) {
 }
 
 TEST(ApiRoutesTest, RouterAcceptsEveryRouteAndRoutesEachPatternToItself) {
-  Router router;
+  http::Router router;
   for (const ApiRoute& r : ApiRoutes()) {
     const std::string pattern(r.pattern);
-    Status st = router.Add(r.method, r.pattern, [pattern](const Request&) -> StatusOr<Response> {
-      return Response::Json(200, {{"pattern", pattern}});
-    });
+    Status st = router.Add(r.method, r.pattern,
+                           [pattern](const http::Request&) -> StatusOr<http::Response> {
+                             return http::Response::Json(200, {{"pattern", pattern}});
+                           });
     ASSERT_TRUE(st.ok()) << st.ToString();
   }
   EXPECT_TRUE(CheckApiRoutesMounted(router).ok());
@@ -170,34 +173,35 @@ TEST(ApiRoutesTest, RouterAcceptsEveryRouteAndRoutesEachPatternToItself) {
     for (size_t open; (open = target.find('{')) != std::string::npos;) {
       target.replace(open, target.find('}', open) - open + 1, "x1");
     }
-    Request request;
+    http::Request request;
     request.method = r.method;
-    ASSERT_TRUE(ParseTarget(target, request).ok()) << target;
-    Response answer = router.Serve(request);
-    ASSERT_EQ(answer.status, 200) << HttpMethodName(r.method) << " " << target;
+    ASSERT_TRUE(http::ParseTarget(target, request).ok()) << target;
+    http::Response answer = router.Serve(request);
+    ASSERT_EQ(answer.status, 200) << http::HttpMethodName(r.method) << " " << target;
     EXPECT_EQ(nlohmann::json::parse(answer.body)["pattern"], r.pattern);
   }
 }
 
 TEST(ApiRoutesTest, MissingHandlerIsReportedByName) {
-  Router router;
-  ASSERT_TRUE(router
-                  .Add(HttpMethod::kGet, "/healthz",
-                       [](const Request&) -> StatusOr<Response> { return Response(); })
-                  .ok());
+  http::Router router;
+  ASSERT_TRUE(
+      router
+          .Add(http::HttpMethod::kGet, "/healthz",
+               [](const http::Request&) -> StatusOr<http::Response> { return http::Response(); })
+          .ok());
   Status st = CheckApiRoutesMounted(router);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("POST /v1/sys/unseal"), std::string::npos) << st.message();
 }
 
 TEST(ApiRoutesTest, FindApiRouteKnowsPurposeRequirements) {
-  const ApiRoute* get = FindApiRoute(HttpMethod::kGet, "/v1/{collection}/{key}");
+  const ApiRoute* get = FindApiRoute(http::HttpMethod::kGet, "/v1/{collection}/{key}");
   ASSERT_NE(get, nullptr);
   EXPECT_TRUE(get->purpose_required);
-  const ApiRoute* health = FindApiRoute(HttpMethod::kGet, "/healthz");
+  const ApiRoute* health = FindApiRoute(http::HttpMethod::kGet, "/healthz");
   ASSERT_NE(health, nullptr);
   EXPECT_EQ(health->auth, RouteAuth::kAnyone);
-  EXPECT_EQ(FindApiRoute(HttpMethod::kGet, "/v1/everything"), nullptr);
+  EXPECT_EQ(FindApiRoute(http::HttpMethod::kGet, "/v1/everything"), nullptr);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include <iostream>
 
 #include "access/purpose.h"
+#include "api/routes.h"
 #include "audit/audit_verify.h"
 #include "cli/commands.h"
 #include "cli/leak_sample.h"
@@ -34,9 +35,8 @@
 #include "core/bytes.h"
 #include "core/file_system.h"
 #include "crypto/key_ring.h"
-#include "server/data_dir.h"
-#include "server/routes.h"
-#include "server/seal_gate.h"
+#include "node/data_dir.h"
+#include "node/seal_gate.h"
 #include "store/open_store.h"
 #include "store/rocksdb_store.h"
 
@@ -83,10 +83,10 @@ StatusOr<std::unique_ptr<audit::EntryMac>> LoadEntryMac(const AuditVerifyArgs& a
   if (args.data_dir.empty()) {
     return InvalidArgument("--macs needs --data: the seal configuration is kept there");
   }
-  ASSIGN_OR_RETURN(crypto::SealConfig config, server::ReadSealConfig(args.data_dir));
+  ASSIGN_OR_RETURN(crypto::SealConfig config, node::ReadSealConfig(args.data_dir));
   ASSIGN_OR_RETURN(SecretBytes root, RebuildRootKey(config, args.key, "warden audit verify"));
   ASSIGN_OR_RETURN(std::optional<std::string> state,
-                   store.Get(Space::kMeta, std::string(server::kKeyRingStateKey)));
+                   store.Get(Space::kMeta, std::string(node::kKeyRingStateKey)));
   if (!state) return NotFound("the store holds no key hierarchy", "not_initialised");
   ASSIGN_OR_RETURN(std::unique_ptr<crypto::KeyRing> keys,
                    crypto::KeyRing::Load(std::move(root), *state));
@@ -278,7 +278,7 @@ StatusOr<nlohmann::json> TraceOffline(const AuditTraceArgs& args, const LeakSamp
   StatusOr<audit::TraceReport> report = offline->services().audit->Trace(actor, subjects);
   for (audit::AuditSubject& s : subjects) SecureWipe(s.value);
   if (!report.ok()) return report.status();
-  return server::TraceReportJson(*report);
+  return api::TraceReportJson(*report);
 }
 
 int RunAuditTrace(AuditTraceArgs& args) {

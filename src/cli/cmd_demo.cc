@@ -15,12 +15,12 @@
 #include <thread>
 
 #include "access/totp.h"
-#include "api/tls.h"
 #include "cli/commands.h"
 #include "core/file_system.h"
+#include "http/tls.h"
+#include "node/data_dir.h"
 #include "schema/generator.h"
 #include "schema/record.h"
-#include "server/data_dir.h"
 #include "server/server_runner.h"
 
 namespace warden::cli {
@@ -48,7 +48,7 @@ struct DemoAccount {
 // Loads synthetic records straight into a fresh store: validated like any
 // write, sealed through the barrier, written with the store's bulk loader.
 template <typename Generator, typename Row>
-StatusOr<uint64_t> LoadGenerated(server::UnsealedServices& services, Store& store,
+StatusOr<uint64_t> LoadGenerated(node::UnsealedServices& services, Store& store,
                                  const schema::CollectionSchema& collection, Generator& gen,
                                  uint64_t count) {
   ASSIGN_OR_RETURN(std::unique_ptr<BulkLoader> loader, store.StartBulkLoad());
@@ -122,7 +122,7 @@ StatusOr<std::vector<DemoAccount>> CreateDemoAccounts(
 void PrintWalkthrough(const std::string& url, const std::string& data_dir,
                       const std::vector<DemoAccount>& accounts, const schema::PersonRecord& person,
                       const std::string& warden) {
-  const std::string cacert = "--cacert " + server::TlsDir(data_dir) + "/cert.pem";
+  const std::string cacert = "--cacert " + node::TlsDir(data_dir) + "/cert.pem";
   std::cout << "\nWarden demo is running at " << url << "  (console: " << url << "/console)\n\n"
             << "Demo accounts (synthetic; TOTP codes: " << warden << " totp SECRET):\n";
   for (const DemoAccount& a : accounts) {
@@ -174,21 +174,21 @@ Status RunDemo(const DemoOptions& opt, const std::string& warden_path) {
     if (mkdtemp(tmpl) == nullptr) return Internal("cannot create a temporary directory");
     data_dir = std::string(tmpl) + "/data";
   }
-  server::InitOptions init;
+  node::InitOptions init;
   init.data_dir = data_dir;
   init.shares = 5;
   init.threshold = 3;
-  ASSIGN_OR_RETURN(server::InitResult initialised, server::InitDataDir(init));
+  ASSIGN_OR_RETURN(node::InitResult initialised, node::InitDataDir(init));
   std::cout << "Initialised " << data_dir << "; root key split into 5 shares, 3 needed:\n";
   for (size_t i = 0; i < initialised.shares.size(); ++i) {
     std::cout << "  share " << (i + 1) << ": " << initialised.shares[i] << "\n";
   }
 
-  ASSIGN_OR_RETURN(api::TlsCredentials tls, api::GenerateSelfSignedCertificate());
-  RETURN_IF_ERROR(FileSystem::Default().CreateDirs(server::TlsDir(data_dir), 0700));
-  const std::string cert = server::TlsDir(data_dir) + "/cert.pem";
-  const std::string key = server::TlsDir(data_dir) + "/key.pem";
-  RETURN_IF_ERROR(api::WriteTlsCredentials(FileSystem::Default(), tls, cert, key));
+  ASSIGN_OR_RETURN(http::TlsCredentials tls, http::GenerateSelfSignedCertificate());
+  RETURN_IF_ERROR(FileSystem::Default().CreateDirs(node::TlsDir(data_dir), 0700));
+  const std::string cert = node::TlsDir(data_dir) + "/cert.pem";
+  const std::string key = node::TlsDir(data_dir) + "/key.pem";
+  RETURN_IF_ERROR(http::WriteTlsCredentials(FileSystem::Default(), tls, cert, key));
 
   server::ServeOptions serve;
   serve.data_dir = data_dir;
@@ -202,7 +202,7 @@ Status RunDemo(const DemoOptions& opt, const std::string& warden_path) {
     std::cout << "Unseal: share " << (i + 1) << " accepted (" << p.progress << "/" << p.threshold
               << ")\n";
   }
-  std::shared_ptr<server::UnsealedServices> services = server->gate().services();
+  std::shared_ptr<node::UnsealedServices> services = server->gate().services();
   if (services == nullptr) return Internal("the demo server did not unseal");
 
   ASSIGN_OR_RETURN(std::vector<DemoAccount> accounts,

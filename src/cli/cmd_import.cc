@@ -1,7 +1,7 @@
 // `warden import`: a CSV or JSON Lines file into a collection.
 //
 //   offline  --data DIR: straight into the store of a stopped server, on all
-//            cores (server::RunBulkImport). Needs the root key: K shares
+//            cores (ingest::RunBulkImport). Needs the root key: K shares
 //            (--share-file, or typed without echo), the PKCS#11 PIN file, or
 //            the development key file of a dev-mode directory.
 //   online   --addr URL: through a running server's batch API
@@ -21,8 +21,8 @@
 #include "cli/import_progress.h"
 #include "cli/offline_services.h"
 #include "core/file_system.h"
-#include "server/bulk_import.h"
-#include "server/data_dir.h"
+#include "ingest/bulk_import.h"
+#include "node/data_dir.h"
 #include "store/open_store.h"
 
 namespace warden::cli {
@@ -57,7 +57,7 @@ int Fail(const Status& st) {
 }
 
 int RunOffline(const ImportArgs& args, const std::string& rejects_path) {
-  server::BulkImportOptions options;
+  ingest::BulkImportOptions options;
   options.commit_bytes = args.commit_mb << 20;
   OfflineOpenOptions open;
   open.data_dir = args.data_dir;
@@ -94,16 +94,16 @@ int RunOffline(const ImportArgs& args, const std::string& rejects_path) {
   if (args.format == "csv") options.format = schema::RecordFormat::kCsv;
   if (args.format == "jsonl") options.format = schema::RecordFormat::kJsonLines;
   options.rejects_path = rejects_path;
-  options.on_duplicate = *server::ParseDuplicatePolicy(args.on_duplicate);
+  options.on_duplicate = *ingest::ParseDuplicatePolicy(args.on_duplicate);
   options.workers = args.workers;
   options.resume = !args.no_resume;
   ProgressDisplay display(args.quiet);
-  options.on_progress = [&display](const server::ImportProgress& p) {
+  options.on_progress = [&display](const ingest::ImportProgress& p) {
     display.Update(p.counts.read, p.bytes_done, p.bytes_total,
                    "rejected " + std::to_string(p.counts.rejected));
   };
   const auto start = std::chrono::steady_clock::now();
-  StatusOr<server::ImportSummary> summary = server::RunBulkImport(
+  StatusOr<ingest::ImportSummary> summary = ingest::RunBulkImport(
       offline.store(), offline.schema(), offline.services(), Clock::Real(), options);
   display.Finish();
   const double seconds =
@@ -113,7 +113,7 @@ int RunOffline(const ImportArgs& args, const std::string& rejects_path) {
                  "to resume\n";
     return Fail(summary.status());
   }
-  const server::ImportCounts& c = summary->counts;
+  const ingest::ImportCounts& c = summary->counts;
   if (summary->already_complete) {
     std::cout << "already imported: " << args.file << " (use --no-resume to import it again)\n";
   } else if (summary->resumed_at_line > 0) {

@@ -13,7 +13,7 @@
 #include "cli/http_client.h"
 #include "cli/terminal.h"
 #include "core/file_system.h"
-#include "server/data_dir.h"
+#include "node/data_dir.h"
 #include "server/server_runner.h"
 
 namespace warden::cli {
@@ -28,7 +28,7 @@ int Fail(const Status& st) {
 }
 
 void RegisterInit(CLI::App& app, CommandContext& ctx) {
-  auto opt = std::make_shared<server::InitOptions>();
+  auto opt = std::make_shared<node::InitOptions>();
   auto dev_key = std::make_shared<std::string>();
   auto schema_file = std::make_shared<std::string>();
   auto pkcs11 = std::make_shared<crypto::Pkcs11Options>();
@@ -66,7 +66,7 @@ void RegisterInit(CLI::App& app, CommandContext& ctx) {
       }
       opt->schema_text = *text;
     }
-    StatusOr<server::InitResult> result = server::InitDataDir(*opt);
+    StatusOr<node::InitResult> result = node::InitDataDir(*opt);
     if (!result.ok()) {
       ctx.exit_code = Fail(result.status());
       return;

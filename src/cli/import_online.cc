@@ -15,7 +15,7 @@
 
 #include "cli/http_client.h"
 #include "core/file_system.h"
-#include "server/bulk_import.h"
+#include "ingest/bulk_import.h"
 
 namespace warden::cli {
 namespace {
@@ -135,7 +135,7 @@ class Sender {
       } else if (status == 200) {
         ++batch.replaced;
       } else {
-        batch.rejects[row_of[i]] = server::RejectLine(batch.lines[row_of[i]], RecordError(r));
+        batch.rejects[row_of[i]] = ingest::RejectLine(batch.lines[row_of[i]], RecordError(r));
       }
     }
   }
@@ -177,7 +177,7 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
     progress = *saved;
     summary.resumed_at_line = progress.line;
   }
-  server::RejectsFile rejects;
+  ingest::RejectsFile rejects;
   RETURN_IF_ERROR(rejects.Open(options.rejects_path, progress.rejects_bytes));
 
   schema::RecordFormat format;
@@ -234,7 +234,7 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
     for (size_t r = 0; r < batch->lines.size(); ++r) {
       ++progress.read;
       if (batch->errors[r]) {
-        rejects.Add(server::RejectLine(batch->lines[r], *batch->errors[r]));
+        rejects.Add(ingest::RejectLine(batch->lines[r], *batch->errors[r]));
         ++progress.rejected;
       } else if (!batch->rejects[r].empty()) {
         rejects.Add(batch->rejects[r]);

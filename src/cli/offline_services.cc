@@ -6,7 +6,7 @@
 #include "core/clock.h"
 #include "core/file_system.h"
 #include "crypto/pkcs11.h"
-#include "server/data_dir.h"
+#include "node/data_dir.h"
 
 namespace warden::cli {
 
@@ -67,8 +67,8 @@ StatusOr<SecretBytes> RebuildRootKey(const crypto::SealConfig& config, const Roo
 
 StatusOr<std::unique_ptr<OfflineServices>> OfflineServices::Open(
     const OfflineOpenOptions& options) {
-  ASSIGN_OR_RETURN(crypto::SealConfig config, server::ReadSealConfig(options.data_dir));
-  ASSIGN_OR_RETURN(std::string spec, server::StoreSpecOf(options.data_dir, options.store_spec));
+  ASSIGN_OR_RETURN(crypto::SealConfig config, node::ReadSealConfig(options.data_dir));
+  ASSIGN_OR_RETURN(std::string spec, node::StoreSpecOf(options.data_dir, options.store_spec));
   StoreOptions store_options = options.store;
   store_options.rocksdb.create_if_missing = false;
   StatusOr<std::unique_ptr<Store>> store = OpenStore(spec, store_options);
@@ -78,17 +78,17 @@ StatusOr<std::unique_ptr<OfflineServices>> OfflineServices::Open(
                  "--addr)\n";
     return store.status();
   }
-  ASSIGN_OR_RETURN(schema::Schema schema, server::ReadSchema(**store));
+  ASSIGN_OR_RETURN(schema::Schema schema, node::ReadSchema(**store));
   std::unique_ptr<OfflineServices> opened(
       new OfflineServices(std::move(store).value(), std::move(schema)));
   ASSIGN_OR_RETURN(SecretBytes root, RebuildRootKey(config, options.key, options.command));
-  server::SealGateOptions gate_options;
+  node::SealGateOptions gate_options;
   gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
-      FileSystem::Default(), server::CheckpointSinkPath(options.data_dir),
+      FileSystem::Default(), node::CheckpointSinkPath(options.data_dir),
       /*ship_entries=*/false));
   ASSIGN_OR_RETURN(opened->services_,
-                   server::OpenServices(*opened->store_, opened->schema_, std::move(root),
-                                        Clock::Real(), std::move(gate_options), /*create=*/false));
+                   node::OpenServices(*opened->store_, opened->schema_, std::move(root),
+                                      Clock::Real(), std::move(gate_options), /*create=*/false));
   return opened;
 }
 

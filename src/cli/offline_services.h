@@ -17,8 +17,8 @@
 #include "core/secret.h"
 #include "core/status.h"
 #include "crypto/root_seal.h"
+#include "node/seal_gate.h"
 #include "schema/schema.h"
-#include "server/seal_gate.h"
 #include "store/open_store.h"
 #include "store/store.h"
 
@@ -66,7 +66,7 @@ class OfflineServices {
 
   Store& store() { return *store_; }
   const schema::Schema& schema() const { return schema_; }
-  server::UnsealedServices& services() { return *services_; }
+  node::UnsealedServices& services() { return *services_; }
 
  private:
   OfflineServices(std::unique_ptr<Store> store, schema::Schema schema)
@@ -74,7 +74,7 @@ class OfflineServices {
 
   std::unique_ptr<Store> store_;
   schema::Schema schema_;
-  std::shared_ptr<server::UnsealedServices> services_;  // declared last: dropped first
+  std::shared_ptr<node::UnsealedServices> services_;  // declared last: dropped first
 };
 
 }  // namespace warden::cli

@@ -2,11 +2,11 @@
 
 #include <iostream>
 
-#include "api/tls.h"
+#include "api/routes.h"
 #include "audit/audit_sink.h"
 #include "core/file_system.h"
-#include "server/data_dir.h"
-#include "server/routes.h"
+#include "http/tls.h"
+#include "node/data_dir.h"
 #include "store/open_store.h"
 
 namespace warden::server {
@@ -17,12 +17,12 @@ constexpr int64_t kCertificateWarningDays = 30;
 // Loads the certificate, warns when it is close to expiry (an expired
 // certificate was one of the 2022 failures) and builds the TLS context.
 StatusOr<std::shared_ptr<boost::asio::ssl::context>> LoadTls(const ServeOptions& options,
-                                                             api::Metrics& metrics) {
+                                                             http::Metrics& metrics) {
   ASSIGN_OR_RETURN(
-      api::TlsCredentials credentials,
-      api::LoadTlsCredentials(FileSystem::Default(), options.tls_cert_file, options.tls_key_file));
-  ASSIGN_OR_RETURN(int64_t days, api::CertificateDaysToExpiry(credentials.certificate_chain_pem,
-                                                              Clock::Real().NowSeconds()));
+      http::TlsCredentials credentials,
+      http::LoadTlsCredentials(FileSystem::Default(), options.tls_cert_file, options.tls_key_file));
+  ASSIGN_OR_RETURN(int64_t days, http::CertificateDaysToExpiry(credentials.certificate_chain_pem,
+                                                               Clock::Real().NowSeconds()));
   if (days < 0) return Unavailable("the TLS certificate has expired", "certificate_expired");
   if (days < kCertificateWarningDays) {
     std::cerr << "warden: WARNING: the TLS certificate expires in " << days << " days\n";
@@ -31,14 +31,14 @@ StatusOr<std::shared_ptr<boost::asio::ssl::context>> LoadTls(const ServeOptions&
   RETURN_IF_ERROR(metrics.GaugeCallback(
       "warden_tls_certificate_expiry_days", "Whole days until the server certificate expires", {},
       [pem] {
-        auto d = api::CertificateDaysToExpiry(pem, Clock::Real().NowSeconds());
+        auto d = http::CertificateDaysToExpiry(pem, Clock::Real().NowSeconds());
         return d.ok() ? static_cast<double>(*d) : -1.0;
       }));
-  return api::MakeServerTlsContext(credentials);
+  return http::MakeServerTlsContext(credentials);
 }
 
 // Alerts go to the log (never with personal data or secrets) and to metrics.
-void RaiseAlert(api::Metrics& metrics, std::string_view kind, std::string_view account,
+void RaiseAlert(http::Metrics& metrics, std::string_view kind, std::string_view account,
                 std::string_view detail) {
   std::cerr << "warden: ALERT " << kind << (account.empty() ? "" : " account=") << account << ": "
             << detail << "\n";
@@ -49,7 +49,7 @@ void RaiseAlert(api::Metrics& metrics, std::string_view kind, std::string_view a
 
 // Unseals at start where no person has to be present: development key file
 // (with a loud warning) or an HSM with a PIN file.
-Status AutoUnseal(SealGate& gate, const ServeOptions& options) {
+Status AutoUnseal(node::SealGate& gate, const ServeOptions& options) {
   const crypto::SealConfig& config = gate.config();
   if (config.mode == crypto::SealMode::kDev) {
     std::cerr << "\n" << crypto::kDevModeWarning << "\n\n";
@@ -71,12 +71,12 @@ constexpr double kCommitBuckets[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.
 
 // The audit writer's commits: how long each sync took and how many entries
 // it made durable.
-Status WatchAuditCommits(api::Metrics& metrics, audit::AuditLogOptions& options) {
-  ASSIGN_OR_RETURN(api::HistogramMetric * latency,
+Status WatchAuditCommits(http::Metrics& metrics, audit::AuditLogOptions& options) {
+  ASSIGN_OR_RETURN(http::HistogramMetric * latency,
                    metrics.Histogram("warden_audit_commit_seconds",
                                      "Time to make one group of audit entries durable (the sync)",
                                      kCommitBuckets));
-  ASSIGN_OR_RETURN(api::CounterMetric * entries,
+  ASSIGN_OR_RETURN(http::CounterMetric * entries,
                    metrics.Counter("warden_audit_entries_total", "Audit entries made durable"));
   options.on_commit = [latency, entries](size_t n, std::chrono::nanoseconds took) {
     latency->Observe(std::chrono::duration<double>(took).count());
@@ -86,8 +86,8 @@ Status WatchAuditCommits(api::Metrics& metrics, audit::AuditLogOptions& options)
 }
 
 // Gauges and counters read from the unsealed services (zero while sealed).
-Status WatchServices(api::Metrics& metrics, const SealGate& gate) {
-  const SealGate* g = &gate;
+Status WatchServices(http::Metrics& metrics, const node::SealGate& gate) {
+  const node::SealGate* g = &gate;
   RETURN_IF_ERROR(metrics.GaugeCallback(
       "warden_audit_queue_depth", "Audit entries waiting for the writer", {}, [g] {
         auto s = g->services();
@@ -116,19 +116,19 @@ Status WatchServices(api::Metrics& metrics, const SealGate& gate) {
 StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServeOptions& options) {
   std::unique_ptr<RunningServer> s(new RunningServer());
   s->options_ = options;
-  ASSIGN_OR_RETURN(crypto::SealConfig config, ReadSealConfig(options.data_dir));
-  ASSIGN_OR_RETURN(std::string spec, StoreSpecOf(options.data_dir, options.store_spec));
+  ASSIGN_OR_RETURN(crypto::SealConfig config, node::ReadSealConfig(options.data_dir));
+  ASSIGN_OR_RETURN(std::string spec, node::StoreSpecOf(options.data_dir, options.store_spec));
   ASSIGN_OR_RETURN(s->store_, OpenStore(spec));
-  ASSIGN_OR_RETURN(s->schema_, ReadSchema(*s->store_));
+  ASSIGN_OR_RETURN(s->schema_, node::ReadSchema(*s->store_));
 
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
     ASSIGN_OR_RETURN(s->tls_, LoadTls(options, s->metrics_));
   }
 
-  SealGateOptions gate_options;
+  node::SealGateOptions gate_options;
   gate_options.access.policy_ceiling = options.policy_ceiling;
   gate_options.audit.sinks.push_back(std::make_shared<audit::JsonlFileSink>(
-      FileSystem::Default(), CheckpointSinkPath(options.data_dir), /*ship_entries=*/false));
+      FileSystem::Default(), node::CheckpointSinkPath(options.data_dir), /*ship_entries=*/false));
   if (options.audit_checkpoint_interval.count() > 0) {
     gate_options.audit.checkpoint_interval = options.audit_checkpoint_interval;
   }
@@ -141,31 +141,31 @@ StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServeOptions
     gate_options.audit.sinks.push_back(
         std::make_shared<audit::RemoteSyslogSink>(collector.first, collector.second));
   }
-  api::Metrics* metrics = &s->metrics_;
+  http::Metrics* metrics = &s->metrics_;
   // Audit alerts reach the log and metrics through the access layer, which
   // stores them with its own (seal_gate.cc).
   gate_options.on_access_alert = [metrics](const access::Alert& alert) {
     RaiseAlert(*metrics, alert.kind, alert.account_id, alert.detail);
   };
   RETURN_IF_ERROR(WatchAuditCommits(s->metrics_, gate_options.audit));
-  s->gate_ = std::make_unique<SealGate>(*s->store_, s->schema_, std::move(config), Clock::Real(),
-                                        std::move(gate_options));
-  SealGate* gate = s->gate_.get();
+  s->gate_ = std::make_unique<node::SealGate>(*s->store_, s->schema_, std::move(config),
+                                              Clock::Real(), std::move(gate_options));
+  node::SealGate* gate = s->gate_.get();
   RETURN_IF_ERROR(s->metrics_.GaugeCallback("warden_sealed", "1 while the server is sealed", {},
                                             [gate] { return gate->sealed() ? 1.0 : 0.0; }));
   RETURN_IF_ERROR(WatchServices(s->metrics_, *gate));
   RETURN_IF_ERROR(AutoUnseal(*s->gate_, options));
 
-  s->context_.reset(new ApiContext{*s->gate_, s->schema_, Clock::Real(), &s->metrics_, {}});
-  s->router_ = std::make_unique<api::Router>();
-  RETURN_IF_ERROR(MountApi(*s->router_, *s->context_));
+  s->context_.reset(new api::ApiContext{*s->gate_, s->schema_, Clock::Real(), &s->metrics_, {}});
+  s->router_ = std::make_unique<http::Router>();
+  RETURN_IF_ERROR(api::MountApi(*s->router_, *s->context_));
 
-  api::HttpServerOptions http;
+  http::HttpServerOptions http;
   http.address = options.address;
   http.port = options.port;
   http.tls = s->tls_;
   http.io_threads = options.io_threads;
-  s->http_ = std::make_unique<api::HttpServer>(http, *s->router_, &s->metrics_);
+  s->http_ = std::make_unique<http::HttpServer>(http, *s->router_, &s->metrics_);
   RETURN_IF_ERROR(s->http_->Start());
   return s;
 }

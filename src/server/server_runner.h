@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "access/policy.h"
-#include "api/http_server.h"
-#include "api/metrics.h"
-#include "api/router.h"
-#include "server/api_context.h"
-#include "server/seal_gate.h"
+#include "api/api_context.h"
+#include "http/http_server.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "node/seal_gate.h"
 
 namespace warden::server {
 
@@ -53,7 +53,7 @@ class RunningServer {
   static StatusOr<std::unique_ptr<RunningServer>> Start(const ServeOptions& options);
   ~RunningServer();
 
-  SealGate& gate() { return *gate_; }
+  node::SealGate& gate() { return *gate_; }
   const schema::Schema& schema() const { return schema_; }
   Store& store() { return *store_; }
   uint16_t port() const { return http_->port(); }
@@ -70,12 +70,12 @@ class RunningServer {
   ServeOptions options_;
   std::unique_ptr<Store> store_;
   schema::Schema schema_;
-  api::Metrics metrics_;
-  std::unique_ptr<SealGate> gate_;
-  std::unique_ptr<ApiContext> context_;
-  std::unique_ptr<api::Router> router_;
+  http::Metrics metrics_;
+  std::unique_ptr<node::SealGate> gate_;
+  std::unique_ptr<api::ApiContext> context_;
+  std::unique_ptr<http::Router> router_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
-  std::unique_ptr<api::HttpServer> http_;
+  std::unique_ptr<http::HttpServer> http_;
 };
 
 }  // namespace warden::server

@@ -19,9 +19,9 @@
 
 #include "core/clock.h"
 #include "crypto/root_seal.h"
+#include "node/data_dir.h"
+#include "node/seal_gate.h"
 #include "schema/generator.h"
-#include "server/data_dir.h"
-#include "server/seal_gate.h"
 #include "store/open_store.h"
 
 namespace warden::import_test {
@@ -141,21 +141,21 @@ inline std::vector<schema::PersonRecord> WritePersonsCsv(const std::string& path
 struct OpenDataDir {
   std::unique_ptr<Store> store;
   schema::Schema schema = schema::Schema::Registry();
-  std::shared_ptr<server::UnsealedServices> services;
+  std::shared_ptr<node::UnsealedServices> services;
 
   static StatusOr<OpenDataDir> Open(const std::string& data_dir) {
     OpenDataDir d;
-    ASSIGN_OR_RETURN(crypto::SealConfig config, server::ReadSealConfig(data_dir));
-    ASSIGN_OR_RETURN(std::string spec, server::StoreSpecOf(data_dir, ""));
+    ASSIGN_OR_RETURN(crypto::SealConfig config, node::ReadSealConfig(data_dir));
+    ASSIGN_OR_RETURN(std::string spec, node::StoreSpecOf(data_dir, ""));
     StoreOptions options;
     options.rocksdb.create_if_missing = false;
     options.postgres_pool_size = 2;
     ASSIGN_OR_RETURN(d.store, OpenStore(spec, options));
-    ASSIGN_OR_RETURN(d.schema, server::ReadSchema(*d.store));
+    ASSIGN_OR_RETURN(d.schema, node::ReadSchema(*d.store));
     ASSIGN_OR_RETURN(SecretBytes root, crypto::UnsealWithDevKeyFile(config));
-    server::SealGateOptions gate;
-    ASSIGN_OR_RETURN(d.services, server::OpenServices(*d.store, d.schema, std::move(root),
-                                                      Clock::Real(), std::move(gate), false));
+    node::SealGateOptions gate;
+    ASSIGN_OR_RETURN(d.services, node::OpenServices(*d.store, d.schema, std::move(root),
+                                                    Clock::Real(), std::move(gate), false));
     return d;
   }
 

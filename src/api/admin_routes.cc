@@ -1,0 +1,428 @@
+// The security officer's calls: accounts, roles, API keys, policies and
+// alerts; and the export calls. Every call is audited as an admin action;
+// none of them reads personal data.
+#include "api/routes.h"
+
+namespace warden::api {
+namespace {
+
+using access::Operation;
+using audit::AuditAction;
+
+constexpr size_t kMaxCanariesPerCall = 1000;
+
+nlohmann::json AccountJson(const access::AccountInfo& a) {
+  return {{"account_id", a.account_id},
+          {"username", a.username},
+          {"kind", a.kind == access::AccountKind::kHuman ? "human" : "service"},
+          {"roles", a.roles.Names()},
+          {"suspended", a.suspended},
+          {"suspended_reason", a.suspended_reason},
+          {"state", a.state}};
+}
+
+// 200 when applied, 202 when a second security officer must approve.
+http::Response ChangeJson(const access::ChangeResult& r) {
+  nlohmann::json out = {{"applied", r.applied}};
+  if (!r.request_id.empty()) out["request_id"] = r.request_id;
+  if (!r.account_id.empty()) out["account_id"] = r.account_id;
+  if (!r.enrolment_part.empty()) {
+    out["enrolment_code_part"] = std::string(r.enrolment_part.view());
+  }
+  return http::Response::Json(r.applied ? 200 : 202, std::move(out));
+}
+
+StatusOr<access::Role> RoleParam(std::string_view field, const nlohmann::json& v) {
+  std::optional<access::Role> role =
+      v.is_string() ? access::ParseRole(v.get<std::string>()) : std::nullopt;
+  if (!role) return FieldInvalid(std::string(field), "enum", "unknown role");
+  return *role;
+}
+
+StatusOr<access::Policy> PolicyParam(const nlohmann::json& v) {
+  if (!v.is_object()) return FieldInvalid("policy", "type", "policy must be an object");
+  return access::DecodePolicy(v.dump());
+}
+
+// Runs an admin call: authenticated, security officer (or as `op` says),
+// audited with `detail` naming the operation (never secrets).
+Answer AdminCall(const ApiContext& ctx, const http::Request& req, Operation op, std::string detail,
+                 const std::function<StatusOr<http::Response>(RequestScope&)>& body) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
+  return RunAudited(scope, AuditAction::kAdmin, "",
+                    [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
+                      event.detail = std::move(detail);
+                      RETURN_IF_ERROR(scope.access().Authorize(scope.who, op, ""));
+                      return body(scope);
+                    });
+}
+
+Answer ListAccounts(const ApiContext& ctx, const http::Request& req) {
+  return AdminCall(ctx, req, Operation::kManageAccounts, "list accounts",
+                   [](RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(std::vector<access::AccountInfo> accounts,
+                                      s.access().ListAccounts(s.who));
+                     nlohmann::json out = nlohmann::json::array();
+                     for (const auto& a : accounts) out.push_back(AccountJson(a));
+                     return http::Response::Json(200, {{"accounts", std::move(out)}});
+                   });
+}
+
+Answer GetAccount(const ApiContext& ctx, const http::Request& req) {
+  const std::string id(req.Param("account"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "get account " + id,
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(std::vector<access::AccountInfo> accounts,
+                                      s.access().ListAccounts(s.who));
+                     for (const auto& a : accounts) {
+                       if (a.account_id == id) return http::Response::Json(200, AccountJson(a));
+                     }
+                     return NotFound("no such account");
+                   });
+}
+
+// {"username", "roles": [...]} for a person, or {"service": name, "policy":
+// {...}} for a service account. Either waits for a second security officer;
+// a person's answer carries one half of the enrolment code.
+Answer CreateAccount(const ApiContext& ctx, const http::Request& req) {
+  return AdminCall(
+      ctx, req, Operation::kManageAccounts, "create account",
+      [&](RequestScope& s) -> StatusOr<http::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        if (body->contains("service")) {
+          ASSIGN_OR_RETURN(access::Policy policy,
+                           PolicyParam(body->value("policy", nlohmann::json::object())));
+          if (!(*body)["service"].is_string())
+            return FieldInvalid("service", "type", "service must be a name");
+          ASSIGN_OR_RETURN(access::ChangeResult r,
+                           s.access().CreateServiceAccount(
+                               s.who, (*body)["service"].get<std::string>(), policy));
+          return ChangeJson(r);
+        }
+        if (!body->contains("username") || !(*body)["username"].is_string()) {
+          return FieldInvalid("username", "required", "username is required");
+        }
+        if (body->contains("password")) {
+          return FieldInvalid("password", "not_accepted",
+                              "the holder sets their own password when enrolling");
+        }
+        access::RoleSet roles;
+        for (const auto& r : body->value("roles", nlohmann::json::array())) {
+          ASSIGN_OR_RETURN(access::Role role, RoleParam("roles", r));
+          roles.Add(role);
+        }
+        ASSIGN_OR_RETURN(
+            access::ChangeResult r,
+            s.access().CreateHumanAccount(s.who, (*body)["username"].get<std::string>(), roles));
+        return ChangeJson(r);
+      });
+}
+
+// One change per call: {"grant": role} | {"revoke": role} | {"suspend":
+// reason} | {"reinstate": true} | {"reset_credentials": true} | {"policy": {...}}.
+Answer UpdateAccount(const ApiContext& ctx, const http::Request& req) {
+  const std::string id(req.Param("account"));
+  return AdminCall(
+      ctx, req, Operation::kManageAccounts, "update account " + id,
+      [&](RequestScope& s) -> StatusOr<http::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        if (body->size() != 1) return InvalidArgument("send exactly one change", "one_change");
+        // The key and value are read from the object itself, not from the
+        // iteration proxy (a temporary).
+        const auto first = body->begin();
+        const std::string change = first.key();
+        const nlohmann::json& value = first.value();
+        if (change == "grant") {
+          ASSIGN_OR_RETURN(access::Role role, RoleParam("grant", value));
+          ASSIGN_OR_RETURN(access::ChangeResult r, s.access().GrantRole(s.who, id, role));
+          return ChangeJson(r);
+        }
+        if (change == "revoke") {
+          ASSIGN_OR_RETURN(access::Role role, RoleParam("revoke", value));
+          RETURN_IF_ERROR(s.access().RevokeRole(s.who, id, role));
+          return http::Response::Json(200, {{"revoked", value}});
+        }
+        if (change == "suspend" && value.is_string()) {
+          RETURN_IF_ERROR(s.access().SuspendAccount(s.who, id, value.get<std::string>()));
+          return http::Response::Json(200, {{"suspended", true}});
+        }
+        if (change == "reinstate" && value == true) {
+          RETURN_IF_ERROR(s.access().ReinstateAccount(s.who, id));
+          return http::Response::Json(200, {{"suspended", false}});
+        }
+        if (change == "reset_credentials" && value == true) {
+          ASSIGN_OR_RETURN(access::ChangeResult r, s.access().ResetCredentials(s.who, id));
+          return ChangeJson(r);
+        }
+        if (change == "policy") {
+          ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(value));
+          ASSIGN_OR_RETURN(access::ChangeResult r, s.access().SetAccountPolicy(s.who, id, policy));
+          return ChangeJson(r);
+        }
+        return FieldInvalid(change, "unknown_change", "unknown account change");
+      });
+}
+
+Answer ListRequests(const ApiContext& ctx, const http::Request& req) {
+  return AdminCall(ctx, req, Operation::kManageAccounts, "list change requests",
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(std::vector<access::ChangeRequestInfo> requests,
+                                      s.access().ListRequests(s.who));
+                     nlohmann::json out = nlohmann::json::array();
+                     for (const access::ChangeRequestInfo& r : requests) {
+                       nlohmann::json item = {
+                           {"request_id", r.id},
+                           {"kind", r.kind},
+                           {"account_id", r.account_id},
+                           {"username", r.username},
+                           {"requested_by", r.requested_by},
+                           {"requested_at", FormatRfc3339(r.requested_at_micros)},
+                           {"expires_at", FormatRfc3339(r.expires_at_micros)}};
+                       if (!r.role.empty()) item["role"] = r.role;
+                       if (!r.policy_json.empty())
+                         item["policy"] = nlohmann::json::parse(r.policy_json);
+                       out.push_back(std::move(item));
+                     }
+                     return http::Response::Json(200, {{"requests", std::move(out)}});
+                   });
+}
+
+// Applies a request filed by another security officer. What it releases (the
+// second half of an enrolment code, or an API key) is shown here, once.
+Answer ApproveRequest(const ApiContext& ctx, const http::Request& req) {
+  const std::string id(req.Param("request"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "approve change request " + id,
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(access::ApprovalResult r,
+                                      s.access().ApproveRequest(s.who, id));
+                     nlohmann::json out = {{"approved", true}, {"kind", r.kind}};
+                     if (!r.account_id.empty()) out["account_id"] = r.account_id;
+                     if (!r.enrolment_part.empty()) {
+                       out["enrolment_code_part"] = std::string(r.enrolment_part.view());
+                     }
+                     if (r.api_key) {
+                       out["key_id"] = r.api_key->id;
+                       out["api_key"] = std::string(r.api_key->token.view());
+                       out["expires_at"] = FormatRfc3339(r.api_key->expires_at_micros);
+                     }
+                     return http::Response::Json(200, std::move(out));
+                   });
+}
+
+Answer RejectRequest(const ApiContext& ctx, const http::Request& req) {
+  const std::string id(req.Param("request"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "reject change request " + id,
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     RETURN_IF_ERROR(s.access().RejectRequest(s.who, id));
+                     return http::Response::NoContent();
+                   });
+}
+
+Answer UnlockAccount(const ApiContext& ctx, const http::Request& req) {
+  const std::string id(req.Param("account"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "unlock account " + id,
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     RETURN_IF_ERROR(s.access().ReinstateAccount(s.who, id));
+                     return http::Response::Json(200, {{"suspended", false}});
+                   });
+}
+
+// {"account": id, "ttl_days": n}: asks for a new API key, which the
+// approving security officer receives, once.
+Answer CreateApiKey(const ApiContext& ctx, const http::Request& req) {
+  return AdminCall(
+      ctx, req, Operation::kManageAccounts, "issue api key",
+      [&](RequestScope& s) -> StatusOr<http::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        if (!body->contains("account") || !(*body)["account"].is_string()) {
+          return FieldInvalid("account", "required", "account is required");
+        }
+        std::optional<std::chrono::seconds> ttl;
+        if (body->contains("ttl_days")) {
+          const auto& days = (*body)["ttl_days"];
+          if (!days.is_number_integer() || days.get<int64_t>() < 1 || days.get<int64_t>() > 366) {
+            return FieldInvalid("ttl_days", "range", "ttl_days must be 1-366");
+          }
+          ttl = std::chrono::hours(24 * days.get<int64_t>());
+        }
+        ASSIGN_OR_RETURN(access::ChangeResult r,
+                         s.access().IssueApiKey(s.who, (*body)["account"].get<std::string>(), ttl));
+        return ChangeJson(r);
+      });
+}
+
+Answer RevokeApiKey(const ApiContext& ctx, const http::Request& req) {
+  const std::string id(req.Param("key_id"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "revoke api key " + id,
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     RETURN_IF_ERROR(s.access().RevokeApiKey(s.who, id));
+                     return http::Response::NoContent();
+                   });
+}
+
+Answer ListApiKeys(const ApiContext& ctx, const http::Request& req) {
+  const std::string* account = req.Query("account");
+  return AdminCall(ctx, req, Operation::kManageAccounts, "list api keys",
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(std::vector<access::ApiKeyInfo> keys,
+                                      s.access().ListApiKeys(s.who, account ? *account : ""));
+                     nlohmann::json out = nlohmann::json::array();
+                     for (const access::ApiKeyInfo& k : keys) {
+                       out.push_back({{"key_id", k.key_id},
+                                      {"account_id", k.account_id},
+                                      {"created", FormatRfc3339(k.created_micros)},
+                                      {"expires_at", FormatRfc3339(k.expires_at_micros)},
+                                      {"last_used", FormatRfc3339(k.last_used_micros)}});
+                     }
+                     return http::Response::Json(200, {{"api_keys", std::move(out)}});
+                   });
+}
+
+Answer PutPolicy(const ApiContext& ctx, const http::Request& req) {
+  const std::string name(req.Param("policy"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "set role policy " + name,
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(access::Role role, RoleParam("policy", nlohmann::json(name)));
+                     ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+                     ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(*body));
+                     ASSIGN_OR_RETURN(access::ChangeResult r,
+                                      s.access().SetRolePolicy(s.who, role, policy));
+                     return ChangeJson(r);
+                   });
+}
+
+// The built-in defaults of each role, or of one.
+Answer GetPolicies(const ApiContext& ctx, const http::Request& req, bool one) {
+  const std::string name(one ? req.Param("policy") : "");
+  return AdminCall(ctx, req, Operation::kManageAccounts, "read policies",
+                   [&](RequestScope&) -> StatusOr<http::Response> {
+                     nlohmann::json out = nlohmann::json::object();
+                     for (int r = 0; r < access::kRoleCount; ++r) {
+                       const auto role = static_cast<access::Role>(r);
+                       const std::string role_name(access::RoleName(role));
+                       if (one && role_name != name) continue;
+                       out[role_name] =
+                           nlohmann::json::parse(access::EncodePolicy(access::DefaultPolicy(role)));
+                     }
+                     if (out.empty()) return NotFound("no such policy");
+                     return http::Response::Json(200, {{"defaults", std::move(out)}});
+                   });
+}
+
+nlohmann::json AlertJson(const access::Alert& a) {
+  nlohmann::json out = {{"id", a.id},
+                        {"kind", a.kind},
+                        {"account_id", a.account_id},
+                        {"time", FormatRfc3339(a.at_micros)},
+                        {"detail", a.detail},
+                        {"acknowledged", !a.acknowledged_by.empty()}};
+  if (!a.acknowledged_by.empty()) {
+    out["acknowledged_by"] = a.acknowledged_by;
+    out["acknowledged_at"] = FormatRfc3339(a.acknowledged_at_micros);
+  }
+  return out;
+}
+
+Answer ListAlerts(const ApiContext& ctx, const http::Request& req) {
+  return AdminCall(ctx, req, Operation::kManageAccounts, "list alerts",
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     int64_t since = 0;
+                     if (const std::string* v = req.Query("since"))
+                       since = std::strtoll(v->c_str(), nullptr, 10) * 1'000'000;
+                     ASSIGN_OR_RETURN(std::vector<access::Alert> alerts,
+                                      s.access().ListAlerts(s.who, since, 1000));
+                     nlohmann::json out = nlohmann::json::array();
+                     for (const access::Alert& a : alerts) out.push_back(AlertJson(a));
+                     return http::Response::Json(200, {{"alerts", std::move(out)}});
+                   });
+}
+
+Answer AcknowledgeAlert(const ApiContext& ctx, const http::Request& req) {
+  const std::string id(req.Param("alert"));
+  return AdminCall(ctx, req, Operation::kManageAccounts, "acknowledge alert " + id,
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(access::Alert alert, s.access().AcknowledgeAlert(s.who, id));
+                     return http::Response::Json(200, AlertJson(alert));
+                   });
+}
+
+// {"collection": c, "keys": [...]}: marks records as canaries (operator).
+// Only keyed hashes of the pairs are kept; the answer says how many.
+Answer RegisterCanaries(const ApiContext& ctx, const http::Request& req) {
+  return AdminCall(
+      ctx, req, Operation::kOperate, "register canaries",
+      [&](RequestScope& s) -> StatusOr<http::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+        const nlohmann::json collection = body->value("collection", nlohmann::json());
+        if (!collection.is_string() || !ctx.schema.Find(collection.get<std::string>())) {
+          return FieldInvalid("collection", "enum", "not a collection of the schema");
+        }
+        const nlohmann::json keys = body->value("keys", nlohmann::json());
+        if (!keys.is_array() || keys.empty() || keys.size() > kMaxCanariesPerCall) {
+          return FieldInvalid("keys", "size", "keys must be an array of 1-1000 record keys");
+        }
+        std::vector<std::string> list;
+        for (const nlohmann::json& k : keys) {
+          if (!k.is_string() || k.get_ref<const std::string&>().empty()) {
+            return FieldInvalid("keys", "type", "every key must be a non-empty string");
+          }
+          list.push_back(k.get<std::string>());
+        }
+        RETURN_IF_ERROR(
+            s.access().RegisterCanaries(s.who, collection.get_ref<const std::string&>(), list));
+        return http::Response::Json(201, {{"registered", list.size()}});
+      });
+}
+
+// Calls SPEC §5 names whose machinery is not part of this release: they
+// answer 503 "not_available" after authentication, and are audited.
+Answer NotAvailable(const ApiContext& ctx, const http::Request& req, Operation op,
+                    std::string what) {
+  return AdminCall(ctx, req, op, what, [&](RequestScope&) -> StatusOr<http::Response> {
+    return Unavailable(what + " is not available in this release", "not_available");
+  });
+}
+
+}  // namespace
+
+Status MountAdminRoutes(http::Router& router, const ApiContext& ctx) {
+  using M = http::HttpMethod;
+  auto add = [&](M method, std::string_view pattern, AuditedHandler handler) {
+    return MountAudited(router, ctx, method, pattern, std::move(handler));
+  };
+  auto not_available = [](Operation op, std::string what) -> AuditedHandler {
+    return [op, what](const ApiContext& c, const http::Request& r) {
+      return NotAvailable(c, r, op, what);
+    };
+  };
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts", ListAccounts));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts", CreateAccount));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts/{account}", GetAccount));
+  RETURN_IF_ERROR(add(M::kPatch, "/v1/admin/accounts/{account}", UpdateAccount));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts/{account}/unlock", UnlockAccount));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/api-keys", ListApiKeys));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/api-keys", CreateApiKey));
+  RETURN_IF_ERROR(add(M::kDelete, "/v1/admin/api-keys/{key_id}", RevokeApiKey));
+  RETURN_IF_ERROR(
+      add(M::kGet, "/v1/admin/policies",
+          [](const ApiContext& c, const http::Request& r) { return GetPolicies(c, r, false); }));
+  RETURN_IF_ERROR(
+      add(M::kGet, "/v1/admin/policies/{policy}",
+          [](const ApiContext& c, const http::Request& r) { return GetPolicies(c, r, true); }));
+  RETURN_IF_ERROR(add(M::kPut, "/v1/admin/policies/{policy}", PutPolicy));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/requests", ListRequests));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/requests/{request}/approve", ApproveRequest));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/requests/{request}/reject", RejectRequest));
+  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/alerts", ListAlerts));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/alerts/{alert}/ack", AcknowledgeAlert));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/canaries", RegisterCanaries));
+  RETURN_IF_ERROR(
+      add(M::kPost, "/v1/exports", not_available(Operation::kExportRequest, "export jobs")));
+  RETURN_IF_ERROR(add(M::kPost, "/v1/exports/{id}/approve",
+                      not_available(Operation::kManageAccounts, "export jobs")));
+  RETURN_IF_ERROR(
+      add(M::kGet, "/v1/exports/{id}", not_available(Operation::kManageAccounts, "export jobs")));
+  return Status::Ok();
+}
+
+}  // namespace warden::api

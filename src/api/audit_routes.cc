@@ -1,0 +1,185 @@
+// The auditor's calls: the trail, its verification, a person's access report
+// and the leak trace. The audit layer appends the auditor's own read entry
+// before any answer (reading the trail is itself audited, G6).
+#include "api/routes.h"
+
+#include "core/bytes.h"
+
+namespace warden::api {
+namespace {
+
+using access::Operation;
+
+StatusOr<RequestScope> BeginAuditorRequest(const ApiContext& ctx, const http::Request& req,
+                                           PurposeRule rule) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, rule));
+  RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kReadAudit, ""));
+  return scope;
+}
+
+nlohmann::json RecordJson(const audit::AuditRecord& r) {
+  const audit::AuditEntry& e = r.entry;
+  nlohmann::json subjects = nlohmann::json::array();
+  for (const audit::HashedSubject& s : e.subjects) {
+    subjects.push_back({{"kind", audit::IdentifierKindName(s.kind)}, {"hash", HexEncode(s.hash)}});
+  }
+  return {{"seq", e.seq},
+          {"time", FormatRfc3339(e.time_micros)},
+          {"action", audit::AuditActionName(e.action)},
+          {"outcome", audit::AuditOutcomeName(e.outcome)},
+          {"status", e.status},
+          {"error", e.error_reason},
+          {"account", e.account},
+          {"session", e.session},
+          {"role", e.role},
+          {"client_address", e.client_address},
+          {"collection", e.collection},
+          {"purpose", e.purpose_kind.empty() ? std::string()
+                                             : e.purpose_kind + "/" + r.context.purpose_reference},
+          {"reason", r.context.reason},
+          {"result_count", e.result_count},
+          {"subjects", std::move(subjects)}};
+}
+
+StatusOr<int64_t> TimeParam(const http::Request& req, std::string_view name, int64_t fallback) {
+  const std::string* v = req.Query(name);
+  if (v == nullptr) return fallback;
+  // Unix seconds; RFC 3339 parsing is left to clients.
+  char* end = nullptr;
+  long long seconds = std::strtoll(v->c_str(), &end, 10);
+  if (v->empty() || *end != '\0' || seconds < 0) {
+    return FieldInvalid(std::string(name), "unix_seconds",
+                        std::string(name) + " must be Unix seconds");
+  }
+  return static_cast<int64_t>(seconds) * 1'000'000;
+}
+
+StatusOr<http::Response> ListAudit(const ApiContext& ctx, const http::Request& req) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginAuditorRequest(ctx, req, PurposeRule::kNone));
+  audit::AuditQuery query;
+  ASSIGN_OR_RETURN(query.from_micros, TimeParam(req, "from", 0));
+  ASSIGN_OR_RETURN(query.to_micros, TimeParam(req, "to", INT64_MAX / 2));
+  if (const std::string* a = req.Query("account")) query.account = *a;
+  if (const std::string* a = req.Query("action")) {
+    query.action = audit::ParseAuditAction(*a);
+    if (!query.action) return FieldInvalid("action", "enum", "unknown audit action");
+  }
+  if (const std::string* after = req.Query("after"))
+    query.after_seq = std::strtoull(after->c_str(), nullptr, 10);
+  if (const std::string* limit = req.Query("limit")) {
+    query.limit =
+        std::min<size_t>(audit::kMaxQueryLimit, std::strtoull(limit->c_str(), nullptr, 10));
+  }
+  ASSIGN_OR_RETURN(audit::AuditPage page, scope.audit().Query(ActorOf(scope), query));
+  nlohmann::json entries = nlohmann::json::array();
+  for (const audit::AuditRecord& r : page.records) entries.push_back(RecordJson(r));
+  nlohmann::json out = {{"entries", std::move(entries)}};
+  if (page.next_after_seq) out["next_after"] = *page.next_after_seq;
+  return http::Response::Json(200, out);
+}
+
+StatusOr<http::Response> VerifyAudit(const ApiContext& ctx, const http::Request& req) {
+  ASSIGN_OR_RETURN(RequestScope scope, BeginAuditorRequest(ctx, req, PurposeRule::kNone));
+  audit::VerifyOptions options;
+  options.expected_public_key = scope.audit().public_key();
+  ASSIGN_OR_RETURN(audit::VerifyReport report, scope.audit().Verify(ActorOf(scope), options));
+  nlohmann::json out = {
+      {"ok", report.ok()},
+      {"entries", report.entries},
+      {"last_seq", report.last_seq},
+      {"checkpoints", report.checkpoints},
+      {"last_checkpoint_seq", report.last_checkpoint_seq},
+      {"unsigned_entries", report.unsigned_entries},
+      {"unsigned_age_seconds", static_cast<double>(report.unsigned_age_micros) / 1e6},
+      {"macs_checked", report.macs_checked},
+      {"summary", report.Summary()}};
+  if (report.chain_break) {
+    out["break"] = {{"kind", audit::ChainBreakKindName(report.chain_break->kind)},
+                    {"seq", report.chain_break->seq},
+                    {"message", report.chain_break->message}};
+  }
+  return http::Response::Json(200, out);
+}
+
+StatusOr<http::Response> AccessReport(const ApiContext& ctx, const http::Request& req) {
+  ASSIGN_OR_RETURN(
+      RequestScope scope,
+      BeginAuditorRequest(ctx, req, PurposeRule::Required(audit::AuditAction::kAuditRead)));
+  const audit::AuditSubject subject{audit::IdentifierKind::kNationalId,
+                                    std::string(req.Param("id"))};
+  ASSIGN_OR_RETURN(audit::AccessReport report, scope.audit().ReportAccess(ActorOf(scope), subject));
+  nlohmann::json entries = nlohmann::json::array();
+  for (const audit::AuditRecord& r : report.records) entries.push_back(RecordJson(r));
+  return http::Response::Json(200,
+                              {{"entries", std::move(entries)}, {"truncated", report.truncated}});
+}
+
+// {"national_ids": [...], "phones": [...]} or {"records": [{...}, ...]} from
+// which national_id and phone(s) are taken. Values must be normalised (IDs
+// upper-case, phones E.164) as the schema layer writes them.
+StatusOr<http::Response> TraceLeak(const ApiContext& ctx, const http::Request& req) {
+  ASSIGN_OR_RETURN(
+      RequestScope scope,
+      BeginAuditorRequest(ctx, req, PurposeRule::Required(audit::AuditAction::kAuditRead)));
+  ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+  std::vector<audit::AuditSubject> sample;
+  auto take = [&sample](audit::IdentifierKind kind, const nlohmann::json& v) {
+    if (v.is_string()) sample.push_back({kind, v.get<std::string>()});
+  };
+  for (const auto& id : body->value("national_ids", nlohmann::json::array()))
+    take(audit::IdentifierKind::kNationalId, id);
+  for (const auto& p : body->value("phones", nlohmann::json::array()))
+    take(audit::IdentifierKind::kPhone, p);
+  for (const auto& r : body->value("records", nlohmann::json::array())) {
+    if (!r.is_object()) continue;
+    take(audit::IdentifierKind::kNationalId, r.value("national_id", nlohmann::json()));
+    for (const auto& p : r.value("phones", nlohmann::json::array()))
+      take(audit::IdentifierKind::kPhone, p);
+  }
+  if (sample.empty()) return FieldInvalid("national_ids", "required", "the sample is empty");
+  ASSIGN_OR_RETURN(audit::TraceReport report, scope.audit().Trace(ActorOf(scope), sample));
+  return http::Response::Json(200, TraceReportJson(report));
+}
+
+}  // namespace
+
+nlohmann::json TraceReportJson(const audit::TraceReport& report) {
+  nlohmann::json accounts = nlohmann::json::array();
+  for (const audit::TraceAccount& a : report.accounts) {
+    nlohmann::json sessions = nlohmann::json::array();
+    for (const audit::TraceSession& s : a.sessions) {
+      sessions.push_back({{"session", s.session},
+                          {"covered", s.covered},
+                          {"first", FormatRfc3339(s.first_micros)},
+                          {"last", FormatRfc3339(s.last_micros)}});
+    }
+    accounts.push_back({{"account", a.account},
+                        {"role", a.role},
+                        {"covered", a.covered},
+                        {"coverage", a.coverage},
+                        {"entries", a.entries},
+                        {"first", FormatRfc3339(a.first_micros)},
+                        {"last", FormatRfc3339(a.last_micros)},
+                        {"purposes", a.purposes},
+                        {"sessions", std::move(sessions)}});
+  }
+  return {{"sample_size", report.sample_size},
+          {"sample_matched", report.sample_matched},
+          {"accounts", std::move(accounts)}};
+}
+
+Status MountAuditRoutes(http::Router& router, const ApiContext& ctx) {
+  using M = http::HttpMethod;
+  const ApiContext* c = &ctx;
+  RETURN_IF_ERROR(
+      router.Add(M::kGet, "/v1/audit", [c](const http::Request& r) { return ListAudit(*c, r); }));
+  RETURN_IF_ERROR(router.Add(M::kGet, "/v1/audit/verify",
+                             [c](const http::Request& r) { return VerifyAudit(*c, r); }));
+  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/audit/trace",
+                             [c](const http::Request& r) { return TraceLeak(*c, r); }));
+  RETURN_IF_ERROR(router.Add(M::kGet, "/v1/persons/{id}/access-report",
+                             [c](const http::Request& r) { return AccessReport(*c, r); }));
+  return Status::Ok();
+}
+
+}  // namespace warden::api
