@@ -102,7 +102,10 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretByt
   Status tail = log->StartFromLastCheckpoint();
   if (tail.ok()) tail = log->LoadHead();
   if (!tail.ok() && tail.reason() != kTailUnverified) return tail;
-  log->committed_seq_ = log->head_.seq;
+  {
+    MutexLock lock(log->mu_);  // no other thread yet; taken for the analysis
+    log->committed_seq_ = log->head_.seq;
+  }
   for (const std::shared_ptr<AuditSink>& sink : log->options_.sinks) {
     SinkState state{sink, sink->LastShippedSeq().value_or(log->head_.seq), false};
     if (state.shipped_seq > log->head_.seq) {
@@ -134,7 +137,7 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretByt
 
 AuditLog::~AuditLog() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
   writer_cv_.notify_one();
@@ -144,7 +147,7 @@ AuditLog::~AuditLog() {
 Status AuditLog::RejectTail(std::string why) {
   bool first = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     first = !tail_rejected_;
     tail_rejected_ = true;
     failed_ = true;
@@ -344,11 +347,11 @@ StatusOr<uint64_t> AuditLog::Append(const AuditEvent& event) {
   ASSIGN_OR_RETURN(AuditEntry entry, Prepare(event));
   Pending pending;
   pending.entry = std::move(entry);
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (failed_ || stop_) return AuditUnavailable();
   queue_.push_back(&pending);
   writer_cv_.notify_one();
-  done_cv_.wait(lock, [&pending] { return pending.done; });
+  lock.Wait(done_cv_, [&pending] { return pending.done; });
   if (!pending.status.ok()) return pending.status;
   return pending.seq;
 }
@@ -361,7 +364,7 @@ void AuditLog::AppendAsync(const AuditEvent& event,
   pending->entry = std::move(entry).value();
   pending->on_done = std::move(on_done);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!failed_ && !stop_) {
       queue_.push_back(pending.release());
       writer_cv_.notify_one();
@@ -377,7 +380,7 @@ void AuditLog::Complete(std::vector<Pending*>& batch, const Status& status) {
   // touched after that.
   std::vector<std::unique_ptr<Pending>> async;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (Pending* p : batch) {
       p->status = status;
       if (p->on_done) {
@@ -400,31 +403,31 @@ void AuditLog::Complete(std::vector<Pending*>& batch, const Status& status) {
 
 Status AuditLog::Checkpoint() {
   Pending pending;
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (failed_ || stop_) return AuditUnavailable();
   queue_.push_back(&pending);
   writer_cv_.notify_one();
-  done_cv_.wait(lock, [&pending] { return pending.done; });
+  lock.Wait(done_cv_, [&pending] { return pending.done; });
   return pending.status;
 }
 
 bool AuditLog::healthy() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return !failed_;
 }
 
 bool AuditLog::tail_rejected() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return tail_rejected_;
 }
 
 uint64_t AuditLog::last_seq() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return committed_seq_;
 }
 
 size_t AuditLog::queue_depth() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return queue_.size();
 }
 
@@ -438,17 +441,17 @@ void AuditLog::WriterLoop() {
     bool failed = false;
     bool stopping = false;
     {
-      std::unique_lock lock(mu_);
-      auto ready = [this] { return stop_ || !queue_.empty(); };
+      MutexLock lock(mu_);
+      auto ready = [this]() REQUIRES(mu_) { return stop_ || !queue_.empty(); };
       if (failed_) {
-        writer_cv_.wait_for(lock, options_.probe_interval, ready);
+        lock.WaitFor(writer_cv_, options_.probe_interval, ready);
       } else if (entries_since_checkpoint_ > 0) {
         // Until the checkpoint that the interval makes due.
         const int64_t left = std::chrono::nanoseconds(options_.checkpoint_interval).count() -
                              (clock_.MonotonicNanos() - last_checkpoint_mono_);
-        writer_cv_.wait_for(lock, std::chrono::nanoseconds(std::max<int64_t>(left, 0)), ready);
+        lock.WaitFor(writer_cv_, std::chrono::nanoseconds(std::max<int64_t>(left, 0)), ready);
       } else {
-        writer_cv_.wait(lock, ready);
+        lock.Wait(writer_cv_, ready);
       }
       stopping = stop_ && queue_.empty();
       failed = failed_;
@@ -472,7 +475,7 @@ void AuditLog::WriterLoop() {
       break;
     }
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       size_t n = std::min(queue_.size(), options_.max_batch);
       batch.assign(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
@@ -499,7 +502,7 @@ void AuditLog::WriterLoop() {
                          std::chrono::nanoseconds(clock_.MonotonicNanos() - started_ns));
     }
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (st.ok()) {
         committed_seq_ = head_.seq;
       } else {
@@ -598,7 +601,7 @@ bool AuditLog::TryRecover() {
   std::optional<AuditCheckpoint> checkpoint;
   if (!CommitBatch(batch, false, committed, checkpoint).ok()) return false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     failed_ = false;
     committed_seq_ = head_.seq;
   }

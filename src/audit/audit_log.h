@@ -50,7 +50,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -63,6 +62,7 @@
 #include "audit/audit_verify.h"
 #include "core/clock.h"
 #include "core/file_system.h"
+#include "core/mutex.h"
 #include "core/secret.h"
 #include "core/status.h"
 #include "crypto/primitives.h"
@@ -276,15 +276,15 @@ class AuditLog {
   int64_t last_checkpoint_mono_ = 0;
   std::vector<SinkState> sinks_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable writer_cv_;
   std::condition_variable done_cv_;
-  std::vector<Pending*> queue_;  // guarded by mu_
-  bool stop_ = false;            // guarded by mu_
-  bool failed_ = false;          // guarded by mu_
-  bool tail_rejected_ = false;   // guarded by mu_; implies failed_, never cleared
-  int checkpoint_requests_ = 0;  // guarded by mu_
-  uint64_t committed_seq_ = 0;   // guarded by mu_
+  std::vector<Pending*> queue_ GUARDED_BY(mu_);
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool failed_ GUARDED_BY(mu_) = false;
+  bool tail_rejected_ GUARDED_BY(mu_) = false;  // implies failed_, never cleared
+  int checkpoint_requests_ GUARDED_BY(mu_) = 0;
+  uint64_t committed_seq_ GUARDED_BY(mu_) = 0;
   std::thread writer_;
 };
 

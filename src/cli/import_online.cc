@@ -9,12 +9,12 @@
 #include <fstream>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "cli/http_client.h"
 #include "core/file_system.h"
+#include "core/mutex.h"
 #include "ingest/bulk_import.h"
 
 namespace warden::cli {
@@ -35,6 +35,14 @@ struct Batch {
   uint64_t replaced = 0;
   std::promise<void> done;
   std::future<void> ready = done.get_future();
+};
+
+// Batches waiting for a sender; closed when the reader is done or has failed.
+struct BatchQueue {
+  Mutex mu;
+  std::condition_variable cv;
+  std::deque<std::shared_ptr<Batch>> work GUARDED_BY(mu);
+  bool closed GUARDED_BY(mu) = false;
 };
 
 struct Progress {
@@ -193,12 +201,9 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
       "import/" + std::filesystem::path(options.input_path).filename().string();
   Sender sender(options, purpose);
 
-  // Senders take batches from `work`; the calling thread consumes them in
+  // Senders take batches from `queue`; the calling thread consumes them in
   // order from `in_flight`.
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::shared_ptr<Batch>> work;  // guarded by mu
-  bool closed = false;                      // guarded by mu
+  BatchQueue queue;
   std::vector<std::thread> senders;
   for (int i = 0; i < options.connections; ++i) {
     senders.emplace_back([&] {
@@ -207,11 +212,12 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
       while (true) {
         std::shared_ptr<Batch> batch;
         {
-          std::unique_lock lock(mu);
-          cv.wait(lock, [&] { return closed || !work.empty(); });
-          if (work.empty()) return;
-          batch = std::move(work.front());
-          work.pop_front();
+          MutexLock lock(queue.mu);
+          lock.Wait(queue.cv,
+                    [&]() REQUIRES(queue.mu) { return queue.closed || !queue.work.empty(); });
+          if (queue.work.empty()) return;
+          batch = std::move(queue.work.front());
+          queue.work.pop_front();
         }
         sender.Send(client, *batch);
         batch->done.set_value();
@@ -268,9 +274,9 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
       batch->rejects.assign(batch->lines.size(), std::string());
       batch->done.set_value();
     } else {
-      std::lock_guard lock(mu);
-      work.push_back(batch);
-      cv.notify_one();
+      MutexLock lock(queue.mu);
+      queue.work.push_back(batch);
+      queue.cv.notify_one();
     }
     in_flight.push_back(std::move(batch));
     batch = std::make_shared<Batch>();
@@ -299,10 +305,10 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
   if (status.ok()) status = dispatch();
   while (status.ok() && !in_flight.empty()) status = consume();
   {
-    std::lock_guard lock(mu);
-    closed = true;
-    if (!status.ok()) work.clear();
-    cv.notify_all();
+    MutexLock lock(queue.mu);
+    queue.closed = true;
+    if (!status.ok()) queue.work.clear();
+    queue.cv.notify_all();
   }
   for (std::thread& t : senders) t.join();
   // Batches handed to senders but not consumed (after an error) are done now.

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
-#include <mutex>
 #include <utility>
 
 #include "core/bytes.h"
@@ -124,7 +123,7 @@ struct KeyRing::CollectionKeys {
 
   // Derived blind-index keys, created on first use; never removed, so a
   // pointer obtained under index_mu stays valid for the KeyRing's lifetime.
-  mutable std::shared_mutex index_mu;
+  mutable SharedMutex index_mu;
   mutable std::map<std::string, std::unique_ptr<HmacSha256Key>, std::less<>> index_keys;
 };
 
@@ -143,6 +142,7 @@ StatusOr<std::unique_ptr<KeyRing>> KeyRing::Create(SecretBytes root_key) {
   std::string id(kKeyRingIdSize, '\0');
   RandomBytes({reinterpret_cast<uint8_t*>(id.data()), id.size()});
   std::unique_ptr<KeyRing> ring(new KeyRing(std::move(root_key), std::move(id)));
+  WriterMutexLock lock(ring->mu_);  // not shared yet; taken for the analysis
   ASSIGN_OR_RETURN(ring->state_mac_key_, StateMacKey(ring->root_key_, ring->keyring_id_));
   ring->service_master_ = SecretBytes::Random(kAes256KeySize);
   ASSIGN_OR_RETURN(ring->wrapped_->service_master,
@@ -199,6 +199,7 @@ StatusOr<std::unique_ptr<KeyRing>> KeyRing::Load(SecretBytes root_key, std::stri
     return KeyRingStateInvalid("missing or mistyped member");
   }
   std::unique_ptr<KeyRing> ring(new KeyRing(std::move(root_key), std::move(keyring_id)));
+  WriterMutexLock lock(ring->mu_);  // not shared yet; taken for the analysis
   ASSIGN_OR_RETURN(ring->state_mac_key_, StateMacKey(ring->root_key_, ring->keyring_id_));
   const std::string& id = ring->keyring_id_;
   ASSIGN_OR_RETURN(ring->service_master_,
@@ -256,12 +257,12 @@ std::string KeyRing::Serialise(const WrappedState& wrapped, const SecretBytes& m
 }
 
 std::string KeyRing::State() const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   return Serialise(*wrapped_, state_mac_key_);
 }
 
 void KeyRing::SetStatePersister(StatePersister persister) {
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(mu_);
   persister_ = std::move(persister);
 }
 
@@ -277,7 +278,7 @@ const KeyRing::CollectionKeys* KeyRing::FindCollection(std::string_view collecti
 
 Status KeyRing::AddCollection(std::string_view collection) {
   RETURN_IF_ERROR(CheckCollection(collection));
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(mu_);
   if (FindCollection(collection) != nullptr) return Status::Ok();
   const std::string name(collection);
   auto keys = std::make_unique<CollectionKeys>();
@@ -306,12 +307,12 @@ Status KeyRing::AddCollection(std::string_view collection) {
 }
 
 bool KeyRing::HasCollection(std::string_view collection) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   return FindCollection(collection) != nullptr;
 }
 
 std::vector<std::string> KeyRing::Collections() const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   std::vector<std::string> out;
   for (const auto& [name, keys] : collections_) out.push_back(name);
   return out;
@@ -329,7 +330,7 @@ Status UnknownCollection() {
 StatusOr<std::string> KeyRing::SealRecord(std::string_view collection, std::string_view record_key,
                                           std::string_view field_set,
                                           std::span<const uint8_t> plaintext) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   const CollectionKeys* keys = FindCollection(collection);
   if (keys == nullptr) return UnknownCollection();
   RecordHeader header;
@@ -353,7 +354,7 @@ StatusOr<std::string> KeyRing::OpenRecord(std::string_view collection, std::stri
                                           std::string_view field_set,
                                           std::string_view ciphertext) const {
   ASSIGN_OR_RETURN(RecordHeader header, ParseRecordHeader(ciphertext));
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   const CollectionKeys* keys = FindCollection(collection);
   if (keys == nullptr) return UnknownCollection();
   auto key = keys->data_keys.find(header.key_version);
@@ -383,12 +384,12 @@ StatusOr<std::string> KeyRing::OpenRecord(std::string_view collection, std::stri
 
 StatusOr<std::string> KeyRing::BlindIndex(std::string_view collection, std::string_view index_name,
                                           std::string_view normalised_term) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   const CollectionKeys* keys = FindCollection(collection);
   if (keys == nullptr) return UnknownCollection();
   const HmacSha256Key* index_key = nullptr;
   {
-    std::shared_lock index_lock(keys->index_mu);
+    ReaderMutexLock index_lock(keys->index_mu);
     auto it = keys->index_keys.find(index_name);
     if (it != keys->index_keys.end()) index_key = it->second.get();
   }
@@ -398,7 +399,7 @@ StatusOr<std::string> KeyRing::BlindIndex(std::string_view collection, std::stri
     info.append(index_name);
     ASSIGN_OR_RETURN(SecretBytes derived, HkdfSha256(keys->index_seed, AsBytes(keyring_id_),
                                                      AsBytes(info), kAes256KeySize));
-    std::unique_lock index_lock(keys->index_mu);
+    WriterMutexLock index_lock(keys->index_mu);
     auto [it, inserted] = keys->index_keys.try_emplace(std::string(index_name), nullptr);
     if (inserted) it->second = std::make_unique<HmacSha256Key>(derived);
     index_key = it->second.get();
@@ -411,12 +412,12 @@ StatusOr<SecretBytes> KeyRing::DeriveServiceKey(std::string_view purpose) const 
   RETURN_IF_ERROR(CheckName("purpose", purpose, false));
   std::string info = "warden-service-key-v1:";
   info.append(purpose);
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   return HkdfSha256(service_master_, AsBytes(keyring_id_), AsBytes(info), kAes256KeySize);
 }
 
 StatusOr<uint32_t> KeyRing::RotateDataKey(std::string_view collection) {
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(mu_);
   auto it = collections_.find(collection);
   if (it == collections_.end()) return UnknownCollection();
   CollectionKeys& keys = *it->second;
@@ -439,7 +440,7 @@ StatusOr<uint32_t> KeyRing::RotateDataKey(std::string_view collection) {
 }
 
 StatusOr<uint32_t> KeyRing::RotateKek(std::string_view collection) {
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(mu_);
   auto it = collections_.find(collection);
   if (it == collections_.end()) return UnknownCollection();
   CollectionKeys& keys = *it->second;
@@ -473,7 +474,7 @@ Status KeyRing::Rekey(SecretBytes new_root) {
   if (new_root.size() != kRootKeySize) {
     return InvalidArgument("root key must be 32 bytes", "invalid_root_key");
   }
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(mu_);
   if (new_root == root_key_) {
     return InvalidArgument("the new root key equals the current one", "invalid_root_key");
   }
@@ -496,7 +497,7 @@ Status KeyRing::Rekey(SecretBytes new_root) {
 }
 
 StatusOr<CollectionKeyVersions> KeyRing::Versions(std::string_view collection) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   const CollectionKeys* keys = FindCollection(collection);
   if (keys == nullptr) return UnknownCollection();
   CollectionKeyVersions out;
@@ -533,7 +534,7 @@ StatusOr<std::optional<std::string>> KeyRing::ReencryptRecord(std::string_view c
 }
 
 Status KeyRing::RetireDataKey(std::string_view collection, uint32_t version) {
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(mu_);
   auto it = collections_.find(collection);
   if (it == collections_.end()) return UnknownCollection();
   CollectionKeys& keys = *it->second;

@@ -31,12 +31,12 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/secret.h"
 #include "core/status.h"
 
@@ -152,19 +152,19 @@ class KeyRing {
   static StatusOr<std::unique_ptr<KeyRing>> FromWrapped(SecretBytes root_key, WrappedState wrapped);
   std::string Serialise(const WrappedState& wrapped, const SecretBytes& mac_key) const;
   // Persists `draft` (serialised under `mac_key`) through the persister, if any.
-  Status Persist(const WrappedState& draft, const SecretBytes& mac_key) const;
-  const CollectionKeys* FindCollection(std::string_view collection) const;  // shared lock held
+  Status Persist(const WrappedState& draft, const SecretBytes& mac_key) const REQUIRES_SHARED(mu_);
+  const CollectionKeys* FindCollection(std::string_view collection) const REQUIRES_SHARED(mu_);
 
   const std::string keyring_id_;  // raw bytes
   const std::string keyring_id_hex_;
 
-  mutable std::shared_mutex mu_;
-  SecretBytes root_key_;                   // guarded by mu_
-  SecretBytes state_mac_key_;              // guarded by mu_
-  SecretBytes service_master_;             // guarded by mu_
-  std::unique_ptr<WrappedState> wrapped_;  // guarded by mu_
-  std::map<std::string, std::unique_ptr<CollectionKeys>, std::less<>> collections_;  // mu_
-  StatePersister persister_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  SecretBytes root_key_ GUARDED_BY(mu_);
+  SecretBytes state_mac_key_ GUARDED_BY(mu_);
+  SecretBytes service_master_ GUARDED_BY(mu_);
+  std::unique_ptr<WrappedState> wrapped_ GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<CollectionKeys>, std::less<>> collections_ GUARDED_BY(mu_);
+  StatePersister persister_ GUARDED_BY(mu_);
 };
 
 // An unambiguous encoding of several normalised values for a compound index

@@ -11,10 +11,10 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <vector>
 
 #include "core/bytes.h"
+#include "core/mutex.h"
 #include "crypto/primitives.h"
 
 namespace warden::crypto {
@@ -64,8 +64,8 @@ struct Module {
   bool we_initialised = false;
 };
 
-std::mutex& ModulesMutex() {
-  static std::mutex mu;
+Mutex& ModulesMutex() {
+  static Mutex mu;
   return mu;
 }
 std::map<std::string, Module>& Modules() {
@@ -74,7 +74,7 @@ std::map<std::string, Module>& Modules() {
 }
 
 StatusOr<ck_function_list*> AcquireModule(const std::string& path) {
-  std::lock_guard lock(ModulesMutex());
+  MutexLock lock(ModulesMutex());
   Module& m = Modules()[path];
   if (m.users > 0) {
     ++m.users;
@@ -103,7 +103,7 @@ StatusOr<ck_function_list*> AcquireModule(const std::string& path) {
 }
 
 void ReleaseModule(const std::string& path) {
-  std::lock_guard lock(ModulesMutex());
+  MutexLock lock(ModulesMutex());
   auto it = Modules().find(path);
   if (it == Modules().end() || --it->second.users > 0) return;
   if (it->second.we_initialised) it->second.functions->C_Finalize(nullptr);

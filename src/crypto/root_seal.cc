@@ -237,7 +237,7 @@ StatusOr<ParsedShare> ParseShare(std::string_view text) {
 UnsealSession::UnsealSession(SealConfig config) : config_(std::move(config)) {}
 
 StatusOr<UnsealProgress> UnsealSession::Add(std::string_view share_text) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (complete_) return Conflict("the store is already unsealed", "already_unsealed");
   if (config_.mode != SealMode::kShamir || config_.keyring_id.size() < kIdPrefixSize) {
     return InvalidArgument("this store is not sealed with shares", "not_shamir");
@@ -289,19 +289,19 @@ UnsealProgress UnsealSession::ProgressLocked() const {
 }
 
 UnsealProgress UnsealSession::Progress() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return ProgressLocked();
 }
 
 StatusOr<SecretBytes> UnsealSession::TakeRootKey() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!complete_) return Unavailable("not enough shares yet", "sealed");
   if (root_key_.empty()) return Conflict("the root key was already taken", "already_unsealed");
   return std::move(root_key_);
 }
 
 void UnsealSession::Reset() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   shares_.clear();
   root_key_ = SecretBytes();
   complete_ = false;

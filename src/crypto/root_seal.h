@@ -23,13 +23,13 @@
 #define WARDEN_CRYPTO_ROOT_SEAL_H_
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/file_system.h"
+#include "core/mutex.h"
 #include "core/secret.h"
 #include "core/status.h"
 #include "crypto/shamir.h"
@@ -139,13 +139,13 @@ class UnsealSession {
   void Reset();
 
  private:
-  UnsealProgress ProgressLocked() const;  // mu_ held
+  UnsealProgress ProgressLocked() const REQUIRES(mu_);
 
   const SealConfig config_;
-  mutable std::mutex mu_;
-  std::vector<RawShare> shares_;  // guarded by mu_
-  SecretBytes root_key_;          // guarded by mu_; set at the threshold
-  bool complete_ = false;         // guarded by mu_
+  mutable Mutex mu_;
+  std::vector<RawShare> shares_ GUARDED_BY(mu_);
+  SecretBytes root_key_ GUARDED_BY(mu_);  // set at the threshold
+  bool complete_ GUARDED_BY(mu_) = false;
 };
 
 // Development key file: the root key in hex with a header naming the store.

@@ -5,7 +5,6 @@
 #include <openssl/x509.h>
 
 #include <array>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <type_traits>
@@ -17,6 +16,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include "core/mutex.h"
 
 namespace warden::http {
 
@@ -213,14 +214,20 @@ Response TrailingSlashAnswer(const Request& request) {
 
 class Session;
 
+// Whether asynchronous completions may still post to a shard's io_context;
+// shared with the completion sinks, which may outlive the shard.
+struct CompletionGate {
+  Mutex mu;
+  bool open GUARDED_BY(mu) = true;
+};
+
 // One I/O thread with its io_context and the connections it owns. The
 // session list is touched only on this thread (or after it has stopped).
 struct Shard {
   // Declared before `ioc` so it outlives the handlers the io_context
   // destroys (which may destroy sessions that unlink themselves).
   Session* sessions = nullptr;  // intrusive list head
-  std::shared_ptr<std::mutex> gate_mu = std::make_shared<std::mutex>();
-  std::shared_ptr<bool> gate_open = std::make_shared<bool>(true);  // guarded by *gate_mu
+  std::shared_ptr<CompletionGate> gate = std::make_shared<CompletionGate>();
   asio::io_context ioc{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;
@@ -304,14 +311,11 @@ class Session : public std::enable_shared_from_this<Session> {
 class ConnectionSink : public Responder::Sink {
  public:
   ConnectionSink(std::weak_ptr<Session> session, Shard& shard)
-      : session_(std::move(session)),
-        executor_(shard.ioc.get_executor()),
-        gate_mu_(shard.gate_mu),
-        gate_open_(shard.gate_open) {}
+      : session_(std::move(session)), executor_(shard.ioc.get_executor()), gate_(shard.gate) {}
 
   void Complete(StatusOr<Response> result) override {
-    std::lock_guard lock(*gate_mu_);
-    if (!*gate_open_) return;  // server gone; the connection is already closed
+    MutexLock lock(gate_->mu);
+    if (!gate_->open) return;  // server gone; the connection is already closed
     asio::post(executor_, [session = session_, result = std::move(result)]() mutable {
       if (auto s = session.lock()) s->OnAsyncResult(std::move(result));
     });
@@ -320,8 +324,7 @@ class ConnectionSink : public Responder::Sink {
  private:
   std::weak_ptr<Session> session_;
   asio::io_context::executor_type executor_;
-  std::shared_ptr<std::mutex> gate_mu_;
-  std::shared_ptr<bool> gate_open_;
+  std::shared_ptr<CompletionGate> gate_;
 };
 
 template <bool kTls>
@@ -812,8 +815,8 @@ void HttpServer::Stop() {
   }
   for (auto& shard : impl.shards_) {
     {
-      std::lock_guard lock(*shard->gate_mu);
-      *shard->gate_open = false;
+      MutexLock lock(shard->gate->mu);
+      shard->gate->open = false;
     }
     shard->work.reset();
     shard->ioc.stop();

@@ -171,7 +171,7 @@ StatusOr<Metrics::Series*> Metrics::GetSeries(std::string_view name, std::string
 
 StatusOr<CounterMetric*> Metrics::Counter(std::string_view name, std::string_view help,
                                           const MetricLabels& labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ASSIGN_OR_RETURN(Series * s, GetSeries(name, help, Type::kCounter, labels, {}));
   if (s->counter_callback)
     return InvalidArgument("metric '" + std::string(name) + "' is a callback");
@@ -180,7 +180,7 @@ StatusOr<CounterMetric*> Metrics::Counter(std::string_view name, std::string_vie
 
 StatusOr<GaugeMetric*> Metrics::Gauge(std::string_view name, std::string_view help,
                                       const MetricLabels& labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ASSIGN_OR_RETURN(Series * s, GetSeries(name, help, Type::kGauge, labels, {}));
   if (s->callback) return InvalidArgument("metric '" + std::string(name) + "' is a callback");
   return s->gauge.get();
@@ -189,7 +189,7 @@ StatusOr<GaugeMetric*> Metrics::Gauge(std::string_view name, std::string_view he
 StatusOr<HistogramMetric*> Metrics::Histogram(std::string_view name, std::string_view help,
                                               std::span<const double> bounds,
                                               const MetricLabels& labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ASSIGN_OR_RETURN(Series * s, GetSeries(name, help, Type::kHistogram, labels, bounds));
   return s->histogram.get();
 }
@@ -197,7 +197,7 @@ StatusOr<HistogramMetric*> Metrics::Histogram(std::string_view name, std::string
 Status Metrics::GaugeCallback(std::string_view name, std::string_view help,
                               const MetricLabels& labels, std::function<double()> fn) {
   if (!fn) return InvalidArgument("metric '" + std::string(name) + "': no callback", "bad_metric");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ASSIGN_OR_RETURN(Series * s, GetSeries(name, help, Type::kGauge, labels, {}));
   s->callback = std::move(fn);
   return Status::Ok();
@@ -206,14 +206,14 @@ Status Metrics::GaugeCallback(std::string_view name, std::string_view help,
 Status Metrics::CounterCallback(std::string_view name, std::string_view help,
                                 const MetricLabels& labels, std::function<uint64_t()> fn) {
   if (!fn) return InvalidArgument("metric '" + std::string(name) + "': no callback", "bad_metric");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ASSIGN_OR_RETURN(Series * s, GetSeries(name, help, Type::kCounter, labels, {}));
   s->counter_callback = std::move(fn);
   return Status::Ok();
 }
 
 std::string Metrics::Render() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string out;
   out.reserve(4096);
   for (const auto& [name, family] : families_) {

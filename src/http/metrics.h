@@ -27,13 +27,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 #include "http/router.h"
 
@@ -151,10 +151,10 @@ class Metrics {
 
   StatusOr<Series*> GetSeries(std::string_view name, std::string_view help, Type type,
                               const MetricLabels& labels, std::span<const double> bounds)
-      /* requires mu_ */;
+      REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::map<std::string, Family, std::less<>> families_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, Family, std::less<>> families_ GUARDED_BY(mu_);
 };
 
 // The GET /metrics handler: renders `metrics` (which must outlive it). Who may

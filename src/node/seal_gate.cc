@@ -71,7 +71,7 @@ SealGate::~SealGate() { Seal(); }
 bool SealGate::sealed() const { return services() == nullptr; }
 
 std::shared_ptr<UnsealedServices> SealGate::services() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return services_;
 }
 
@@ -96,7 +96,7 @@ StatusOr<crypto::UnsealProgress> SealGate::SubmitShare(std::string_view share) {
 
 Status SealGate::UnsealWithRootKey(SecretBytes root) {
   RETURN_IF_ERROR(crypto::VerifyRootKey(config_, root));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (services_ != nullptr) return Status::Ok();
   ASSIGN_OR_RETURN(services_, BuildServices(std::move(root)));
   return Status::Ok();
@@ -105,7 +105,7 @@ Status SealGate::UnsealWithRootKey(SecretBytes root) {
 void SealGate::Seal() {
   std::shared_ptr<UnsealedServices> dropped;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     dropped = std::move(services_);
   }
   unseal_.Reset();

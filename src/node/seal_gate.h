@@ -14,13 +14,13 @@
 #define WARDEN_NODE_SEAL_GATE_H_
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "access/access_control.h"
 #include "audit/audit_log.h"
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "crypto/key_ring.h"
 #include "crypto/root_seal.h"
 #include "schema/schema.h"
@@ -80,8 +80,8 @@ class SealGate {
   SealGateOptions options_;
   crypto::UnsealSession unseal_;
 
-  mutable std::mutex mu_;
-  std::shared_ptr<UnsealedServices> services_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::shared_ptr<UnsealedServices> services_ GUARDED_BY(mu_);
 };
 
 // Builds the services for a store from its root key: loads (or, with

@@ -5,7 +5,7 @@
 namespace warden {
 
 StatusOr<std::optional<std::string>> MemoryStore::Get(Space s, std::string_view key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const Map& m = space(s);
   auto it = m.find(key);
   if (it == m.end()) return std::optional<std::string>();
@@ -17,7 +17,7 @@ Status MemoryStore::Write(const WriteBatch& batch) {
   for (const WriteBatch::Op& op : batch.ops()) {
     if (op.value) RETURN_IF_ERROR(CheckValueShape(op.space, *op.value));
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const WriteBatch::Condition& c : batch.conditions()) {
     const Map& m = space(c.space);
     auto it = m.find(c.key);
@@ -39,7 +39,7 @@ Status MemoryStore::Write(const WriteBatch& batch) {
 
 StatusOr<std::vector<KeyValue>> MemoryStore::Scan(Space s, std::string_view start,
                                                   std::string_view end, size_t limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<KeyValue> out;
   const Map& m = space(s);
   for (auto it = m.lower_bound(start); it != m.end() && out.size() < limit; ++it) {
@@ -52,7 +52,7 @@ StatusOr<std::vector<KeyValue>> MemoryStore::Scan(Space s, std::string_view star
 StatusOr<CounterResult> MemoryStore::AddToCounter(std::string_view key, int64_t delta,
                                                   int64_t limit) {
   if (writes_fail_) return Unavailable("memory store: injected write failure");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Map& m = space(Space::kCounters);
   auto it = m.find(key);
   if (it != m.end() && it->second.size() != 8) return DataLoss("counter value is not 8 bytes");

@@ -6,8 +6,8 @@
 #include <array>
 #include <atomic>
 #include <map>
-#include <mutex>
 
+#include "core/mutex.h"
 #include "store/store.h"
 
 namespace warden {
@@ -27,10 +27,10 @@ class MemoryStore : public Store {
 
  private:
   using Map = std::map<std::string, std::string, std::less<>>;
-  Map& space(Space s) { return spaces_[static_cast<size_t>(s)]; }
+  Map& space(Space s) REQUIRES(mu_) { return spaces_[static_cast<size_t>(s)]; }
 
-  std::mutex mu_;
-  std::array<Map, kSpaceCount> spaces_;  // guarded by mu_
+  Mutex mu_;
+  std::array<Map, kSpaceCount> spaces_ GUARDED_BY(mu_);
   std::atomic<uint64_t> changes_{0};
   std::atomic<bool> writes_fail_{false};
 };

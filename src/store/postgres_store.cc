@@ -393,6 +393,7 @@ StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresOptio
     RETURN_IF_ERROR(Connect(options, *conn, /*prepare=*/true));
     store->connections_.push_back(std::move(conn));
   }
+  MutexLock lock(store->mu_);  // not shared yet; taken for the analysis
   for (auto& conn : store->connections_) store->idle_.push_back(conn.get());
   return store;
 }
@@ -455,8 +456,8 @@ Status PostgresStore::Migrate(Connection& conn) {
 }
 
 PostgresStore::Lease PostgresStore::Acquire() {
-  std::unique_lock lock(mu_);
-  available_.wait(lock, [&] { return !idle_.empty(); });
+  MutexLock lock(mu_);
+  lock.Wait(available_, [&]() REQUIRES(mu_) { return !idle_.empty(); });
   Connection* conn = idle_.back();
   idle_.pop_back();
   return Lease(*this, conn);
@@ -464,7 +465,7 @@ PostgresStore::Lease PostgresStore::Acquire() {
 
 void PostgresStore::Release(Connection* conn) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     idle_.push_back(conn);
   }
   available_.notify_one();

@@ -29,10 +29,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "store/store.h"
 
 typedef struct pg_conn PGconn;
@@ -94,10 +94,10 @@ class PostgresStore : public Store {
   Status TryWrite(Connection& conn, const WriteBatch& batch, bool& retry);
 
   PostgresOptions options_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> connections_;
-  std::vector<Connection*> idle_;  // guarded by mu_
+  std::vector<Connection*> idle_ GUARDED_BY(mu_);
   std::atomic<uint64_t> changes_{0};
 };
 

@@ -40,9 +40,9 @@
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "core/mutex.h"
 #include "store/store.h"
 
 namespace rocksdb {
@@ -142,15 +142,15 @@ class RocksDbStore : public Store {
   std::array<rocksdb::ColumnFamilyHandle*, kSpaceCount> families_{};
   rocksdb::ColumnFamilyHandle* default_family_ = nullptr;
   std::shared_ptr<rocksdb::Statistics> statistics_;
-  std::array<std::mutex, kLockStripes> stripes_;
+  std::array<Mutex, kLockStripes> stripes_;
   std::atomic<uint64_t> changes_{0};
   std::atomic<int64_t> last_resume_nanos_{0};  // steady clock; 0: never tried
 
-  std::mutex sync_mu_;
+  Mutex sync_mu_;
   std::condition_variable sync_finished_;
-  uint64_t sync_requested_ = 0;  // guarded by sync_mu_
-  uint64_t sync_done_ = 0;       // guarded by sync_mu_: requests known durable
-  bool syncing_ = false;         // guarded by sync_mu_
+  uint64_t sync_requested_ GUARDED_BY(sync_mu_) = 0;
+  uint64_t sync_done_ GUARDED_BY(sync_mu_) = 0;  // requests known durable
+  bool syncing_ GUARDED_BY(sync_mu_) = false;
   std::atomic<uint64_t> bulk_loads_{0};
 };
 
