@@ -42,7 +42,8 @@ StatusOr<api::Response> Bootstrap(const ApiContext& ctx, const api::Request& req
   SecretBytes token = SecretBytes::CopyFrom(bearer);
   ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
   ASSIGN_OR_RETURN(SecretBytes password, TakeSecret(req, "password"));
-  StatusOr<access::Enrollment> enrolled = services->access->Bootstrap(token, username, password);
+  StatusOr<access::Enrollment> enrolled =
+      services->access->authenticator().Bootstrap(token, username, password);
   audit::AuditEvent event;
   event.action = AuditAction::kAdmin;
   event.actor.account = enrolled.ok() ? enrolled->account_id : "";
@@ -63,15 +64,16 @@ StatusOr<api::Response> Login(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
   ASSIGN_OR_RETURN(std::string totp, RequiredString(req, "totp"));
   ASSIGN_OR_RETURN(SecretBytes password, TakeSecret(req, "password"));
+  access::Authenticator& authenticator = services->access->authenticator();
   StatusOr<access::IssuedToken> issued =
-      services->access->Login(username, password, totp, req.client_address);
+      authenticator.Login(username, password, totp, req.client_address);
 
   audit::AuditEvent event;
   event.action = AuditAction::kLogin;
   event.actor.client_address = req.client_address;
   if (issued.ok()) {
     ASSIGN_OR_RETURN(access::Principal who,
-                     services->access->Authenticate(issued->token.view(), req.client_address));
+                     authenticator.Authenticate(issued->token.view(), req.client_address));
     event.actor.account = who.account_id;
     event.actor.session = who.session_id;
     event.actor.role = RolesLabel(who.roles);
@@ -110,7 +112,7 @@ StatusOr<api::Response> Enrol(const ApiContext& ctx, const api::Request& req) {
   }
   ASSIGN_OR_RETURN(SecretBytes password, TakeSecret(req, "password"));
   StatusOr<access::Enrollment> enrolled =
-      services->access->Enrol(username, halves[0], halves[1], password);
+      services->access->authenticator().Enrol(username, halves[0], halves[1], password);
 
   audit::AuditEvent event;
   event.action = AuditAction::kAdmin;
@@ -137,7 +139,8 @@ Answer ChangePassword(const ApiContext& ctx, const api::Request& req) {
         event.detail = "change own password";
         ASSIGN_OR_RETURN(SecretBytes current, TakeSecret(req, "password"));
         ASSIGN_OR_RETURN(SecretBytes replacement, TakeSecret(req, "new_password"));
-        RETURN_IF_ERROR(scope.access().ChangePassword(scope.who, current, replacement));
+        RETURN_IF_ERROR(
+            scope.access().authenticator().ChangePassword(scope.who, current, replacement));
         return api::Response::NoContent();
       });
 }
@@ -147,7 +150,7 @@ Answer Logout(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(std::string_view token, BearerToken(req));
   return RunAudited(scope, AuditAction::kLogout, "",
                     [&](audit::AuditEvent&) -> StatusOr<api::Response> {
-                      RETURN_IF_ERROR(scope.access().Logout(token));
+                      RETURN_IF_ERROR(scope.access().authenticator().Logout(token));
                       return api::Response::NoContent();
                     });
 }
