@@ -46,6 +46,8 @@ bool HasTokenShape(std::string_view token, std::string_view prefix);
 // Lower-cases ASCII letters; nullopt unless 3-64 characters of [a-z0-9._-]
 // after that, starting with a letter or digit.
 std::optional<std::string> NormalizeUsername(std::string_view username);
+// The rule NormalizeUsername applies, as a refusal names it.
+inline constexpr char kUsernameRule[] = "3-64 characters of a-z 0-9 . _ -";
 
 int64_t DayNumber(int64_t unix_micros);
 int64_t HourNumber(int64_t unix_micros);

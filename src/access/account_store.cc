@@ -25,6 +25,18 @@ std::string AssociatedData(std::string_view field, std::string_view account_id) 
 
 // ---- Account record ----
 
+Account Account::New(std::string username, AccountKind kind, RoleSet roles, std::string created_by,
+                     int64_t now_micros) {
+  Account a;
+  a.id = NewId("a_");
+  a.username = std::move(username);
+  a.kind = kind;
+  a.roles = std::move(roles);
+  a.created_at_micros = now_micros;
+  a.created_by = std::move(created_by);
+  return a;
+}
+
 std::string Account::Encode() const {
   json j = {
       {"id", id},
@@ -157,6 +169,13 @@ StatusOr<std::vector<Account>> AccountStore::LoadAll() {
     start = page.back().key + '\0';
   }
   return out;
+}
+
+Status AccountStore::Insert(const Account& account, WriteBatch batch) {
+  batch.Expect(Space::kMeta, UserKey(account.username), std::nullopt);
+  batch.Put(Space::kMeta, AccountKey(account.id), account.Encode());
+  batch.Put(Space::kMeta, UserKey(account.username), account.id);
+  return store_.Write(batch);
 }
 
 // ---- Role policies ----

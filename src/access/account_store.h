@@ -70,6 +70,11 @@ struct Account {
   // Bumped at every enrolment; a session made under another value is dead.
   int64_t credential_epoch = 0;
 
+  // A new active account with a fresh id "a_<16 hex>", created at
+  // `now_micros` by `created_by` (an account id, or "bootstrap").
+  static Account New(std::string username, AccountKind kind, RoleSet roles, std::string created_by,
+                     int64_t now_micros);
+
   std::string Encode() const;
   // kDataLoss when `json` is not a well-formed account record.
   static StatusOr<Account> Decode(std::string_view json);
@@ -93,6 +98,11 @@ class AccountStore {
   // times). 404 "account_not_found"; an error `change` returns (nothing is
   // written); kConflict when the account kept changing.
   Status Update(std::string_view account_id, const std::function<Status(Account&)>& change);
+  // Stores `account` as a new record and claims its username, in one atomic
+  // write with the changes and conditions of `batch`. kConflict when the name
+  // is taken or a condition of `batch` fails (then nothing is written).
+  Status Insert(const Account& account, WriteBatch batch = {});
+
   // ---- Role policies ----
   // The stored policy of each role (absent: none stored).
   StatusOr<std::shared_ptr<const std::map<Role, Policy>>> LoadRolePolicies();

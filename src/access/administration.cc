@@ -55,26 +55,9 @@ StatusOr<ChangeResult> Administration::CreateHumanAccount(const Principal& actor
   RETURN_IF_ERROR(RequireAdmin(actor, ""));
   RETURN_IF_ERROR(CheckRoleCombination(AccountKind::kHuman, roles));
   std::optional<std::string> name = NormalizeUsername(username);
-  if (!name) return FieldInvalid("username", "format", "3-64 characters of a-z 0-9 . _ -");
-
-  // The account exists from now on (its name is taken) but has no
-  // credential: a second officer approves, then its holder enrols.
-  Account a;
-  a.id = NewId("a_");
-  a.username = *name;
-  a.kind = AccountKind::kHuman;
-  a.roles = roles;
-  a.created_at_micros = clock_.NowMicros();
-  a.created_by = actor.account_id;
-  a.state = Account::State::kAwaitingApproval;
-  WriteBatch batch;
-  batch.Expect(Space::kMeta, UserKey(a.username), std::nullopt);
-  batch.Put(Space::kMeta, AccountKey(a.id), a.Encode());
-  batch.Put(Space::kMeta, UserKey(a.username), a.id);
-  Status st = store_.Write(batch);
-  if (st.code() == StatusCode::kConflict) return Conflict("username taken", "username_taken");
-  RETURN_IF_ERROR(st);
-  return FileRequest(actor, "create_account", a.id, json::object());
+  if (!name) return FieldInvalid("username", "format", kUsernameRule);
+  Account a = Account::New(*name, AccountKind::kHuman, roles, actor.account_id, clock_.NowMicros());
+  return FileNewAccount(actor, std::move(a), "username", "create_account", json::object());
 }
 
 StatusOr<ChangeResult> Administration::CreateServiceAccount(const Principal& actor,
@@ -82,26 +65,28 @@ StatusOr<ChangeResult> Administration::CreateServiceAccount(const Principal& act
                                                             const Policy& policy) {
   RETURN_IF_ERROR(RequireAdmin(actor, ""));
   std::optional<std::string> normalized = NormalizeUsername(name);
-  if (!normalized) return FieldInvalid("name", "format", "3-64 characters of a-z 0-9 . _ -");
+  if (!normalized) return FieldInvalid("name", "format", kUsernameRule);
   RETURN_IF_ERROR(CheckPolicyCeiling(policy, options_.policy_ceiling));
-  Account a;
-  a.id = NewId("a_");
-  a.username = *normalized;
-  a.kind = AccountKind::kService;
-  a.roles.Add(Role::kService);
+  Account a = Account::New(*normalized, AccountKind::kService, {Role::kService}, actor.account_id,
+                           clock_.NowMicros());
   a.policy = policy;
-  a.created_at_micros = clock_.NowMicros();
-  a.created_by = actor.account_id;
-  a.state = Account::State::kAwaitingApproval;
-  WriteBatch batch;
-  batch.Expect(Space::kMeta, UserKey(a.username), std::nullopt);
-  batch.Put(Space::kMeta, AccountKey(a.id), a.Encode());
-  batch.Put(Space::kMeta, UserKey(a.username), a.id);
-  Status st = store_.Write(batch);
-  if (st.code() == StatusCode::kConflict) return Conflict("name taken", "username_taken");
+  return FileNewAccount(actor, std::move(a), "name", "create_service",
+                        json{{"policy", json::parse(EncodePolicy(policy))}});
+}
+
+StatusOr<ChangeResult> Administration::FileNewAccount(const Principal& actor, Account account,
+                                                      std::string_view name_field, std::string kind,
+                                                      json detail) {
+  // The account exists from now on (its name is taken) but has no
+  // credential until a second officer approves (and, for a person, its
+  // holder enrols).
+  account.state = Account::State::kAwaitingApproval;
+  Status st = accounts_.Insert(account);
+  if (st.code() == StatusCode::kConflict) {
+    return Conflict(std::string(name_field) + " taken", "username_taken");
+  }
   RETURN_IF_ERROR(st);
-  return FileRequest(actor, "create_service", a.id,
-                     json{{"policy", json::parse(EncodePolicy(policy))}});
+  return FileRequest(actor, std::move(kind), account.id, std::move(detail));
 }
 
 StatusOr<std::vector<AccountInfo>> Administration::ListAccounts(const Principal& actor) {

@@ -160,6 +160,11 @@ class Administration {
   StatusOr<std::vector<ChangeRequestInfo>> ListRequests(const Principal& actor);
 
  private:
+  // Stores `account` (awaiting approval) and files the request that approves
+  // it. 409 "username_taken", naming `name_field`.
+  StatusOr<ChangeResult> FileNewAccount(const Principal& actor, Account account,
+                                        std::string_view name_field, std::string kind,
+                                        nlohmann::json detail);
   StatusOr<ChangeResult> FileRequest(const Principal& actor, std::string kind,
                                      std::string account_id, nlohmann::json detail);
   StatusOr<ApprovalResult> ApplyRequest(const Principal& actor, const nlohmann::json& request);

@@ -16,6 +16,56 @@ using std::chrono::hours;
 
 class AdministrationTest : public AccessTest {};
 
+// ---- Accounts ----
+
+TEST_F(AdministrationTest, NewAccountsWaitForASecondOfficer) {
+  StatusOr<ChangeResult> person =
+      administration().CreateHumanAccount(so1_, "Wang.Fang", {Role::kOfficer});
+  StatusOr<ChangeResult> service =
+      administration().CreateServiceAccount(so1_, "courier-feed", Policy{});
+  ASSERT_TRUE(person.ok()) << person.status().ToString();
+  ASSERT_TRUE(service.ok()) << service.status().ToString();
+  EXPECT_FALSE(person->applied);
+  EXPECT_FALSE(service->applied);
+  EXPECT_FALSE(person->enrolment_part.empty());
+  EXPECT_TRUE(service->enrolment_part.empty());
+
+  StatusOr<std::vector<AccountInfo>> accounts = administration().ListAccounts(so2_);
+  ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
+  int waiting = 0;
+  for (const AccountInfo& a : *accounts) {
+    if (a.account_id == person->account_id) {
+      EXPECT_EQ(a.username, "wang.fang");
+      EXPECT_EQ(a.kind, AccountKind::kHuman);
+      EXPECT_EQ(a.roles, RoleSet{Role::kOfficer});
+    } else if (a.account_id == service->account_id) {
+      EXPECT_EQ(a.username, "courier-feed");
+      EXPECT_EQ(a.kind, AccountKind::kService);
+      EXPECT_EQ(a.roles, RoleSet{Role::kService});
+    } else {
+      continue;
+    }
+    EXPECT_EQ(a.state, "awaiting_approval") << a.username;
+    ++waiting;
+  }
+  EXPECT_EQ(waiting, 2);
+}
+
+TEST_F(AdministrationTest, ATakenNameIsRefusedForPeopleAndServicesAlike) {
+  Person officer = CreatePerson("li.wei", {Role::kOfficer});
+  Status person = administration().CreateHumanAccount(so1_, "LI.WEI", {Role::kOfficer}).status();
+  EXPECT_EQ(person.code(), StatusCode::kConflict);
+  EXPECT_EQ(person.reason(), "username_taken");
+  Status service = administration().CreateServiceAccount(so1_, "li.wei", Policy{}).status();
+  EXPECT_EQ(service.code(), StatusCode::kConflict);
+  EXPECT_EQ(service.reason(), "username_taken");
+  // Nothing waits for approval, and the name's holder is untouched.
+  StatusOr<std::vector<ChangeRequestInfo>> waiting = administration().ListRequests(so2_);
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_TRUE(waiting->empty());
+  EXPECT_TRUE(LogIn(officer).ok());
+}
+
 // ---- API keys ----
 
 TEST_F(AdministrationTest, ListedApiKeysNameTheirAccountButNeverTheKey) {

@@ -99,29 +99,21 @@ StatusOr<Enrollment> Authenticator::Bootstrap(const SecretBytes& token, std::str
   }
   if (match == nullptr) return invalid;
   std::optional<std::string> name = NormalizeUsername(username);
-  if (!name) return FieldInvalid("username", "format", "3-64 characters of a-z 0-9 . _ -");
+  if (!name) return FieldInvalid("username", "format", kUsernameRule);
   RETURN_IF_ERROR(CheckPasswordRule(password));
 
-  Account a;
-  a.id = NewId("a_");
-  a.username = *name;
-  a.kind = AccountKind::kHuman;
-  a.roles.Add(Role::kSecurityOfficer);
-  a.created_at_micros = clock_.NowMicros();
-  a.created_by = "bootstrap";
+  Account a = Account::New(*name, AccountKind::kHuman, {Role::kSecurityOfficer}, "bootstrap",
+                           clock_.NowMicros());
   ASSIGN_OR_RETURN(std::string password_hash, hasher_.Hash(password));
   ASSIGN_OR_RETURN(a.password_sealed, accounts_.Seal("password", a.id, AsBytes(password_hash)));
   SecureWipe(password_hash);
   ASSIGN_OR_RETURN(Enrollment e, NewEnrollment(a));
   *match = json{{"state", "used"}, {"account", a.id}};
 
-  WriteBatch batch;
-  batch.Expect(Space::kMeta, std::string(kBootstrapKey), raw);
-  batch.Expect(Space::kMeta, UserKey(a.username), std::nullopt);
-  batch.Put(Space::kMeta, std::string(kBootstrapKey), state.dump());
-  batch.Put(Space::kMeta, AccountKey(a.id), a.Encode());
-  batch.Put(Space::kMeta, UserKey(a.username), a.id);
-  Status st = store_.Write(batch);
+  WriteBatch spend_token;
+  spend_token.Expect(Space::kMeta, std::string(kBootstrapKey), raw);
+  spend_token.Put(Space::kMeta, std::string(kBootstrapKey), state.dump());
+  Status st = accounts_.Insert(a, std::move(spend_token));
   if (st.code() == StatusCode::kConflict) return invalid;  // raced with another bootstrap
   RETURN_IF_ERROR(st);
   return e;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,16 @@ using std::chrono::seconds;
 
 class AuthenticatorTest : public AccessTest {};
 
+// A server on an empty store: no account yet.
+class BootstrapTest : public ::testing::Test {
+ protected:
+  MemoryStore store_;
+  FakeClock clock_;
+  std::unique_ptr<AccessControl> access_ =
+      std::move(*AccessControl::Create(store_, clock_, TestKeys(), FastOptions()));
+  Authenticator& auth_ = access_->authenticator();
+};
+
 // ---- Bootstrap ----
 
 TEST_F(AuthenticatorTest, BootstrapTokensAreDeadAfterUse) {
@@ -27,25 +38,31 @@ TEST_F(AuthenticatorTest, BootstrapTokensAreDeadAfterUse) {
   EXPECT_EQ(again.status().reason(), "already_bootstrapped");
 }
 
-TEST(BootstrapTest, WrongOrReusedBootstrapTokenRefused) {
-  MemoryStore store;
-  FakeClock clock;
-  auto access = std::move(*AccessControl::Create(store, clock, TestKeys(), FastOptions()));
-  Authenticator& auth = access->authenticator();
-  std::vector<SecretBytes> replaced = std::move(*auth.CreateBootstrapTokens());
-  std::vector<SecretBytes> tokens = std::move(*auth.CreateBootstrapTokens());
-  EXPECT_EQ(auth.Bootstrap(replaced[0], "first.so", Text("a long passphrase")).status().reason(),
+TEST_F(BootstrapTest, WrongOrReusedBootstrapTokenRefused) {
+  std::vector<SecretBytes> replaced = std::move(*auth_.CreateBootstrapTokens());
+  std::vector<SecretBytes> tokens = std::move(*auth_.CreateBootstrapTokens());
+  EXPECT_EQ(auth_.Bootstrap(replaced[0], "first.so", Text("a long passphrase")).status().reason(),
             "bootstrap_invalid");
   EXPECT_EQ(
-      auth.Bootstrap(Text("wdn_b_short"), "first.so", Text("a long passphrase")).status().code(),
+      auth_.Bootstrap(Text("wdn_b_short"), "first.so", Text("a long passphrase")).status().code(),
       StatusCode::kUnauthenticated);
-  ASSERT_TRUE(auth.Bootstrap(tokens[0], "first.so", Text("a long passphrase")).ok());
-  EXPECT_EQ(auth.Bootstrap(tokens[0], "second.so", Text("a long passphrase")).status().reason(),
+  ASSERT_TRUE(auth_.Bootstrap(tokens[0], "first.so", Text("a long passphrase")).ok());
+  EXPECT_EQ(auth_.Bootstrap(tokens[0], "second.so", Text("a long passphrase")).status().reason(),
             "bootstrap_invalid");
   // The second token makes the second officer, once.
-  ASSERT_TRUE(auth.Bootstrap(tokens[1], "second.so", Text("a long passphrase")).ok());
-  EXPECT_EQ(auth.Bootstrap(tokens[1], "third.so", Text("a long passphrase")).status().reason(),
+  ASSERT_TRUE(auth_.Bootstrap(tokens[1], "second.so", Text("a long passphrase")).ok());
+  EXPECT_EQ(auth_.Bootstrap(tokens[1], "third.so", Text("a long passphrase")).status().reason(),
             "bootstrap_invalid");
+}
+
+// A bootstrap that fails on a taken name spends nothing: the token still
+// makes an officer under another name.
+TEST_F(BootstrapTest, ATakenNameLeavesTheTokenUnspent) {
+  std::vector<SecretBytes> tokens = std::move(*auth_.CreateBootstrapTokens());
+  ASSERT_TRUE(auth_.Bootstrap(tokens[0], "first.so", Text("a long passphrase")).ok());
+  EXPECT_EQ(auth_.Bootstrap(tokens[1], "First.SO", Text("a long passphrase")).status().reason(),
+            "bootstrap_invalid");
+  EXPECT_TRUE(auth_.Bootstrap(tokens[1], "second.so", Text("a long passphrase")).ok());
 }
 
 // ---- Login ----

@@ -36,6 +36,23 @@ nlohmann::json EnrollmentJson(const access::Enrollment& e) {
           {"otpauth_uri", std::string(e.otpauth_uri.view())}};
 }
 
+// The audit entry of a login or an enrolment, made before any session
+// exists: where the call came from and, when it failed, why. The name typed
+// may be anything (even a password): only its keyed hash is kept.
+audit::AuditEvent SignInEvent(AuditAction action, const api::Request& req,
+                              const std::string& username, const Status& outcome) {
+  audit::AuditEvent event;
+  event.action = action;
+  event.actor.client_address = req.client_address;
+  if (!outcome.ok()) {
+    event.subjects.push_back({audit::IdentifierKind::kOther, "username/" + username});
+    event.outcome = audit::AuditOutcome::kDenied;
+    event.status = static_cast<uint16_t>(HttpStatusOf(outcome.code()));
+    event.error_reason = outcome.reason();
+  }
+  return event;
+}
+
 StatusOr<api::Response> Bootstrap(const ApiContext& ctx, const api::Request& req) {
   ASSIGN_OR_RETURN(std::shared_ptr<UnsealedServices> services, RequireUnsealed(ctx));
   ASSIGN_OR_RETURN(std::string_view bearer, BearerToken(req));
@@ -68,21 +85,13 @@ StatusOr<api::Response> Login(const ApiContext& ctx, const api::Request& req) {
   StatusOr<access::IssuedToken> issued =
       authenticator.Login(username, password, totp, req.client_address);
 
-  audit::AuditEvent event;
-  event.action = AuditAction::kLogin;
-  event.actor.client_address = req.client_address;
+  audit::AuditEvent event = SignInEvent(AuditAction::kLogin, req, username, issued.status());
   if (issued.ok()) {
     ASSIGN_OR_RETURN(access::Principal who,
                      authenticator.Authenticate(issued->token.view(), req.client_address));
     event.actor.account = who.account_id;
     event.actor.session = who.session_id;
     event.actor.role = RolesLabel(who.roles);
-  } else {
-    // The name typed may be anything (even a password): only its keyed hash is kept.
-    event.subjects.push_back({audit::IdentifierKind::kOther, "username/" + username});
-    event.outcome = audit::AuditOutcome::kDenied;
-    event.status = static_cast<uint16_t>(HttpStatusOf(issued.status().code()));
-    event.error_reason = issued.status().reason();
   }
   RETURN_IF_ERROR(services->audit->Append(event).status());
   RETURN_IF_ERROR(issued);
@@ -114,18 +123,9 @@ StatusOr<api::Response> Enrol(const ApiContext& ctx, const api::Request& req) {
   StatusOr<access::Enrollment> enrolled =
       services->access->authenticator().Enrol(username, halves[0], halves[1], password);
 
-  audit::AuditEvent event;
-  event.action = AuditAction::kAdmin;
-  event.actor.client_address = req.client_address;
+  audit::AuditEvent event = SignInEvent(AuditAction::kAdmin, req, username, enrolled.status());
   event.detail = "enrol";
-  if (enrolled.ok()) {
-    event.actor.account = enrolled->account_id;
-  } else {
-    event.subjects.push_back({audit::IdentifierKind::kOther, "username/" + username});
-    event.outcome = audit::AuditOutcome::kDenied;
-    event.status = static_cast<uint16_t>(HttpStatusOf(enrolled.status().code()));
-    event.error_reason = enrolled.status().reason();
-  }
+  if (enrolled.ok()) event.actor.account = enrolled->account_id;
   RETURN_IF_ERROR(services->audit->Append(event).status());
   RETURN_IF_ERROR(enrolled);
   return api::Response::Json(200, EnrollmentJson(*enrolled));
