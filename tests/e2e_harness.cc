@@ -469,7 +469,7 @@ bool RegisterCanariesOffline(const std::string& data_dir, const InitOutput& init
   }
   std::shared_ptr<node::UnsealedServices> services = gate.services();
   if (services == nullptr) return false;
-  Status st = services->access->RegisterCanariesOffline(collection, keys);
+  Status st = services->access->tripwires().RegisterCanariesOffline(collection, keys);
   EXPECT_TRUE(st.ok()) << st.ToString();
   services.reset();
   gate.Seal();

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "access/access_control.h"
+#include "access/purpose.h"
 #include "access/totp.h"
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
@@ -32,35 +33,36 @@ struct Fixture {
     options.policy_ceiling.burst = 1'000'000;
     access = std::move(*AccessControl::Create(
         store, Clock::Real(), {SecretBytes::Random(32), SecretBytes::Random(32)}, options));
-    std::vector<SecretBytes> boot = std::move(*access->CreateBootstrapTokens());
-    Principal so = LogIn("bench.so", *access->Bootstrap(boot[0], "bench.so", Pw()));
-    Principal so2 = LogIn("bench.so2", *access->Bootstrap(boot[1], "bench.so2", Pw()));
+    Authenticator& auth = access->authenticator();
+    Administration& admin = access->administration();
+    std::vector<SecretBytes> boot = std::move(*auth.CreateBootstrapTokens());
+    Principal so = LogIn("bench.so", *auth.Bootstrap(boot[0], "bench.so", Pw()));
+    Principal so2 = LogIn("bench.so2", *auth.Bootstrap(boot[1], "bench.so2", Pw()));
     ChangeResult asked =
-        std::move(*access->CreateHumanAccount(so, "bench.officer", {Role::kOfficer}));
-    ApprovalResult approved = std::move(*access->ApproveRequest(so2, asked.request_id));
+        std::move(*admin.CreateHumanAccount(so, "bench.officer", {Role::kOfficer}));
+    ApprovalResult approved = std::move(*admin.ApproveRequest(so2, asked.request_id));
     Enrollment officer = std::move(
-        *access->Enrol("bench.officer", asked.enrolment_part, approved.enrolment_part, Pw()));
+        *auth.Enrol("bench.officer", asked.enrolment_part, approved.enrolment_part, Pw()));
     Policy p;
     p.rate_per_second = 1e6;
     p.burst = 1'000'000;
     p.daily_read_quota = int64_t{1} << 40;
-    ChangeResult widened = std::move(*access->SetAccountPolicy(so, officer.account_id, p));
-    (void)access->ApproveRequest(so2, widened.request_id);
+    ChangeResult widened = std::move(*admin.SetAccountPolicy(so, officer.account_id, p));
+    (void)admin.ApproveRequest(so2, widened.request_id);
     std::optional<SecretBytes> secret = Base32Decode(officer.totp_secret_base32.view());
-    token = std::string(access
-                            ->Login("bench.officer", Pw(),
-                                    TotpCode(*secret, Clock::Real().NowSeconds()), "127.0.0.1")
+    token = std::string(auth.Login("bench.officer", Pw(),
+                                   TotpCode(*secret, Clock::Real().NowSeconds()), "127.0.0.1")
                             ->token.view());
-    (void)access->RegisterCanariesOffline("persons", {"11010519491231002X"});
+    (void)access->tripwires().RegisterCanariesOffline("persons", {"11010519491231002X"});
   }
 
   static SecretBytes Pw() { return SecretBytes::CopyFrom(std::string("benchmark passphrase")); }
 
   Principal LogIn(const std::string& user, const Enrollment& e) {
     std::optional<SecretBytes> secret = Base32Decode(e.totp_secret_base32.view());
-    StatusOr<IssuedToken> t =
-        access->Login(user, Pw(), TotpCode(*secret, Clock::Real().NowSeconds()), "127.0.0.1");
-    return *access->Authenticate(t->token.view(), "127.0.0.1");
+    StatusOr<IssuedToken> t = access->authenticator().Login(
+        user, Pw(), TotpCode(*secret, Clock::Real().NowSeconds()), "127.0.0.1");
+    return *access->authenticator().Authenticate(t->token.view(), "127.0.0.1");
   }
 
   std::unique_ptr<AccessControl> access;
@@ -69,18 +71,18 @@ struct Fixture {
 
 void RunRequest(benchmark::State& state, Fixture& f) {
   for (auto _ : state) {
-    StatusOr<Principal> who = f.access->Authenticate(f.token, "127.0.0.1");
+    StatusOr<Principal> who = f.access->authenticator().Authenticate(f.token, "127.0.0.1");
     if (!who.ok()) state.SkipWithError("authenticate failed");
-    if (!f.access->CheckRate(*who).ok()) state.SkipWithError("rate limited");
+    if (!f.access->limits().CheckRate(*who).ok()) state.SkipWithError("rate limited");
     StatusOr<Purpose> why = ParsePurpose("case/2026-310115-0042", "lookup");
     benchmark::DoNotOptimize(why);
-    if (!f.access->Authorize(*who, Operation::kLookup, "persons").ok()) {
+    if (!Authorize(*who, Operation::kLookup, "persons").ok()) {
       state.SkipWithError("not authorised");
     }
-    if (!f.access->CheckCanary(*who, "persons", "110101199003077777").ok()) {
+    if (!f.access->tripwires().CheckCanary(*who, "persons", "110101199003077777").ok()) {
       state.SkipWithError("canary");
     }
-    StatusOr<int64_t> left = f.access->ChargeRecords(*who, QuotaKind::kRead, 1);
+    StatusOr<int64_t> left = f.access->limits().ChargeRecords(*who, QuotaKind::kRead, 1);
     if (!left.ok()) state.SkipWithError("quota");
     benchmark::DoNotOptimize(left);
   }
@@ -113,16 +115,17 @@ BENCHMARK(BM_RequestRocksDbStore);
 void BM_AuthenticateOnly(benchmark::State& state) {
   MemoryStore store;
   Fixture f(store);
-  for (auto _ : state) benchmark::DoNotOptimize(f.access->Authenticate(f.token, "127.0.0.1"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(f.access->authenticator().Authenticate(f.token, "127.0.0.1"));
 }
 BENCHMARK(BM_AuthenticateOnly);
 
 void BM_AuthorizeOnly(benchmark::State& state) {
   MemoryStore store;
   Fixture f(store);
-  Principal who = *f.access->Authenticate(f.token, "127.0.0.1");
+  Principal who = *f.access->authenticator().Authenticate(f.token, "127.0.0.1");
   for (auto _ : state) {
-    benchmark::DoNotOptimize(f.access->Authorize(who, Operation::kLookup, "persons"));
+    benchmark::DoNotOptimize(Authorize(who, Operation::kLookup, "persons"));
   }
 }
 BENCHMARK(BM_AuthorizeOnly);
@@ -130,9 +133,9 @@ BENCHMARK(BM_AuthorizeOnly);
 void BM_ChargeOnly(benchmark::State& state) {
   MemoryStore store;
   Fixture f(store);
-  Principal who = *f.access->Authenticate(f.token, "127.0.0.1");
+  Principal who = *f.access->authenticator().Authenticate(f.token, "127.0.0.1");
   for (auto _ : state) {
-    benchmark::DoNotOptimize(f.access->ChargeRecords(who, QuotaKind::kRead, 1));
+    benchmark::DoNotOptimize(f.access->limits().ChargeRecords(who, QuotaKind::kRead, 1));
   }
 }
 BENCHMARK(BM_ChargeOnly);

@@ -52,7 +52,7 @@ Answer AdminCall(const ApiContext& ctx, const http::Request& req, Operation op, 
   return RunAudited(scope, AuditAction::kAdmin, "",
                     [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
                       event.detail = std::move(detail);
-                      RETURN_IF_ERROR(scope.access().Authorize(scope.who, op, ""));
+                      RETURN_IF_ERROR(access::Authorize(scope.who, op, ""));
                       return body(scope);
                     });
 }
@@ -61,7 +61,7 @@ Answer ListAccounts(const ApiContext& ctx, const http::Request& req) {
   return AdminCall(ctx, req, Operation::kManageAccounts, "list accounts",
                    [](RequestScope& s) -> StatusOr<http::Response> {
                      ASSIGN_OR_RETURN(std::vector<access::AccountInfo> accounts,
-                                      s.access().ListAccounts(s.who));
+                                      s.access().administration().ListAccounts(s.who));
                      nlohmann::json out = nlohmann::json::array();
                      for (const auto& a : accounts) out.push_back(AccountJson(a));
                      return http::Response::Json(200, {{"accounts", std::move(out)}});
@@ -73,7 +73,7 @@ Answer GetAccount(const ApiContext& ctx, const http::Request& req) {
   return AdminCall(ctx, req, Operation::kManageAccounts, "get account " + id,
                    [&](RequestScope& s) -> StatusOr<http::Response> {
                      ASSIGN_OR_RETURN(std::vector<access::AccountInfo> accounts,
-                                      s.access().ListAccounts(s.who));
+                                      s.access().administration().ListAccounts(s.who));
                      for (const auto& a : accounts) {
                        if (a.account_id == id) return http::Response::Json(200, AccountJson(a));
                      }
@@ -85,37 +85,37 @@ Answer GetAccount(const ApiContext& ctx, const http::Request& req) {
 // {...}} for a service account. Either waits for a second security officer;
 // a person's answer carries one half of the enrolment code.
 Answer CreateAccount(const ApiContext& ctx, const http::Request& req) {
-  return AdminCall(
-      ctx, req, Operation::kManageAccounts, "create account",
-      [&](RequestScope& s) -> StatusOr<http::Response> {
-        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
-        if (body->contains("service")) {
-          ASSIGN_OR_RETURN(access::Policy policy,
+  return AdminCall(ctx, req, Operation::kManageAccounts, "create account",
+                   [&](RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+                     if (body->contains("service")) {
+                       ASSIGN_OR_RETURN(
+                           access::Policy policy,
                            PolicyParam(body->value("policy", nlohmann::json::object())));
-          if (!(*body)["service"].is_string())
-            return FieldInvalid("service", "type", "service must be a name");
-          ASSIGN_OR_RETURN(access::ChangeResult r,
-                           s.access().CreateServiceAccount(
-                               s.who, (*body)["service"].get<std::string>(), policy));
-          return ChangeJson(r);
-        }
-        if (!body->contains("username") || !(*body)["username"].is_string()) {
-          return FieldInvalid("username", "required", "username is required");
-        }
-        if (body->contains("password")) {
-          return FieldInvalid("password", "not_accepted",
-                              "the holder sets their own password when enrolling");
-        }
-        access::RoleSet roles;
-        for (const auto& r : body->value("roles", nlohmann::json::array())) {
-          ASSIGN_OR_RETURN(access::Role role, RoleParam("roles", r));
-          roles.Add(role);
-        }
-        ASSIGN_OR_RETURN(
-            access::ChangeResult r,
-            s.access().CreateHumanAccount(s.who, (*body)["username"].get<std::string>(), roles));
-        return ChangeJson(r);
-      });
+                       if (!(*body)["service"].is_string())
+                         return FieldInvalid("service", "type", "service must be a name");
+                       ASSIGN_OR_RETURN(access::ChangeResult r,
+                                        s.access().administration().CreateServiceAccount(
+                                            s.who, (*body)["service"].get<std::string>(), policy));
+                       return ChangeJson(r);
+                     }
+                     if (!body->contains("username") || !(*body)["username"].is_string()) {
+                       return FieldInvalid("username", "required", "username is required");
+                     }
+                     if (body->contains("password")) {
+                       return FieldInvalid("password", "not_accepted",
+                                           "the holder sets their own password when enrolling");
+                     }
+                     access::RoleSet roles;
+                     for (const auto& r : body->value("roles", nlohmann::json::array())) {
+                       ASSIGN_OR_RETURN(access::Role role, RoleParam("roles", r));
+                       roles.Add(role);
+                     }
+                     ASSIGN_OR_RETURN(access::ChangeResult r,
+                                      s.access().administration().CreateHumanAccount(
+                                          s.who, (*body)["username"].get<std::string>(), roles));
+                     return ChangeJson(r);
+                   });
 }
 
 // One change per call: {"grant": role} | {"revoke": role} | {"suspend":
@@ -134,29 +134,33 @@ Answer UpdateAccount(const ApiContext& ctx, const http::Request& req) {
         const nlohmann::json& value = first.value();
         if (change == "grant") {
           ASSIGN_OR_RETURN(access::Role role, RoleParam("grant", value));
-          ASSIGN_OR_RETURN(access::ChangeResult r, s.access().GrantRole(s.who, id, role));
+          ASSIGN_OR_RETURN(access::ChangeResult r,
+                           s.access().administration().GrantRole(s.who, id, role));
           return ChangeJson(r);
         }
         if (change == "revoke") {
           ASSIGN_OR_RETURN(access::Role role, RoleParam("revoke", value));
-          RETURN_IF_ERROR(s.access().RevokeRole(s.who, id, role));
+          RETURN_IF_ERROR(s.access().administration().RevokeRole(s.who, id, role));
           return http::Response::Json(200, {{"revoked", value}});
         }
         if (change == "suspend" && value.is_string()) {
-          RETURN_IF_ERROR(s.access().SuspendAccount(s.who, id, value.get<std::string>()));
+          RETURN_IF_ERROR(
+              s.access().administration().SuspendAccount(s.who, id, value.get<std::string>()));
           return http::Response::Json(200, {{"suspended", true}});
         }
         if (change == "reinstate" && value == true) {
-          RETURN_IF_ERROR(s.access().ReinstateAccount(s.who, id));
+          RETURN_IF_ERROR(s.access().administration().ReinstateAccount(s.who, id));
           return http::Response::Json(200, {{"suspended", false}});
         }
         if (change == "reset_credentials" && value == true) {
-          ASSIGN_OR_RETURN(access::ChangeResult r, s.access().ResetCredentials(s.who, id));
+          ASSIGN_OR_RETURN(access::ChangeResult r,
+                           s.access().administration().ResetCredentials(s.who, id));
           return ChangeJson(r);
         }
         if (change == "policy") {
           ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(value));
-          ASSIGN_OR_RETURN(access::ChangeResult r, s.access().SetAccountPolicy(s.who, id, policy));
+          ASSIGN_OR_RETURN(access::ChangeResult r,
+                           s.access().administration().SetAccountPolicy(s.who, id, policy));
           return ChangeJson(r);
         }
         return FieldInvalid(change, "unknown_change", "unknown account change");
@@ -167,7 +171,7 @@ Answer ListRequests(const ApiContext& ctx, const http::Request& req) {
   return AdminCall(ctx, req, Operation::kManageAccounts, "list change requests",
                    [&](RequestScope& s) -> StatusOr<http::Response> {
                      ASSIGN_OR_RETURN(std::vector<access::ChangeRequestInfo> requests,
-                                      s.access().ListRequests(s.who));
+                                      s.access().administration().ListRequests(s.who));
                      nlohmann::json out = nlohmann::json::array();
                      for (const access::ChangeRequestInfo& r : requests) {
                        nlohmann::json item = {
@@ -194,7 +198,7 @@ Answer ApproveRequest(const ApiContext& ctx, const http::Request& req) {
   return AdminCall(ctx, req, Operation::kManageAccounts, "approve change request " + id,
                    [&](RequestScope& s) -> StatusOr<http::Response> {
                      ASSIGN_OR_RETURN(access::ApprovalResult r,
-                                      s.access().ApproveRequest(s.who, id));
+                                      s.access().administration().ApproveRequest(s.who, id));
                      nlohmann::json out = {{"approved", true}, {"kind", r.kind}};
                      if (!r.account_id.empty()) out["account_id"] = r.account_id;
                      if (!r.enrolment_part.empty()) {
@@ -213,7 +217,7 @@ Answer RejectRequest(const ApiContext& ctx, const http::Request& req) {
   const std::string id(req.Param("request"));
   return AdminCall(ctx, req, Operation::kManageAccounts, "reject change request " + id,
                    [&](RequestScope& s) -> StatusOr<http::Response> {
-                     RETURN_IF_ERROR(s.access().RejectRequest(s.who, id));
+                     RETURN_IF_ERROR(s.access().administration().RejectRequest(s.who, id));
                      return http::Response::NoContent();
                    });
 }
@@ -222,7 +226,7 @@ Answer UnlockAccount(const ApiContext& ctx, const http::Request& req) {
   const std::string id(req.Param("account"));
   return AdminCall(ctx, req, Operation::kManageAccounts, "unlock account " + id,
                    [&](RequestScope& s) -> StatusOr<http::Response> {
-                     RETURN_IF_ERROR(s.access().ReinstateAccount(s.who, id));
+                     RETURN_IF_ERROR(s.access().administration().ReinstateAccount(s.who, id));
                      return http::Response::Json(200, {{"suspended", false}});
                    });
 }
@@ -246,7 +250,8 @@ Answer CreateApiKey(const ApiContext& ctx, const http::Request& req) {
           ttl = std::chrono::hours(24 * days.get<int64_t>());
         }
         ASSIGN_OR_RETURN(access::ChangeResult r,
-                         s.access().IssueApiKey(s.who, (*body)["account"].get<std::string>(), ttl));
+                         s.access().administration().IssueApiKey(
+                             s.who, (*body)["account"].get<std::string>(), ttl));
         return ChangeJson(r);
       });
 }
@@ -255,7 +260,7 @@ Answer RevokeApiKey(const ApiContext& ctx, const http::Request& req) {
   const std::string id(req.Param("key_id"));
   return AdminCall(ctx, req, Operation::kManageAccounts, "revoke api key " + id,
                    [&](RequestScope& s) -> StatusOr<http::Response> {
-                     RETURN_IF_ERROR(s.access().RevokeApiKey(s.who, id));
+                     RETURN_IF_ERROR(s.access().administration().RevokeApiKey(s.who, id));
                      return http::Response::NoContent();
                    });
 }
@@ -264,8 +269,9 @@ Answer ListApiKeys(const ApiContext& ctx, const http::Request& req) {
   const std::string* account = req.Query("account");
   return AdminCall(ctx, req, Operation::kManageAccounts, "list api keys",
                    [&](RequestScope& s) -> StatusOr<http::Response> {
-                     ASSIGN_OR_RETURN(std::vector<access::ApiKeyInfo> keys,
-                                      s.access().ListApiKeys(s.who, account ? *account : ""));
+                     ASSIGN_OR_RETURN(
+                         std::vector<access::ApiKeyInfo> keys,
+                         s.access().administration().ListApiKeys(s.who, account ? *account : ""));
                      nlohmann::json out = nlohmann::json::array();
                      for (const access::ApiKeyInfo& k : keys) {
                        out.push_back({{"key_id", k.key_id},
@@ -285,8 +291,9 @@ Answer PutPolicy(const ApiContext& ctx, const http::Request& req) {
                      ASSIGN_OR_RETURN(access::Role role, RoleParam("policy", nlohmann::json(name)));
                      ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
                      ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(*body));
-                     ASSIGN_OR_RETURN(access::ChangeResult r,
-                                      s.access().SetRolePolicy(s.who, role, policy));
+                     ASSIGN_OR_RETURN(
+                         access::ChangeResult r,
+                         s.access().administration().SetRolePolicy(s.who, role, policy));
                      return ChangeJson(r);
                    });
 }
@@ -330,7 +337,7 @@ Answer ListAlerts(const ApiContext& ctx, const http::Request& req) {
                      if (const std::string* v = req.Query("since"))
                        since = std::strtoll(v->c_str(), nullptr, 10) * 1'000'000;
                      ASSIGN_OR_RETURN(std::vector<access::Alert> alerts,
-                                      s.access().ListAlerts(s.who, since, 1000));
+                                      s.access().tripwires().ListAlerts(s.who, since, 1000));
                      nlohmann::json out = nlohmann::json::array();
                      for (const access::Alert& a : alerts) out.push_back(AlertJson(a));
                      return http::Response::Json(200, {{"alerts", std::move(out)}});
@@ -341,7 +348,8 @@ Answer AcknowledgeAlert(const ApiContext& ctx, const http::Request& req) {
   const std::string id(req.Param("alert"));
   return AdminCall(ctx, req, Operation::kManageAccounts, "acknowledge alert " + id,
                    [&](RequestScope& s) -> StatusOr<http::Response> {
-                     ASSIGN_OR_RETURN(access::Alert alert, s.access().AcknowledgeAlert(s.who, id));
+                     ASSIGN_OR_RETURN(access::Alert alert,
+                                      s.access().tripwires().AcknowledgeAlert(s.who, id));
                      return http::Response::Json(200, AlertJson(alert));
                    });
 }
@@ -368,8 +376,8 @@ Answer RegisterCanaries(const ApiContext& ctx, const http::Request& req) {
           }
           list.push_back(k.get<std::string>());
         }
-        RETURN_IF_ERROR(
-            s.access().RegisterCanaries(s.who, collection.get_ref<const std::string&>(), list));
+        RETURN_IF_ERROR(s.access().tripwires().RegisterCanaries(
+            s.who, collection.get_ref<const std::string&>(), list));
         return http::Response::Json(201, {{"registered", list.size()}});
       });
 }

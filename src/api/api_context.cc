@@ -23,8 +23,8 @@ StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const http::Request& 
   ASSIGN_OR_RETURN(std::shared_ptr<node::UnsealedServices> services, RequireUnsealed(ctx));
   ASSIGN_OR_RETURN(std::string_view token, BearerToken(req));
   ASSIGN_OR_RETURN(access::Principal who,
-                   services->access->Authenticate(token, req.client_address));
-  RETURN_IF_ERROR(services->access->CheckRate(who));
+                   services->access->authenticator().Authenticate(token, req.client_address));
+  RETURN_IF_ERROR(services->access->limits().CheckRate(who));
   RequestScope scope{req, std::move(services), std::move(who), std::nullopt};
   if (!purpose_rule.required) return scope;
   const std::string* purpose = req.Header("warden-purpose");

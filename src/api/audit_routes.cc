@@ -13,7 +13,7 @@ using access::Operation;
 StatusOr<RequestScope> BeginAuditorRequest(const ApiContext& ctx, const http::Request& req,
                                            PurposeRule rule) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, rule));
-  RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kReadAudit, ""));
+  RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kReadAudit, ""));
   return scope;
 }
 

@@ -36,13 +36,31 @@ nlohmann::json EnrollmentJson(const access::Enrollment& e) {
           {"otpauth_uri", std::string(e.otpauth_uri.view())}};
 }
 
+// The audit entry of a login or an enrolment, made before any session
+// exists: where the call came from and, when it failed, why. The name typed
+// may be anything (even a password): only its keyed hash is kept.
+audit::AuditEvent SignInEvent(AuditAction action, const http::Request& req,
+                              const std::string& username, const Status& outcome) {
+  audit::AuditEvent event;
+  event.action = action;
+  event.actor.client_address = req.client_address;
+  if (!outcome.ok()) {
+    event.subjects.push_back({audit::IdentifierKind::kOther, "username/" + username});
+    event.outcome = audit::AuditOutcome::kDenied;
+    event.status = static_cast<uint16_t>(HttpStatusOf(outcome.code()));
+    event.error_reason = outcome.reason();
+  }
+  return event;
+}
+
 StatusOr<http::Response> Bootstrap(const ApiContext& ctx, const http::Request& req) {
   ASSIGN_OR_RETURN(std::shared_ptr<node::UnsealedServices> services, RequireUnsealed(ctx));
   ASSIGN_OR_RETURN(std::string_view bearer, BearerToken(req));
   SecretBytes token = SecretBytes::CopyFrom(bearer);
   ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
   ASSIGN_OR_RETURN(SecretBytes password, TakeSecret(req, "password"));
-  StatusOr<access::Enrollment> enrolled = services->access->Bootstrap(token, username, password);
+  StatusOr<access::Enrollment> enrolled =
+      services->access->authenticator().Bootstrap(token, username, password);
   audit::AuditEvent event;
   event.action = AuditAction::kAdmin;
   event.actor.account = enrolled.ok() ? enrolled->account_id : "";
@@ -63,24 +81,17 @@ StatusOr<http::Response> Login(const ApiContext& ctx, const http::Request& req) 
   ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
   ASSIGN_OR_RETURN(std::string totp, RequiredString(req, "totp"));
   ASSIGN_OR_RETURN(SecretBytes password, TakeSecret(req, "password"));
+  access::Authenticator& authenticator = services->access->authenticator();
   StatusOr<access::IssuedToken> issued =
-      services->access->Login(username, password, totp, req.client_address);
+      authenticator.Login(username, password, totp, req.client_address);
 
-  audit::AuditEvent event;
-  event.action = AuditAction::kLogin;
-  event.actor.client_address = req.client_address;
+  audit::AuditEvent event = SignInEvent(AuditAction::kLogin, req, username, issued.status());
   if (issued.ok()) {
     ASSIGN_OR_RETURN(access::Principal who,
-                     services->access->Authenticate(issued->token.view(), req.client_address));
+                     authenticator.Authenticate(issued->token.view(), req.client_address));
     event.actor.account = who.account_id;
     event.actor.session = who.session_id;
     event.actor.role = RolesLabel(who.roles);
-  } else {
-    // The name typed may be anything (even a password): only its keyed hash is kept.
-    event.subjects.push_back({audit::IdentifierKind::kOther, "username/" + username});
-    event.outcome = audit::AuditOutcome::kDenied;
-    event.status = static_cast<uint16_t>(HttpStatusOf(issued.status().code()));
-    event.error_reason = issued.status().reason();
   }
   RETURN_IF_ERROR(services->audit->Append(event).status());
   RETURN_IF_ERROR(issued);
@@ -110,20 +121,11 @@ StatusOr<http::Response> Enrol(const ApiContext& ctx, const http::Request& req) 
   }
   ASSIGN_OR_RETURN(SecretBytes password, TakeSecret(req, "password"));
   StatusOr<access::Enrollment> enrolled =
-      services->access->Enrol(username, halves[0], halves[1], password);
+      services->access->authenticator().Enrol(username, halves[0], halves[1], password);
 
-  audit::AuditEvent event;
-  event.action = AuditAction::kAdmin;
-  event.actor.client_address = req.client_address;
+  audit::AuditEvent event = SignInEvent(AuditAction::kAdmin, req, username, enrolled.status());
   event.detail = "enrol";
-  if (enrolled.ok()) {
-    event.actor.account = enrolled->account_id;
-  } else {
-    event.subjects.push_back({audit::IdentifierKind::kOther, "username/" + username});
-    event.outcome = audit::AuditOutcome::kDenied;
-    event.status = static_cast<uint16_t>(HttpStatusOf(enrolled.status().code()));
-    event.error_reason = enrolled.status().reason();
-  }
+  if (enrolled.ok()) event.actor.account = enrolled->account_id;
   RETURN_IF_ERROR(services->audit->Append(event).status());
   RETURN_IF_ERROR(enrolled);
   return http::Response::Json(200, EnrollmentJson(*enrolled));
@@ -137,7 +139,8 @@ Answer ChangePassword(const ApiContext& ctx, const http::Request& req) {
         event.detail = "change own password";
         ASSIGN_OR_RETURN(SecretBytes current, TakeSecret(req, "password"));
         ASSIGN_OR_RETURN(SecretBytes replacement, TakeSecret(req, "new_password"));
-        RETURN_IF_ERROR(scope.access().ChangePassword(scope.who, current, replacement));
+        RETURN_IF_ERROR(
+            scope.access().authenticator().ChangePassword(scope.who, current, replacement));
         return http::Response::NoContent();
       });
 }
@@ -147,7 +150,7 @@ Answer Logout(const ApiContext& ctx, const http::Request& req) {
   ASSIGN_OR_RETURN(std::string_view token, BearerToken(req));
   return RunAudited(scope, AuditAction::kLogout, "",
                     [&](audit::AuditEvent&) -> StatusOr<http::Response> {
-                      RETURN_IF_ERROR(scope.access().Logout(token));
+                      RETURN_IF_ERROR(scope.access().authenticator().Logout(token));
                       return http::Response::NoContent();
                     });
 }

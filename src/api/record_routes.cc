@@ -95,9 +95,9 @@ std::string DivisionOf(const CollectionSchema& collection, const Record& record)
 // refusal (outcome denied, reason "division_forbidden").
 Status ReleaseCheck(const RequestScope& scope, const CollectionSchema& collection,
                     const Record& record) {
-  RETURN_IF_ERROR(scope.access().CheckCanary(scope.who, collection.name,
-                                             schema::RecordKeyOf(collection, record)));
-  return scope.access().CheckDivision(scope.who, DivisionOf(collection, record));
+  RETURN_IF_ERROR(scope.access().tripwires().CheckCanary(scope.who, collection.name,
+                                                         schema::RecordKeyOf(collection, record)));
+  return access::CheckDivision(scope.who, DivisionOf(collection, record));
 }
 
 // The answer to a look-up that found nothing the account may see: one miss
@@ -105,7 +105,7 @@ Status ReleaseCheck(const RequestScope& scope, const CollectionSchema& collectio
 // entry when the record exists outside the account's scope.
 Status AnswerMiss(const RequestScope& scope, AuditEvent& event, const Status& withheld) {
   if (!withheld.ok()) event.error_reason = withheld.reason();
-  RETURN_IF_ERROR(scope.access().ChargeMiss(scope.who));
+  RETURN_IF_ERROR(scope.access().limits().ChargeMiss(scope.who));
   return NotFound("no such record");
 }
 
@@ -126,9 +126,9 @@ StatusOr<http::Response> ServeRecords(const RequestScope& scope, const Collectio
   std::vector<AuditSubject> withheld;
   std::vector<Record> in_scope;
   for (Record& r : records) {
-    RETURN_IF_ERROR(
-        scope.access().CheckCanary(scope.who, collection.name, schema::RecordKeyOf(collection, r)));
-    Status st = scope.access().CheckDivision(scope.who, DivisionOf(collection, r));
+    RETURN_IF_ERROR(scope.access().tripwires().CheckCanary(scope.who, collection.name,
+                                                           schema::RecordKeyOf(collection, r)));
+    Status st = access::CheckDivision(scope.who, DivisionOf(collection, r));
     if (!st.ok()) {
       event.error_reason = st.reason();  // answered as no hit; the trail keeps it
       AddSubjects(collection, r, withheld);
@@ -137,11 +137,11 @@ StatusOr<http::Response> ServeRecords(const RequestScope& scope, const Collectio
     in_scope.push_back(std::move(r));
   }
   records = std::move(in_scope);
-  if (records.empty()) RETURN_IF_ERROR(scope.access().ChargeMiss(scope.who));
+  if (records.empty()) RETURN_IF_ERROR(scope.access().limits().ChargeMiss(scope.who));
   if (!records.empty()) {
     ASSIGN_OR_RETURN(int64_t charged,
-                     scope.access().ChargeRecordsUpTo(scope.who, QuotaKind::kRead,
-                                                      static_cast<int64_t>(records.size())));
+                     scope.access().limits().ChargeRecordsUpTo(
+                         scope.who, QuotaKind::kRead, static_cast<int64_t>(records.size())));
     if (charged < static_cast<int64_t>(records.size())) {
       records.resize(static_cast<size_t>(charged));
       truncated = true;
@@ -150,8 +150,7 @@ StatusOr<http::Response> ServeRecords(const RequestScope& scope, const Collectio
     }
   }
   event.result_count = records.size();
-  return RecordsAnswer(collection, records, scope.access().ViewFor(scope.who, collection.name),
-                       truncated);
+  return RecordsAnswer(collection, records, access::ViewFor(scope.who, collection.name), truncated);
 }
 
 // Reads the record a call acts on and names it in the audit entry: by its
@@ -175,7 +174,7 @@ Answer GetRecord(const ApiContext& ctx, const http::Request& req) {
       scope, AuditAction::kRead, collection->name,
       [&](AuditEvent& event) -> StatusOr<http::Response> {
         event.subjects.push_back(KeySubject(*collection, key));
-        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kLookup, collection->name));
+        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kLookup, collection->name));
         StatusOr<Record> record = ReadActedOn(scope, *collection, key, event);
         if (record.status().code() == StatusCode::kNotFound) {
           return AnswerMiss(scope, event, Status::Ok());
@@ -184,10 +183,11 @@ Answer GetRecord(const ApiContext& ctx, const http::Request& req) {
         Status released = ReleaseCheck(scope, *collection, *record);
         if (released.reason() == "division_forbidden") return AnswerMiss(scope, event, released);
         RETURN_IF_ERROR(released);
-        RETURN_IF_ERROR(scope.access().ChargeRecords(scope.who, QuotaKind::kRead, 1).status());
+        RETURN_IF_ERROR(
+            scope.access().limits().ChargeRecords(scope.who, QuotaKind::kRead, 1).status());
         event.result_count = 1;
         return http::Response::Json(
-            200, scope.access().ViewFor(scope.who, collection->name).Present(*collection, *record));
+            200, access::ViewFor(scope.who, collection->name).Present(*collection, *record));
       });
 }
 
@@ -216,8 +216,7 @@ Answer SearchRecords(const ApiContext& ctx, const http::Request& req) {
       [&](AuditEvent& event) -> StatusOr<http::Response> {
         // A search by the key itself is a look-up that returns a list.
         if (query->size() == 1 && query->contains(collection->key_field)) {
-          RETURN_IF_ERROR(
-              scope.access().Authorize(scope.who, Operation::kSearch, collection->name));
+          RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kSearch, collection->name));
           const nlohmann::json& key = (*query)[collection->key_field];
           if (!key.is_string()) {
             return FieldInvalid(collection->key_field, "type", "the key must be a string");
@@ -231,11 +230,10 @@ Answer SearchRecords(const ApiContext& ctx, const http::Request& req) {
         ASSIGN_OR_RETURN(auto resolved, ResolveSearch(ctx, *collection, *query));
         const auto& [index, term] = resolved;
         const bool by_name_only = index->fields.size() == 1 && index->fields[0] == "name";
-        RETURN_IF_ERROR(scope.access().Authorize(
+        RETURN_IF_ERROR(access::Authorize(
             scope.who, by_name_only ? Operation::kSearchByName : Operation::kSearch,
             collection->name));
-        const auto cap =
-            static_cast<size_t>(std::max<int64_t>(1, scope.access().ResultCap(scope.who)));
+        const auto cap = static_cast<size_t>(std::max<int64_t>(1, access::ResultCap(scope.who)));
         ASSIGN_OR_RETURN(SearchResult found, scope.barrier().Search(*collection, term, cap));
         return ServeRecords(scope, *collection, std::move(found.records), found.truncated, event);
       });
@@ -252,7 +250,7 @@ Answer RevealRecord(const ApiContext& ctx, const http::Request& req) {
       scope, AuditAction::kReveal, collection->name,
       [&](AuditEvent& event) -> StatusOr<http::Response> {
         event.subjects.push_back(KeySubject(*collection, key));
-        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kReveal, collection->name));
+        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kReveal, collection->name));
         auto fields_it = body->find("fields");
         if (fields_it == body->end() || !fields_it->is_array() || fields_it->empty()) {
           return FieldInvalid("fields", "required", "name the fields to reveal");
@@ -267,7 +265,7 @@ Answer RevealRecord(const ApiContext& ctx, const http::Request& req) {
         event.fields = fields;
         ASSIGN_OR_RETURN(Record record, ReadActedOn(scope, *collection, key, event));
         RETURN_IF_ERROR(ReleaseCheck(scope, *collection, record));
-        RETURN_IF_ERROR(scope.access().ChargeReveal(scope.who, collection->name, fields));
+        RETURN_IF_ERROR(scope.access().limits().ChargeReveal(scope.who, collection->name, fields));
         nlohmann::json out = nlohmann::json::object();
         for (const std::string& f : fields) {
           if (auto it = record.find(f); it != record.end()) out[f] = *it;
@@ -304,7 +302,7 @@ Answer WriteRecord(const ApiContext& ctx, const http::Request& req, bool patch) 
       [&](AuditEvent& event) -> StatusOr<http::Response> {
         event.subjects.push_back(KeySubject(*collection, key));
         for (const auto& [field, value] : body->items()) event.fields.push_back(field);
-        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kWrite, collection->name));
+        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kWrite, collection->name));
         nlohmann::json input = *body;
         if (patch) {
           ASSIGN_OR_RETURN(std::optional<Record> current, scope.barrier().Get(*collection, key));
@@ -315,8 +313,9 @@ Answer WriteRecord(const ApiContext& ctx, const http::Request& req, bool patch) 
         ASSIGN_OR_RETURN(Record record, ValidateForKey(ctx, *collection, std::move(input), key));
         event.subjects.clear();
         AddSubjects(*collection, record, event.subjects);
-        RETURN_IF_ERROR(scope.access().CheckDivision(scope.who, DivisionOf(*collection, record)));
-        RETURN_IF_ERROR(scope.access().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
+        RETURN_IF_ERROR(access::CheckDivision(scope.who, DivisionOf(*collection, record)));
+        RETURN_IF_ERROR(
+            scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
         ASSIGN_OR_RETURN(bool replaced, scope.barrier().Put(*collection, record));
         event.result_count = 1;
         return http::Response::Json(replaced ? 200 : 201, {{"key", key}, {"created", !replaced}});
@@ -333,10 +332,11 @@ Answer EraseRecord(const ApiContext& ctx, const http::Request& req) {
       scope, AuditAction::kErase, collection->name,
       [&](AuditEvent& event) -> StatusOr<http::Response> {
         event.subjects.push_back(KeySubject(*collection, key));
-        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kErase, collection->name));
+        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kErase, collection->name));
         ASSIGN_OR_RETURN(Record current, ReadActedOn(scope, *collection, key, event));
-        RETURN_IF_ERROR(scope.access().CheckDivision(scope.who, DivisionOf(*collection, current)));
-        RETURN_IF_ERROR(scope.access().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
+        RETURN_IF_ERROR(access::CheckDivision(scope.who, DivisionOf(*collection, current)));
+        RETURN_IF_ERROR(
+            scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
         RETURN_IF_ERROR(scope.barrier().Erase(*collection, key));
         event.result_count = 1;
         return http::Response::NoContent();
@@ -360,7 +360,7 @@ Answer BatchUpsert(const ApiContext& ctx, const http::Request& req) {
   return RunAudited(
       scope, AuditAction::kWrite, collection->name,
       [&](AuditEvent& event) -> StatusOr<http::Response> {
-        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kWrite, collection->name));
+        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kWrite, collection->name));
         // Validate everything first; only valid records are charged and written.
         std::vector<nlohmann::json> results(records_it->size());
         std::vector<Record> valid;
@@ -373,7 +373,7 @@ Answer BatchUpsert(const ApiContext& ctx, const http::Request& req) {
                   : StatusOr<Record>(FieldInvalid("records[" + std::to_string(i) + "]", "type",
                                                   "a record must be an object"));
           if (record.ok()) {
-            record = scope.access().CheckDivision(scope.who, DivisionOf(*collection, *record)).ok()
+            record = access::CheckDivision(scope.who, DivisionOf(*collection, *record)).ok()
                          ? std::move(record)
                          : StatusOr<Record>(PermissionDenied("outside the account's division scope",
                                                              "division_forbidden"));
@@ -397,6 +397,7 @@ Answer BatchUpsert(const ApiContext& ctx, const http::Request& req) {
         if (!valid.empty()) {
           RETURN_IF_ERROR(
               scope.access()
+                  .limits()
                   .ChargeRecords(scope.who, QuotaKind::kWrite, static_cast<int64_t>(valid.size()))
                   .status());
         }
@@ -427,11 +428,10 @@ Answer PersonCases(const ApiContext& ctx, const http::Request& req) {
   return RunAudited(
       scope, AuditAction::kSearch, cases->name, [&](AuditEvent& event) -> StatusOr<http::Response> {
         event.subjects.push_back({IdentifierKind::kNationalId, id});
-        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kSearch, cases->name));
+        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kSearch, cases->name));
         ASSIGN_OR_RETURN(schema::IndexTerm term,
                          schema::QueryTerm(*cases, "persons", {{"national_id", id}}, ctx.clock));
-        const auto cap =
-            static_cast<size_t>(std::max<int64_t>(1, scope.access().ResultCap(scope.who)));
+        const auto cap = static_cast<size_t>(std::max<int64_t>(1, access::ResultCap(scope.who)));
         ASSIGN_OR_RETURN(SearchResult found, scope.barrier().Search(*cases, term, cap));
         return ServeRecords(scope, *cases, std::move(found.records), found.truncated, event);
       });

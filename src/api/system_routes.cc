@@ -56,7 +56,7 @@ StatusOr<http::Response> SealNow(const ApiContext& ctx, const http::Request& req
   // Synchronous on purpose: the entry is durable before the keys are dropped.
   Answer audited = RunAudited(
       scope, AuditAction::kSeal, "", [&](audit::AuditEvent&) -> StatusOr<http::Response> {
-        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kOperate, ""));
+        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
         return http::Response::Json(200, {{"sealed", true}});
       });
   RETURN_IF_ERROR(scope.audit().Append(*audited.audit_event).status());
@@ -71,7 +71,7 @@ Answer Rotate(const ApiContext& ctx, const http::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
   return RunAudited(
       scope, AuditAction::kRotate, "", [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
-        RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kOperate, ""));
+        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
         ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
         std::string kind = body->value("key", "data_key");
         std::vector<std::string> collections;
@@ -99,7 +99,7 @@ Answer Rotate(const ApiContext& ctx, const http::Request& req) {
 
 StatusOr<http::Response> MetricsText(const ApiContext& ctx, const http::Request& req) {
   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
-  RETURN_IF_ERROR(scope.access().Authorize(scope.who, Operation::kOperate, ""));
+  RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
   std::string text = ctx.metrics ? ctx.metrics->Render() : std::string();
   return http::Response::Text(200, "text/plain; version=0.0.4", std::move(text));
 }

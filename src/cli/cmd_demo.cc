@@ -67,10 +67,11 @@ StatusOr<uint64_t> LoadGenerated(node::UnsealedServices& services, Store& store,
 StatusOr<access::Principal> LoginAs(access::AccessControl& access, const DemoAccount& account) {
   std::optional<SecretBytes> secret = access::Base32Decode(account.totp_secret);
   if (!secret) return Internal("bad demo TOTP secret");
-  ASSIGN_OR_RETURN(access::IssuedToken token,
-                   access.Login(account.username, SecretBytes::CopyFrom(account.password),
-                                access::TotpCode(*secret, Clock::Real().NowSeconds()), "demo"));
-  return access.Authenticate(token.token.view(), "demo");
+  ASSIGN_OR_RETURN(
+      access::IssuedToken token,
+      access.authenticator().Login(account.username, SecretBytes::CopyFrom(account.password),
+                                   access::TotpCode(*secret, Clock::Real().NowSeconds()), "demo"));
+  return access.authenticator().Authenticate(token.token.view(), "demo");
 }
 
 std::string DemoPassword(std::string_view role) {
@@ -90,8 +91,8 @@ StatusOr<std::vector<DemoAccount>> CreateDemoAccounts(
     const std::string name = i == 0 ? "security" : "security2";
     DemoAccount officer{name, DemoPassword(name), "", "security_officer"};
     ASSIGN_OR_RETURN(access::Enrollment e,
-                     access.Bootstrap(bootstrap_tokens[i], officer.username,
-                                      SecretBytes::CopyFrom(officer.password)));
+                     access.authenticator().Bootstrap(bootstrap_tokens[i], officer.username,
+                                                      SecretBytes::CopyFrom(officer.password)));
     officer.totp_secret = std::string(e.totp_secret_base32.view());
     accounts.push_back(officer);
   }
@@ -100,13 +101,14 @@ StatusOr<std::vector<DemoAccount>> CreateDemoAccounts(
 
   auto create = [&](std::string name, access::Role role) -> Status {
     DemoAccount a{name, DemoPassword(name), "", std::string(access::RoleName(role))};
-    ASSIGN_OR_RETURN(access::ChangeResult asked,
-                     access.CreateHumanAccount(requester, a.username, access::RoleSet{role}));
+    ASSIGN_OR_RETURN(access::ChangeResult asked, access.administration().CreateHumanAccount(
+                                                     requester, a.username, access::RoleSet{role}));
     ASSIGN_OR_RETURN(access::ApprovalResult approved,
-                     access.ApproveRequest(approver, asked.request_id));
-    ASSIGN_OR_RETURN(access::Enrollment en,
-                     access.Enrol(a.username, asked.enrolment_part, approved.enrolment_part,
-                                  SecretBytes::CopyFrom(a.password)));
+                     access.administration().ApproveRequest(approver, asked.request_id));
+    ASSIGN_OR_RETURN(
+        access::Enrollment en,
+        access.authenticator().Enrol(a.username, asked.enrolment_part, approved.enrolment_part,
+                                     SecretBytes::CopyFrom(a.password)));
     a.totp_secret = std::string(en.totp_secret_base32.view());
     accounts.push_back(a);
     return Status::Ok();
@@ -230,7 +232,7 @@ Status RunDemo(const DemoOptions& opt, const std::string& warden_path) {
     persons.NationalIdAt(i, id);
     canary_keys.push_back(id);
   }
-  RETURN_IF_ERROR(services->access->RegisterCanariesOffline("persons", canary_keys));
+  RETURN_IF_ERROR(services->access->tripwires().RegisterCanariesOffline("persons", canary_keys));
   audit::AuditEvent loaded;
   loaded.action = audit::AuditAction::kImport;
   loaded.actor.account = "system";

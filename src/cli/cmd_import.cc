@@ -84,7 +84,8 @@ int RunOffline(const ImportArgs& args, const std::string& rejects_path) {
       at = end + 1;
     }
     SecureWipe(*text);
-    Status s = offline.services().access->RegisterCanariesOffline(args.collection, keys);
+    Status s =
+        offline.services().access->tripwires().RegisterCanariesOffline(args.collection, keys);
     for (std::string& k : keys) SecureWipe(k);
     if (!s.ok()) return Fail(s);
   }

@@ -79,7 +79,8 @@ StatusOr<InitResult> InitDataDir(const InitOptions& options) {
     result.config = std::move(split.config);
     result.shares = std::move(split.shares);
   }
-  ASSIGN_OR_RETURN(result.bootstrap_tokens, services->access->CreateBootstrapTokens());
+  ASSIGN_OR_RETURN(result.bootstrap_tokens,
+                   services->access->authenticator().CreateBootstrapTokens());
 
   audit::AuditEvent event;
   event.action = audit::AuditAction::kAdmin;

@@ -38,7 +38,7 @@ StatusOr<std::shared_ptr<UnsealedServices>> OpenServices(Store& store, const sch
   ASSIGN_OR_RETURN(access_keys.seal_key, services->keys->DeriveServiceKey("access-seal"));
   ASSIGN_OR_RETURN(services->access, access::AccessControl::Create(
                                          store, clock, std::move(access_keys), options.access));
-  if (options.on_access_alert) services->access->SetAlertSink(options.on_access_alert);
+  if (options.on_access_alert) services->access->tripwires().SetAlertSink(options.on_access_alert);
 
   ASSIGN_OR_RETURN(SecretBytes hash_key, services->keys->DeriveServiceKey("audit-hash"));
   ASSIGN_OR_RETURN(SecretBytes sign_seed, services->keys->DeriveServiceKey("audit-sign"));
@@ -46,12 +46,12 @@ StatusOr<std::shared_ptr<UnsealedServices>> OpenServices(Store& store, const sch
   // access layer's stored alerts, which security officers list; the access
   // layer's sink then logs and counts them. The audit log is destroyed first
   // (UnsealedServices member order), so the pointer outlives every call.
-  access::AccessControl* access = services->access.get();
-  options.audit.on_alert =
-      [access, also = std::move(options.audit.on_alert)](const audit::AuditAlert& alert) {
-        if (also) also(alert);
-        access->RaiseSystemAlert(std::string(audit::AuditAlertKindName(alert.kind)), alert.message);
-      };
+  access::Tripwires* tripwires = &services->access->tripwires();
+  options.audit.on_alert = [tripwires, also = std::move(options.audit.on_alert)](
+                               const audit::AuditAlert& alert) {
+    if (also) also(alert);
+    tripwires->RaiseSystemAlert(std::string(audit::AuditAlertKindName(alert.kind)), alert.message);
+  };
   ASSIGN_OR_RETURN(services->audit,
                    audit::AuditLog::Open(store, hash_key, sign_seed, std::move(options.audit)));
   return services;

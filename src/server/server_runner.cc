@@ -102,12 +102,12 @@ Status WatchServices(http::Metrics& metrics, const node::SealGate& gate) {
   RETURN_IF_ERROR(metrics.CounterCallback(
       "warden_quota_denials_total", help, {{"reason", "quota_exceeded"}}, [g]() -> uint64_t {
         auto s = g->services();
-        return s ? static_cast<uint64_t>(s->access->QuotaDenialCount()) : 0;
+        return s ? static_cast<uint64_t>(s->access->limits().QuotaDenialCount()) : 0;
       }));
   return metrics.CounterCallback(
       "warden_quota_denials_total", help, {{"reason", "rate_limited"}}, [g]() -> uint64_t {
         auto s = g->services();
-        return s ? static_cast<uint64_t>(s->access->RateDenialCount()) : 0;
+        return s ? static_cast<uint64_t>(s->access->limits().RateDenialCount()) : 0;
       });
 }
 

@@ -7,10 +7,12 @@
 // plus what its kind needs (role, policy, ttl_seconds, enrol_a). Approval
 // first claims the request (a compare-and-set delete), so two approvers racing
 // apply it once.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "access/access_control.h"
 #include "access/access_internal.h"
+#include "access/account_store.h"
+#include "access/administration.h"
 #include "core/bytes.h"
 
 namespace warden::access {
@@ -18,35 +20,15 @@ namespace warden::access {
 using nlohmann::json;
 using namespace internal;  // NOLINT: this layer's own helpers
 
-bool internal::RoleNeedsApproval(Role role) {
-  switch (role) {
-    case Role::kOperator:
-    case Role::kAuditor:
-      return false;
-    case Role::kSecurityOfficer:
-    case Role::kRegistrar:
-    case Role::kOfficer:
-    case Role::kInvestigator:
-    case Role::kService:
-      return true;
-  }
-  return true;
-}
-
-StatusOr<EffectivePolicy> AccessControl::EffectivePolicyOf(const Account& account) {
-  ASSIGN_OR_RETURN(auto role_policies, LoadRolePolicies());
-  return ResolvePolicy(account.roles, *role_policies, account.policy);
-}
-
-StatusOr<ChangeResult> AccessControl::FileRequest(const Principal& actor, std::string kind,
-                                                  std::string account_id, json detail) {
+StatusOr<ChangeResult> Administration::FileRequest(const Principal& actor, std::string kind,
+                                                   std::string account_id, json detail) {
   ChangeResult result;
   result.request_id = NewId("r_");
   result.account_id = account_id;
   if (kind == "create_account" || kind == "reset_credentials") {
     // The requester's half of the enrolment code; the approver makes the other.
     result.enrolment_part = NewToken(kEnrolmentPrefix);
-    detail["enrol_a"] = TokenHashHex(result.enrolment_part.view());
+    detail["enrol_a"] = accounts_.TokenHashHex(result.enrolment_part.view());
   }
   const int64_t now = clock_.NowMicros();
   detail["id"] = result.request_id;
@@ -61,8 +43,8 @@ StatusOr<ChangeResult> AccessControl::FileRequest(const Principal& actor, std::s
   return result;
 }
 
-StatusOr<ApprovalResult> AccessControl::ApproveRequest(const Principal& actor,
-                                                       std::string_view request_id) {
+StatusOr<ApprovalResult> Administration::ApproveRequest(const Principal& actor,
+                                                        std::string_view request_id) {
   RETURN_IF_ERROR(RequireAdmin(actor, ""));
   const std::string key = RequestKey(request_id);
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, key));
@@ -100,7 +82,7 @@ StatusOr<ApprovalResult> AccessControl::ApproveRequest(const Principal& actor,
   return applied;
 }
 
-StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor, const json& request) {
+StatusOr<ApprovalResult> Administration::ApplyRequest(const Principal& actor, const json& request) {
   ApprovalResult result;
   result.kind = request.value("kind", "");
   result.account_id = request.value("account", "");
@@ -108,10 +90,10 @@ StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor, con
 
   if (kind == "create_account" || kind == "reset_credentials") {
     SecretBytes part_b = NewToken(kEnrolmentPrefix);
-    const std::string hash_b = TokenHashHex(part_b.view());
+    const std::string hash_b = accounts_.TokenHashHex(part_b.view());
     const int64_t expires =
         clock_.NowMicros() + std::chrono::microseconds(options_.enrolment_ttl).count();
-    RETURN_IF_ERROR(UpdateAccount(result.account_id, [&](Account& a) -> Status {
+    RETURN_IF_ERROR(accounts_.Update(result.account_id, [&](Account& a) -> Status {
       if (kind == "create_account" && a.state != Account::State::kAwaitingApproval) {
         return Conflict("the account was already approved", "already_approved");
       }
@@ -129,7 +111,7 @@ StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor, con
     return result;
   }
   if (kind == "create_service") {
-    RETURN_IF_ERROR(UpdateAccount(result.account_id, [&](Account& a) -> Status {
+    RETURN_IF_ERROR(accounts_.Update(result.account_id, [&](Account& a) -> Status {
       if (a.state != Account::State::kAwaitingApproval) {
         return Conflict("the account was already approved", "already_approved");
       }
@@ -141,7 +123,7 @@ StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor, con
   if (kind == "grant_role") {
     std::optional<Role> role = ParseRole(request.value("role", ""));
     if (!role) return DataLoss("stored request names an unknown role");
-    RETURN_IF_ERROR(UpdateAccount(result.account_id, [&](Account& a) {
+    RETURN_IF_ERROR(accounts_.Update(result.account_id, [&](Account& a) {
       a.roles.Add(*role);
       return CheckRoleCombination(a.kind, a.roles);
     }));
@@ -153,7 +135,7 @@ StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor, con
     // The ceiling may have been lowered since the request was filed.
     RETURN_IF_ERROR(CheckPolicyCeiling(policy, options_.policy_ceiling));
     if (kind == "account_policy") {
-      RETURN_IF_ERROR(UpdateAccount(result.account_id, [&](Account& a) {
+      RETURN_IF_ERROR(accounts_.Update(result.account_id, [&](Account& a) {
         a.policy = policy;
         return Status::Ok();
       }));
@@ -162,11 +144,11 @@ StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor, con
     std::optional<Role> role = ParseRole(request.value("role", ""));
     if (!role) return DataLoss("stored request names an unknown role");
     if (actor.roles.Has(*role)) return SelfRefused();
-    RETURN_IF_ERROR(StoreRolePolicy(*role, policy));
+    RETURN_IF_ERROR(accounts_.StoreRolePolicy(*role, policy));
     return result;
   }
   if (kind == "api_key") {
-    ASSIGN_OR_RETURN(std::optional<Account> target, LoadAccount(result.account_id));
+    ASSIGN_OR_RETURN(std::optional<Account> target, accounts_.Load(result.account_id));
     if (!target) return NotFound("no such account", "account_not_found");
     if (target->state != Account::State::kActive) {
       return Conflict("the service account itself awaits approval", "account_not_active");
@@ -180,7 +162,7 @@ StatusOr<ApprovalResult> AccessControl::ApplyRequest(const Principal& actor, con
   return DataLoss("stored request has an unknown kind");
 }
 
-Status AccessControl::RejectRequest(const Principal& actor, std::string_view request_id) {
+Status Administration::RejectRequest(const Principal& actor, std::string_view request_id) {
   RETURN_IF_ERROR(RequireAdmin(actor, ""));
   const std::string key = RequestKey(request_id);
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, key));
@@ -193,7 +175,7 @@ Status AccessControl::RejectRequest(const Principal& actor, std::string_view req
   const std::string kind = request.value("kind", "");
   if (kind == "create_account" || kind == "create_service") {
     // An account that was never approved goes with its request.
-    ASSIGN_OR_RETURN(std::optional<Account> target, LoadAccount(request.value("account", "")));
+    ASSIGN_OR_RETURN(std::optional<Account> target, accounts_.Load(request.value("account", "")));
     if (target && target->state == Account::State::kAwaitingApproval) {
       batch.Delete(Space::kMeta, AccountKey(target->id));
       batch.Delete(Space::kMeta, UserKey(target->username));
@@ -206,7 +188,7 @@ Status AccessControl::RejectRequest(const Principal& actor, std::string_view req
   return st;
 }
 
-StatusOr<std::vector<ChangeRequestInfo>> AccessControl::ListRequests(const Principal& actor) {
+StatusOr<std::vector<ChangeRequestInfo>> Administration::ListRequests(const Principal& actor) {
   RETURN_IF_ERROR(RequireAdmin(actor, ""));
   std::vector<ChangeRequestInfo> out;
   const int64_t now = clock_.NowMicros();
@@ -228,7 +210,7 @@ StatusOr<std::vector<ChangeRequestInfo>> AccessControl::ListRequests(const Princ
       info.expires_at_micros = r.value("expires", int64_t{0});
       if (now >= info.expires_at_micros) continue;
       if (!info.account_id.empty()) {
-        ASSIGN_OR_RETURN(std::optional<Account> a, LoadAccount(info.account_id));
+        ASSIGN_OR_RETURN(std::optional<Account> a, accounts_.Load(info.account_id));
         if (a) info.username = a->username;
       }
       out.push_back(std::move(info));

@@ -1,0 +1,165 @@
+// The fixture shared by the access layer's tests: two bootstrapped security
+// officers on an in-memory store and a fake clock, and helpers that make
+// accounts the way the two-officer flow does. Every name and secret here is
+// synthetic.
+#ifndef WARDEN_ACCESS_ACCESS_TEST_UTIL_H_
+#define WARDEN_ACCESS_ACCESS_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "access/access_control.h"
+#include "access/totp.h"
+#include "store/memory_store.h"
+
+namespace warden::access::testing {
+
+inline SecretBytes Text(std::string_view s) { return SecretBytes::CopyFrom(s); }
+
+inline AccessKeys TestKeys() {
+  return {SecretBytes::CopyFrom(std::string(32, 'k')), SecretBytes::CopyFrom(std::string(32, 's'))};
+}
+
+inline AccessOptions FastOptions() {
+  AccessOptions o;
+  o.argon2 = Argon2Params::InsecureFastForTests();
+  return o;
+}
+
+// A human account as its owner knows it.
+struct Person {
+  std::string id;
+  std::string username;
+  std::string password;
+  SecretBytes totp_secret;
+};
+
+class AccessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    access_ = NewServer();
+    StatusOr<std::vector<SecretBytes>> tokens = authenticator().CreateBootstrapTokens();
+    ASSERT_TRUE(tokens.ok());
+    ASSERT_EQ(tokens->size(), 2u);
+    StatusOr<Enrollment> e = authenticator().Bootstrap((*tokens)[0], "so.one", Text(kSoPassword));
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    so1_person_ = FromEnrollment(*e, "so.one", kSoPassword);
+    so1_ = Principal(so1_person_);
+    e = authenticator().Bootstrap((*tokens)[1], "so.two", Text(kSoPassword));
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    so2_person_ = FromEnrollment(*e, "so.two", kSoPassword);
+    so2_ = Principal(so2_person_);
+  }
+
+  // Another server on the same store and clock.
+  std::unique_ptr<AccessControl> NewServer() {
+    StatusOr<std::unique_ptr<AccessControl>> ac =
+        AccessControl::Create(store_, clock_, TestKeys(), FastOptions());
+    EXPECT_TRUE(ac.ok());
+    (*ac)->tripwires().SetAlertSink([this](const Alert& a) { alerts_.push_back(a); });
+    return std::move(*ac);
+  }
+
+  Authenticator& authenticator() { return access_->authenticator(); }
+  Limits& limits() { return access_->limits(); }
+  Tripwires& tripwires() { return access_->tripwires(); }
+  Administration& administration() { return access_->administration(); }
+
+  static Person FromEnrollment(const Enrollment& e, std::string username, std::string password) {
+    std::optional<SecretBytes> secret = Base32Decode(e.totp_secret_base32.view());
+    EXPECT_TRUE(secret.has_value());
+    return Person{e.account_id, std::move(username), std::move(password), std::move(*secret)};
+  }
+
+  // Asked for by so1, approved by so2, enrolled by its holder.
+  Person CreatePerson(const std::string& username, const RoleSet& roles) {
+    const std::string password = "pw of " + username + " 123";
+    StatusOr<ChangeResult> asked = administration().CreateHumanAccount(so1_, username, roles);
+    EXPECT_TRUE(asked.ok()) << asked.status().ToString();
+    if (!asked.ok()) return Person{};
+    StatusOr<ApprovalResult> approved = administration().ApproveRequest(so2_, asked->request_id);
+    EXPECT_TRUE(approved.ok()) << approved.status().ToString();
+    if (!approved.ok()) return Person{};
+    StatusOr<Enrollment> e = authenticator().Enrol(username, asked->enrolment_part,
+                                                   approved->enrolment_part, Text(password));
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    if (!e.ok()) return Person{};
+    return FromEnrollment(*e, username, password);
+  }
+
+  // A service account asked for by so1 and approved by so2; its id.
+  std::string CreateService(const std::string& name, const Policy& policy) {
+    StatusOr<ChangeResult> asked = administration().CreateServiceAccount(so1_, name, policy);
+    EXPECT_TRUE(asked.ok()) << asked.status().ToString();
+    if (!asked.ok()) return "";
+    EXPECT_TRUE(ApplyChange(asked).ok());
+    return asked->account_id;
+  }
+
+  // An API key asked for by so1; so2's approval releases it.
+  StatusOr<IssuedToken> IssueKey(const std::string& account_id,
+                                 std::optional<std::chrono::seconds> ttl = std::nullopt) {
+    ASSIGN_OR_RETURN(ChangeResult asked, administration().IssueApiKey(so1_, account_id, ttl));
+    ASSIGN_OR_RETURN(ApprovalResult approved,
+                     administration().ApproveRequest(so2_, asked.request_id));
+    if (!approved.api_key) return Internal("the approval released no key");
+    return std::move(*approved.api_key);
+  }
+
+  // Applies `change` (so1's), approving it as so2 when it waits.
+  Status ApplyChange(const StatusOr<ChangeResult>& change) {
+    RETURN_IF_ERROR(change.status());
+    if (change->applied) return Status::Ok();
+    return administration().ApproveRequest(so2_, change->request_id).status();
+  }
+
+  // Logs in with a fresh one-time code (moving to the next TOTP step first).
+  StatusOr<IssuedToken> LogIn(const Person& p) {
+    clock_.Advance(std::chrono::seconds(30));
+    return authenticator().Login(p.username, Text(p.password),
+                                 TotpCode(p.totp_secret, clock_.NowSeconds()), "127.0.0.1");
+  }
+
+  std::string TokenOf(const Person& p) {
+    StatusOr<IssuedToken> t = LogIn(p);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return t.ok() ? std::string(t->token.view()) : std::string();
+  }
+
+  access::Principal Principal(const Person& p) {
+    StatusOr<access::Principal> who = authenticator().Authenticate(TokenOf(p), "127.0.0.1");
+    EXPECT_TRUE(who.ok()) << who.status().ToString();
+    return who.ok() ? *who : access::Principal{};
+  }
+
+  void SetPolicy(const std::string& account_id, const Policy& p) {
+    Status st = ApplyChange(administration().SetAccountPolicy(so1_, account_id, p));
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+
+  int CountAlerts(std::string_view kind) const {
+    int n = 0;
+    for (const Alert& a : alerts_) n += a.kind == kind ? 1 : 0;
+    return n;
+  }
+
+  static constexpr const char* kSoPassword = "first officer passphrase";
+  MemoryStore store_;
+  FakeClock clock_;
+  std::vector<Alert> alerts_;
+  std::unique_ptr<AccessControl> access_;
+  Person so1_person_;
+  Person so2_person_;
+  access::Principal so1_;
+  access::Principal so2_;
+};
+
+}  // namespace warden::access::testing
+
+#endif  // WARDEN_ACCESS_ACCESS_TEST_UTIL_H_

@@ -1,0 +1,260 @@
+// The stored account record, its sealed secret fields, and role policies.
+#include "access/account_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "access/access_internal.h"
+#include "core/bytes.h"
+
+namespace warden::access {
+
+using nlohmann::json;
+using namespace internal;  // NOLINT: this layer's own helpers
+
+namespace {
+
+std::string AssociatedData(std::string_view field, std::string_view account_id) {
+  std::string ad = "warden/access/v1/";
+  ad += field;
+  ad += '/';
+  ad += account_id;
+  return ad;
+}
+
+}  // namespace
+
+// ---- Account record ----
+
+Account Account::New(std::string username, AccountKind kind, RoleSet roles, std::string created_by,
+                     int64_t now_micros) {
+  Account a;
+  a.id = NewId("a_");
+  a.username = std::move(username);
+  a.kind = kind;
+  a.roles = std::move(roles);
+  a.created_at_micros = now_micros;
+  a.created_by = std::move(created_by);
+  return a;
+}
+
+std::string Account::Encode() const {
+  json j = {
+      {"id", id},
+      {"username", username},
+      {"kind", kind == AccountKind::kService ? "service" : "human"},
+      {"roles", roles.Names()},
+      {"suspended", suspended},
+      {"created_at", created_at_micros},
+      {"created_by", created_by},
+  };
+  switch (state) {
+    case State::kActive:
+      break;
+    case State::kAwaitingApproval:
+      j["state"] = "awaiting_approval";
+      break;
+    case State::kAwaitingEnrolment:
+      j["state"] = "awaiting_enrolment";
+      j["enrol_a"] = enrolment_hash_a;
+      j["enrol_b"] = enrolment_hash_b;
+      j["enrol_expires"] = enrolment_expires_micros;
+      break;
+  }
+  if (credential_epoch != 0) j["epoch"] = credential_epoch;
+  if (!suspended_reason.empty()) j["suspended_reason"] = suspended_reason;
+  if (!password_sealed.empty()) j["password"] = password_sealed;
+  if (!totp_sealed.empty()) {
+    j["totp"] = totp_sealed;
+    j["totp_last_step"] = totp_last_step;
+  }
+  if (policy) j["policy"] = json::parse(EncodePolicy(*policy));
+  return j.dump();
+}
+
+StatusOr<Account> Account::Decode(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto corrupt = [] { return DataLoss("stored account record is malformed"); };
+  if (j.is_discarded() || !j.is_object()) return corrupt();
+  Account a;
+  try {
+    a.id = j.at("id").get<std::string>();
+    a.username = j.at("username").get<std::string>();
+    a.kind =
+        j.at("kind").get<std::string>() == "service" ? AccountKind::kService : AccountKind::kHuman;
+    for (const auto& r : j.at("roles")) {
+      std::optional<Role> role = ParseRole(r.get<std::string>());
+      if (!role) return corrupt();
+      a.roles.Add(*role);
+    }
+    a.suspended = j.at("suspended").get<bool>();
+    a.created_at_micros = j.at("created_at").get<int64_t>();
+    a.created_by = j.at("created_by").get<std::string>();
+    a.suspended_reason = j.value("suspended_reason", "");
+    a.password_sealed = j.value("password", "");
+    a.totp_sealed = j.value("totp", "");
+    if (j.contains("totp_last_step")) a.totp_last_step = j.at("totp_last_step").get<int64_t>();
+    if (j.contains("policy")) {
+      ASSIGN_OR_RETURN(a.policy, DecodePolicy(j.at("policy").dump()));
+    }
+    const std::string state = j.value("state", "active");
+    if (state == "awaiting_approval") {
+      a.state = State::kAwaitingApproval;
+    } else if (state == "awaiting_enrolment") {
+      a.state = State::kAwaitingEnrolment;
+      a.enrolment_hash_a = j.at("enrol_a").get<std::string>();
+      a.enrolment_hash_b = j.at("enrol_b").get<std::string>();
+      a.enrolment_expires_micros = j.at("enrol_expires").get<int64_t>();
+    } else if (state != "active") {
+      return corrupt();
+    }
+    a.credential_epoch = j.value("epoch", int64_t{0});
+  } catch (const json::exception&) {
+    return corrupt();
+  }
+  return a;
+}
+
+// ---- Store ----
+
+AccountStore::AccountStore(Store& store, AccessKeys keys)
+    : store_(store), keys_(std::move(keys)), token_mac_(keys_.token_hash_key) {}
+
+StatusOr<std::optional<Account>> AccountStore::Load(std::string_view account_id) {
+  const std::string key = AccountKey(account_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, key));
+  if (!raw) return std::optional<Account>();
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = account_cache_.find(key);
+    if (it != account_cache_.end() && it->second.raw == *raw) {
+      return std::optional<Account>(*it->second.account);
+    }
+  }
+  ASSIGN_OR_RETURN(Account a, Account::Decode(*raw));
+  auto shared = std::make_shared<const Account>(a);
+  std::lock_guard lock(cache_mu_);
+  if (account_cache_.size() >= 100'000) account_cache_.clear();  // bound the memory
+  account_cache_[key] = CachedAccount{std::move(*raw), std::move(shared)};
+  return std::optional<Account>(std::move(a));
+}
+
+Status AccountStore::Update(std::string_view account_id,
+                            const std::function<Status(Account&)>& change) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                     store_.Get(Space::kMeta, AccountKey(account_id)));
+    if (!raw) return NotFound("no such account", "account_not_found");
+    ASSIGN_OR_RETURN(Account a, Account::Decode(*raw));
+    RETURN_IF_ERROR(change(a));
+    WriteBatch batch;
+    batch.Expect(Space::kMeta, AccountKey(account_id), *raw);
+    batch.Put(Space::kMeta, AccountKey(account_id), a.Encode());
+    Status st = store_.Write(batch);
+    if (st.code() != StatusCode::kConflict) return st;
+  }
+  return Conflict("account changed concurrently; retry");
+}
+
+StatusOr<std::vector<Account>> AccountStore::LoadAll() {
+  std::vector<Account> out;
+  std::string start = AccountKey("");
+  const std::string end = PrefixEnd(start);
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<KeyValue> page, store_.Scan(Space::kMeta, start, end, 256));
+    for (const KeyValue& kv : page) {
+      ASSIGN_OR_RETURN(Account a, Account::Decode(kv.value));
+      out.push_back(std::move(a));
+    }
+    if (page.size() < 256) break;
+    start = page.back().key + '\0';
+  }
+  return out;
+}
+
+Status AccountStore::Insert(const Account& account, WriteBatch batch) {
+  batch.Expect(Space::kMeta, UserKey(account.username), std::nullopt);
+  batch.Put(Space::kMeta, AccountKey(account.id), account.Encode());
+  batch.Put(Space::kMeta, UserKey(account.username), account.id);
+  return store_.Write(batch);
+}
+
+// ---- Role policies ----
+
+StatusOr<std::shared_ptr<const std::map<Role, Policy>>> AccountStore::LoadRolePolicies() {
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, kRolePoliciesKey));
+  const std::string text = raw.value_or("");
+  {
+    std::lock_guard lock(cache_mu_);
+    if (role_policies_ && role_policies_raw_ == text) return role_policies_;
+  }
+  auto out = std::make_shared<std::map<Role, Policy>>();
+  if (raw) {
+    json j = json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) return DataLoss("stored role policies are malformed");
+    for (const auto& [name, p] : j.items()) {
+      std::optional<Role> role = ParseRole(name);
+      if (!role) return DataLoss("stored role policies name an unknown role");
+      ASSIGN_OR_RETURN((*out)[*role], DecodePolicy(p.dump()));
+    }
+  }
+  std::lock_guard lock(cache_mu_);
+  role_policies_raw_ = text;
+  role_policies_ = out;
+  return std::shared_ptr<const std::map<Role, Policy>>(out);
+}
+
+Status AccountStore::StoreRolePolicy(Role role, const Policy& policy) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, kRolePoliciesKey));
+    json all = raw ? json::parse(*raw, nullptr, false) : json::object();
+    if (all.is_discarded()) return DataLoss("stored role policies are malformed");
+    all[std::string(RoleName(role))] = json::parse(EncodePolicy(policy));
+    WriteBatch batch;
+    batch.Expect(Space::kMeta, std::string(kRolePoliciesKey), raw);
+    batch.Put(Space::kMeta, std::string(kRolePoliciesKey), all.dump());
+    Status st = store_.Write(batch);
+    if (st.code() != StatusCode::kConflict) return st;
+  }
+  return Conflict("role policies changed concurrently; retry");
+}
+
+StatusOr<EffectivePolicy> AccountStore::EffectivePolicyOf(const Account& account) {
+  ASSIGN_OR_RETURN(auto role_policies, LoadRolePolicies());
+  return ResolvePolicy(account.roles, *role_policies, account.policy);
+}
+
+// ---- Secrets at rest ----
+
+StatusOr<std::string> AccountStore::Seal(std::string_view field, std::string_view account_id,
+                                         std::span<const uint8_t> plaintext) const {
+  std::array<uint8_t, crypto::kGcmNonceSize> nonce;
+  crypto::RandomBytes(nonce);
+  std::string ad = AssociatedData(field, account_id);
+  ASSIGN_OR_RETURN(std::string sealed,
+                   crypto::Aes256GcmSeal(keys_.seal_key, nonce, plaintext, AsBytes(ad)));
+  std::string blob(reinterpret_cast<const char*>(nonce.data()), nonce.size());
+  blob += sealed;
+  return Base64Encode(blob);
+}
+
+StatusOr<SecretBytes> AccountStore::Open(std::string_view field, std::string_view account_id,
+                                         std::string_view sealed) const {
+  std::optional<std::string> blob = Base64Decode(sealed);
+  if (!blob || blob->size() < crypto::kGcmNonceSize + crypto::kGcmTagSize) {
+    return DataLoss("sealed account secret is malformed");
+  }
+  std::string ad = AssociatedData(field, account_id);
+  std::span<const uint8_t> bytes = AsBytes(*blob);
+  ASSIGN_OR_RETURN(std::string plain,
+                   crypto::Aes256GcmOpen(keys_.seal_key, bytes.first(crypto::kGcmNonceSize),
+                                         bytes.subspan(crypto::kGcmNonceSize), AsBytes(ad)));
+  SecretBytes out = SecretBytes::CopyFrom(plain);
+  SecureWipe(plain);
+  return out;
+}
+
+std::string AccountStore::TokenHashHex(std::string_view token) const {
+  return HexEncode(token_mac_.Compute(AsBytes(token)));
+}
+
+}  // namespace warden::access
