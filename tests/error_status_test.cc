@@ -70,9 +70,9 @@ TEST_F(ErrorStatusTest, NotFoundForAnUnknownRecordCollectionOrRoute) {
 }
 
 TEST_F(ErrorStatusTest, ConflictForATakenUsernameAndASecondUnseal) {
-  Answer taken = client().Call("POST", "/v1/admin/accounts", account("so").Auth(),
-                               json{{"username", account("officer").username},
-                                    {"roles", {"officer"}}});
+  Answer taken =
+      client().Call("POST", "/v1/admin/accounts", account("so").Auth(),
+                    json{{"username", account("officer").username}, {"roles", {"officer"}}});
   ExpectError(taken, 409, "username_taken");
   ExpectError(client().Call("POST", "/v1/sys/unseal", {}, json{{"share", d().init().shares[0]}}),
               409, "already_unsealed");
