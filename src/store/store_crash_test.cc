@@ -2,6 +2,7 @@
 // index entries (or the reverse), across kill -9 at random moments; nor is an
 // acknowledged counter increment.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,6 +59,21 @@ pid_t SpawnWriter(const std::string& dir, uint64_t first, int& read_fd) {
   return pid;
 }
 
+// Reads from the writer's pipe into `pending` until it holds one whole
+// acknowledgement; false if none arrives within a minute.
+bool AwaitFirstAck(int fd, std::string& pending) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  char buffer[64];
+  while (pending.size() < 8 && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) return false;
+    pending.append(buffer, size_t(n));
+  }
+  return pending.size() >= 8;
+}
+
 TEST(StoreCrashTest, AcknowledgedBatchesSurviveKillNineAndNoneIsHalfVisible) {
   ScratchDir scratch;
   ASSERT_FALSE(scratch.path().empty());
@@ -72,16 +88,21 @@ TEST(StoreCrashTest, AcknowledgedBatchesSurviveKillNineAndNoneIsHalfVisible) {
     int fd = -1;
     pid_t pid = SpawnWriter(dir, uint64_t(round) * 1'000'000, fd);
     ASSERT_GT(pid, 0);
-    // Kill anywhere from start-up (recovery, open) to mid-stream.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(rng() % 600);
-    std::this_thread::sleep_until(deadline);
+    // Even rounds kill anywhere from start-up (recovery, open) on; odd rounds
+    // wait for the first acknowledgement and kill mid-stream, however slow
+    // the machine (or the sanitizer build) is to start the writer.
+    std::string pending;
+    if (round % 2 == 1) {
+      ASSERT_TRUE(AwaitFirstAck(fd, pending))
+          << "round " << round << ": writer acknowledged nothing";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % (round % 2 == 1 ? 300 : 600)));
     ASSERT_EQ(kill(pid, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited on its own, status " << status;
 
     size_t before = acknowledged.size();
-    std::string pending;
     char buffer[4096];
     ssize_t n;
     while ((n = read(fd, buffer, sizeof buffer)) > 0) pending.append(buffer, size_t(n));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <set>
 #include <thread>
@@ -316,14 +317,22 @@ TEST_F(ImportTest, KilledMidwayAndRerunNeitherLosesNorDuplicatesARow) {
   const std::string rejects = dir_ / "rejects.jsonl";
   const std::vector<std::string> args = {"import",  "--data",      data_, "--collection",
                                          "persons", "--quiet",     file,  "--rejects",
-                                         rejects,   "--commit-mb", "4"};
+                                         rejects,   "--commit-mb", "1"};
+  // The kill must land between two commits. The first try guesses; a try
+  // that missed times the full run that followed it, and the next kills at
+  // a fraction of that time, so a slow machine (or a sanitizer build) still
+  // gets killed mid-way.
   bool resumed = false;
+  auto kill_after = std::chrono::milliseconds(1500);
+  const double kFractions[] = {0.5, 0.3, 0.7, 0.4, 0.6};
   for (int attempt = 0; attempt < 6 && !resumed; ++attempt) {
     pid_t pid = StartWarden(args, dir_ / "killed.log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500 + 500 * attempt));
+    std::this_thread::sleep_for(kill_after);
     kill(pid, SIGKILL);
     WaitExit(pid);
+    const auto rerun_start = std::chrono::steady_clock::now();
     RunResult rerun = RunWarden(args);
+    const auto full_run = std::chrono::steady_clock::now() - rerun_start;
     ASSERT_EQ(rerun.exit_code, 1) << rerun.output;
     resumed = rerun.output.find("resumed at line") != std::string::npos;
     EXPECT_NE(
@@ -333,6 +342,8 @@ TEST_F(ImportTest, KilledMidwayAndRerunNeitherLosesNorDuplicatesARow) {
         << rerun.output;
     if (!resumed) {
       // Killed before the first commit, or after the last: start again.
+      kill_after = std::chrono::duration_cast<std::chrono::milliseconds>(
+          full_run * kFractions[attempt % std::size(kFractions)]);
       std::filesystem::remove_all(data_);
       ASSERT_EQ(InitDevDataDir(data_, key_).exit_code, 0);
     }
