@@ -16,6 +16,7 @@
 #include "cli/http_client.h"
 #include "core/file_system.h"
 #include "ingest/bulk_import.h"
+#include "schema/reject_line.h"
 
 namespace warden::cli {
 namespace {
@@ -135,7 +136,7 @@ class Sender {
       } else if (status == 200) {
         ++batch.replaced;
       } else {
-        batch.rejects[row_of[i]] = ingest::RejectLine(batch.lines[row_of[i]], RecordError(r));
+        batch.rejects[row_of[i]] = schema::RejectLine(batch.lines[row_of[i]], RecordError(r));
       }
     }
   }
@@ -234,7 +235,7 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
     for (size_t r = 0; r < batch->lines.size(); ++r) {
       ++progress.read;
       if (batch->errors[r]) {
-        rejects.Add(ingest::RejectLine(batch->lines[r], *batch->errors[r]));
+        rejects.Add(schema::RejectLine(batch->lines[r], *batch->errors[r]));
         ++progress.rejected;
       } else if (!batch->rejects[r].empty()) {
         rejects.Add(batch->rejects[r]);

@@ -21,6 +21,7 @@
 #include "core/bytes.h"
 #include "crypto/primitives.h"
 #include "schema/record.h"
+#include "schema/reject_line.h"
 
 namespace warden::ingest {
 namespace {
@@ -522,7 +523,7 @@ Status Importer::Apply(RowResult& row) {
       return row.status;
     }
     ++marker_.counts.rejected;
-    rejects_.Add(RejectLine(row.line, row.status));
+    rejects_.Add(schema::RejectLine(row.line, row.status));
     return Status::Ok();
   }
   const std::string& store_key = row.entries[0].second.key;
@@ -532,7 +533,7 @@ Status Importer::Apply(RowResult& row) {
   const bool last_wins = options_.on_duplicate == DuplicatePolicy::kLastWins;
   auto duplicate = [&] {
     ++marker_.counts.rejected;
-    rejects_.Add(RejectLine(
+    rejects_.Add(schema::RejectLine(
         row.line, FieldInvalid(collection_.key_field, "duplicate_key",
                                "a record with this key was given on an earlier line or is "
                                "already stored")));
@@ -739,23 +740,6 @@ std::optional<DuplicatePolicy> ParseDuplicatePolicy(std::string_view name) {
   if (name == "reject") return DuplicatePolicy::kReject;
   if (name == "last-wins") return DuplicatePolicy::kLastWins;
   return std::nullopt;
-}
-
-std::string RejectLine(uint64_t line, const Status& status) {
-  nlohmann::json j;
-  j["line"] = line;
-  const std::vector<FieldViolation>& fields = status.fields();
-  j["field"] = fields.empty() ? "" : fields[0].field;
-  j["rule"] = fields.empty() ? status.reason() : fields[0].rule;
-  j["message"] = status.message();
-  if (fields.size() > 1) {
-    nlohmann::json all = nlohmann::json::array();
-    for (const FieldViolation& f : fields) all.push_back({{"field", f.field}, {"rule", f.rule}});
-    j["fields"] = std::move(all);
-  }
-  std::string out = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  out.push_back('\n');
-  return out;
 }
 
 StatusOr<ImportSummary> RunBulkImport(Store& store, const schema::Schema& schema,

@@ -82,11 +82,6 @@ struct ImportProgress {
   uint64_t bytes_total = 0;
 };
 
-// One line (with its newline) of the rejects format shared with `warden
-// validate`: {"line","field","rule","message"[,"fields"]}. The message names
-// the rule broken, never a value.
-std::string RejectLine(uint64_t line, const Status& status);
-
 // The rejects file of an import: lines appended in file order, made durable
 // by Sync() so that a length recorded after it (in a progress marker) is on
 // disk. Not thread-safe.
