@@ -174,6 +174,64 @@ TEST(GeneratorTest, CanariesAreReproducibleAndDistinct) {
   EXPECT_EQ(ChooseCanaries(1, 1, 1)->size(), 1u);
 }
 
+// FNV-1a, enough to notice any changed byte of a generated stream.
+uint64_t Fingerprint(std::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : bytes) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  return h;
+}
+
+enum class Form { kCsv, kJsonLine, kJson };
+
+// The first `count` records of `gen` in one form, one after the other.
+template <typename Generator, typename Row>
+std::string Stream(Generator gen, Form form, int count) {
+  std::string out;
+  Row row;
+  for (int i = 0; i < count; ++i) {
+    gen.Next(row);
+    if (form == Form::kCsv) row.AppendCsv(out);
+    if (form == Form::kJsonLine) row.AppendJsonLine(out);
+    if (form == Form::kJson) out += row.ToJson().dump() + "\n";
+  }
+  return out;
+}
+
+// The bytes `warden gen` writes for a seed are part of its contract: tests,
+// demos and benchmarks rely on the same seed giving the same files.
+TEST(GeneratorTest, OutputForASeedStaysTheSame) {
+  constexpr int kCount = 3000;
+  struct Expected {
+    const char* what;
+    std::string text;
+    uint64_t fingerprint;
+  };
+  using P = PersonGenerator;
+  using C = CaseGenerator;
+  using D = DeliveryGenerator;
+  const Expected streams[] = {
+      {"persons csv", Stream<P, PersonRecord>(P(1), Form::kCsv, kCount), 8811694541032141392ULL},
+      {"persons jsonl", Stream<P, PersonRecord>(P(1), Form::kJsonLine, kCount),
+       7183859809945477749ULL},
+      {"persons json", Stream<P, PersonRecord>(P(1), Form::kJson, kCount), 3622605288973095809ULL},
+      {"cases csv", Stream<C, CaseRecord>(C(1, 1000), Form::kCsv, kCount), 87736559221450697ULL},
+      {"cases jsonl", Stream<C, CaseRecord>(C(1, 1000), Form::kJsonLine, kCount),
+       7232497814105463971ULL},
+      {"cases json", Stream<C, CaseRecord>(C(1, 1000), Form::kJson, kCount),
+       18375566244133174833ULL},
+      {"deliveries csv", Stream<D, DeliveryRecord>(D(1, 1000), Form::kCsv, kCount),
+       14380738503292460942ULL},
+      {"deliveries jsonl", Stream<D, DeliveryRecord>(D(1, 1000), Form::kJsonLine, kCount),
+       17631152264991967793ULL},
+      {"deliveries json", Stream<D, DeliveryRecord>(D(1, 1000), Form::kJson, kCount),
+       14021096435079330893ULL},
+  };
+  for (const Expected& e : streams) {
+    EXPECT_EQ(Fingerprint(e.text), e.fingerprint) << e.what << " changed; it starts:\n"
+                                                  << e.text.substr(0, 600);
+  }
+}
+
 TEST(GeneratorTest, JsonWriterEscapesAndCsvWriterQuotes) {
   std::string out;
   AppendJsonString(out, "a\"b\\c\n\x01");
