@@ -16,6 +16,7 @@
 #include "cli/http_client.h"
 #include "core/file_system.h"
 #include "ingest/bulk_import.h"
+#include "ingest/rejects_file.h"
 #include "schema/reject_line.h"
 
 namespace warden::cli {
@@ -179,7 +180,7 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
     summary.resumed_at_line = progress.line;
   }
   ingest::RejectsFile rejects;
-  RETURN_IF_ERROR(rejects.Open(options.rejects_path, progress.rejects_bytes));
+  RETURN_IF_ERROR(rejects.Open(fs, options.rejects_path, progress.rejects_bytes));
 
   schema::RecordFormat format;
   if (options.format) {
