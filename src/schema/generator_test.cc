@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 #include <unordered_set>
 
@@ -43,30 +44,86 @@ TEST(GeneratorTest, EveryGeneratedCaseAndDeliveryValidates) {
   }
 }
 
+// Generated records of every collection written in `format` and read back:
+// every row is valid, and the fields seen are exactly the schema's.
+template <typename Generator, typename Row>
+void ExpectReadBackValid(Generator gen, const char* collection, RecordFormat format) {
+  std::string text = format == RecordFormat::kCsv ? std::string(CsvHeaderOf(collection)) : "";
+  Row row;
+  for (int i = 0; i < 500; ++i) {
+    gen.Next(row);
+    if (format == RecordFormat::kCsv) {
+      row.AppendCsv(text);
+    } else {
+      row.AppendJsonLine(text);
+    }
+  }
+  std::istringstream in(text);
+  RecordReader reader(in, format, &Collection(collection));
+  std::set<std::string> seen;
+  int valid = 0;
+  while (auto read = reader.Next()) {
+    ASSERT_TRUE(read->record.ok()) << read->record.status().ToString();
+    StatusOr<Record> r = ValidateRecord(Collection(collection), *read->record, kClock);
+    ASSERT_TRUE(r.ok()) << collection << " line " << read->line << ": " << r.status().ToString();
+    for (const auto& [name, value] : read->record->items()) seen.insert(name);
+    ++valid;
+  }
+  EXPECT_EQ(valid, 500) << collection;
+  std::set<std::string> fields;
+  for (const FieldSchema& f : Collection(collection).fields) fields.insert(f.name);
+  EXPECT_EQ(seen, fields) << collection << ": a field of the schema is never written";
+}
+
 TEST(GeneratorTest, CsvAndJsonLinesOutputValidateThroughTheReader) {
   for (RecordFormat format : {RecordFormat::kCsv, RecordFormat::kJsonLines}) {
-    std::string text = format == RecordFormat::kCsv ? std::string(CsvHeaderOf("persons")) : "";
-    PersonGenerator gen(3);
-    PersonRecord p;
-    for (int i = 0; i < 500; ++i) {
-      gen.Next(p);
-      if (format == RecordFormat::kCsv) {
-        p.AppendCsv(text);
-      } else {
-        p.AppendJsonLine(text);
-      }
-    }
-    std::istringstream in(text);
-    RecordReader reader(in, format, &Collection("persons"));
-    int valid = 0;
-    while (auto row = reader.Next()) {
-      ASSERT_TRUE(row->record.ok()) << row->record.status().ToString();
-      StatusOr<Record> r = ValidateRecord(Collection("persons"), *row->record, kClock);
-      ASSERT_TRUE(r.ok()) << "line " << row->line << ": " << r.status().ToString();
-      ++valid;
-    }
-    EXPECT_EQ(valid, 500);
+    ExpectReadBackValid<PersonGenerator, PersonRecord>(PersonGenerator(4), "persons", format);
+    ExpectReadBackValid<CaseGenerator, CaseRecord>(CaseGenerator(4, 100), "cases", format);
+    ExpectReadBackValid<DeliveryGenerator, DeliveryRecord>(DeliveryGenerator(4, 100), "deliveries",
+                                                           format);
   }
+}
+
+TEST(GeneratorTest, CsvHeaderIsTheSchemasFieldsInOrder) {
+  for (const CollectionSchema& c : Schema::Registry().collections()) {
+    std::string expected;
+    for (const FieldSchema& f : c.fields) expected += (expected.empty() ? "" : ",") + f.name;
+    EXPECT_EQ(CsvHeaderOf(c.name), expected + "\n");
+  }
+  EXPECT_EQ(CsvHeaderOf("no_such_collection"), "");
+}
+
+TEST(GeneratorTest, AnEmptyValueIsAnAbsentFieldInEveryFormat) {
+  PersonRecord p;
+  PersonGenerator(6).At(0, p);
+  p.notes = {};
+  std::string csv, jsonl;
+  p.AppendCsv(csv);
+  p.AppendJsonLine(jsonl);
+  EXPECT_TRUE(csv.ends_with(",\n")) << csv;  // notes is the last column
+  EXPECT_EQ(jsonl.find("notes"), std::string::npos) << jsonl;
+  EXPECT_FALSE(p.ToJson().contains("notes"));
+  p.notes = "户籍迁入";
+  csv.clear();
+  p.AppendCsv(csv);
+  EXPECT_TRUE(csv.ends_with(",户籍迁入\n")) << csv;
+  EXPECT_EQ(p.ToJson()["notes"], "户籍迁入");
+}
+
+TEST(GeneratorTest, ListAndObjectCellsAreQuotedWhenAValueNeedsIt) {
+  CaseRecord c;
+  CaseGenerator(2, 10).At(0, c);
+  c.person_count = 2;
+  c.persons[1].national_id = "a,\"b\"";
+  std::string csv(CsvHeaderOf("cases"));
+  c.AppendCsv(csv);
+  std::istringstream in(csv);
+  RecordReader reader(in, RecordFormat::kCsv, &Collection("cases"));
+  auto row = reader.Next();
+  ASSERT_TRUE(row && row->record.ok()) << csv;
+  EXPECT_EQ((*row->record)["persons"][1]["national_id"], "a,\"b\"");
+  EXPECT_EQ((*row->record)["summary"], c.summary);
+  EXPECT_EQ(c.ToJson()["persons"][1]["national_id"], "a,\"b\"");
 }
 
 TEST(GeneratorTest, SameSeedGivesSamePersonsAndOtherSeedsDiffer) {
