@@ -8,10 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "core/base32.h"
+
 namespace warden::access {
 namespace {
-
-constexpr std::string_view kBase32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 // Appends to a SecretBytes-bound buffer; the std::string is wiped before it dies.
 class SecretText {
@@ -66,40 +66,18 @@ constexpr int kQuietZone = 2;
 }  // namespace
 
 SecretBytes Base32Encode(const SecretBytes& bytes) {
-  SecretText out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (uint8_t b : bytes.span()) {
-    buffer = (buffer << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out.Append(kBase32Alphabet[(buffer >> (bits - 5)) & 0x1F]);
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out.Append(kBase32Alphabet[(buffer << (5 - bits)) & 0x1F]);
-  buffer = 0;
-  return out.Take();
+  SecretBytes text(Base32EncodedSize(bytes.size()));
+  warden::Base32Encode({reinterpret_cast<char*>(text.data()), text.size()}, bytes.span(),
+                       Base32Case::kUpper);
+  return text;
 }
 
 std::optional<SecretBytes> Base32Decode(std::string_view text) {
-  SecretText out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char ch : text) {
-    if (ch == ' ' || ch == '=') continue;
-    char c = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 'a' + 'A') : ch;
-    size_t v = kBase32Alphabet.find(c);
-    if (v == std::string_view::npos) return std::nullopt;
-    buffer = (buffer << 5) | static_cast<uint32_t>(v);
-    bits += 5;
-    if (bits >= 8) {
-      out.Append(static_cast<char>((buffer >> (bits - 8)) & 0xFF));
-      bits -= 8;
-    }
-  }
-  buffer = 0;
-  return out.Take();
+  SecretBytes bytes(Base32MaxDecodedSize(text.size()));
+  std::optional<size_t> n =
+      warden::Base32Decode(bytes.mutable_span(), text, Base32Reading::kLenient);
+  if (!n) return std::nullopt;
+  return SecretBytes::CopyFrom(bytes.span().first(*n));
 }
 
 int64_t TotpStep(int64_t unix_seconds) {

@@ -40,6 +40,9 @@ TEST(TotpTest, Base32MatchesRfc4648Vectors) {
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(decoded->view(), "foobar");
   EXPECT_FALSE(Base32Decode("MZXW1").has_value());  // '1' is not in the alphabet
+  // The RFC 6238 test secret as authenticator apps are given it.
+  EXPECT_EQ(Base32Encode(Rfc6238Secret()).view(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+  EXPECT_TRUE(*Base32Decode("gezd gnbv gy3t qojq gezd gnbv gy3t qojq") == Rfc6238Secret());
 }
 
 TEST(TotpTest, AdjacentStepsAcceptedFartherOnesRefused) {

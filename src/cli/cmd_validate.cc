@@ -1,6 +1,6 @@
 // `warden validate`: checks a file of records (or of bare values) against the
-// schema without storing anything. Every rejected row becomes one JSON line
-// {"line","field","rule","message","fields"} in the rejects file; a summary
+// schema without storing anything. Every rejected row becomes one line of the
+// rejects format (schema/reject_line.h) in the rejects file; a summary
 // goes to standard output; the exit status is 1 if anything was rejected.
 #include <fstream>
 #include <iostream>
@@ -12,6 +12,7 @@
 #include "core/file_system.h"
 #include "schema/record.h"
 #include "schema/record_reader.h"
+#include "schema/reject_line.h"
 #include "schema/values.h"
 
 namespace warden::cli {
@@ -31,21 +32,6 @@ struct Counts {
   uint64_t valid = 0;
   uint64_t rejected = 0;
 };
-
-void WriteReject(std::ostream& rejects, uint64_t line, const Status& s) {
-  nlohmann::json j;
-  j["line"] = line;
-  const std::vector<FieldViolation>& fields = s.fields();
-  j["field"] = fields.empty() ? "" : fields[0].field;
-  j["rule"] = fields.empty() ? s.reason() : fields[0].rule;
-  j["message"] = s.message();
-  if (fields.size() > 1) {
-    nlohmann::json all = nlohmann::json::array();
-    for (const FieldViolation& f : fields) all.push_back({{"field", f.field}, {"rule", f.rule}});
-    j["fields"] = std::move(all);
-  }
-  rejects << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-}
 
 Status RunValidate(const ValidateOptions& opt, Counts& counts) {
   if (opt.collection.empty() == opt.type.empty()) {
@@ -83,7 +69,7 @@ Status RunValidate(const ValidateOptions& opt, Counts& counts) {
         return v.status();
       } else {
         ++counts.rejected;
-        WriteReject(*rejects, n, v.status());
+        *rejects << schema::RejectLine(n, v.status());
       }
     }
     return Status::Ok();
@@ -119,7 +105,7 @@ Status RunValidate(const ValidateOptions& opt, Counts& counts) {
       ++counts.valid;
     } else {
       ++counts.rejected;
-      WriteReject(*rejects, row->line, s);
+      *rejects << schema::RejectLine(row->line, s);
     }
   }
   if (in->bad()) return Unavailable("reading the input failed");

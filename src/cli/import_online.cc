@@ -16,6 +16,8 @@
 #include "core/file_system.h"
 #include "core/mutex.h"
 #include "ingest/bulk_import.h"
+#include "ingest/rejects_file.h"
+#include "schema/reject_line.h"
 
 namespace warden::cli {
 namespace {
@@ -143,7 +145,7 @@ class Sender {
       } else if (status == 200) {
         ++batch.replaced;
       } else {
-        batch.rejects[row_of[i]] = ingest::RejectLine(batch.lines[row_of[i]], RecordError(r));
+        batch.rejects[row_of[i]] = schema::RejectLine(batch.lines[row_of[i]], RecordError(r));
       }
     }
   }
@@ -186,7 +188,7 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
     summary.resumed_at_line = progress.line;
   }
   ingest::RejectsFile rejects;
-  RETURN_IF_ERROR(rejects.Open(options.rejects_path, progress.rejects_bytes));
+  RETURN_IF_ERROR(rejects.Open(fs, options.rejects_path, progress.rejects_bytes));
 
   schema::RecordFormat format;
   if (options.format) {
@@ -240,7 +242,7 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
     for (size_t r = 0; r < batch->lines.size(); ++r) {
       ++progress.read;
       if (batch->errors[r]) {
-        rejects.Add(ingest::RejectLine(batch->lines[r], *batch->errors[r]));
+        rejects.Add(schema::RejectLine(batch->lines[r], *batch->errors[r]));
         ++progress.rejected;
       } else if (!batch->rejects[r].empty()) {
         rejects.Add(batch->rejects[r]);

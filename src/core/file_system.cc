@@ -48,6 +48,45 @@ Status SyncDir(const std::string& dir) {
   return rc == 0 ? Status::Ok() : ErrnoStatus("fsync dir", dir, err);
 }
 
+FileInfo InfoOf(const struct stat& st) {
+  return {static_cast<uint64_t>(st.st_size),
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+class PosixRandomAccessFile : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+
+  StatusOr<size_t> ReadAt(uint64_t offset, size_t n, std::string& out) override {
+    const size_t old = out.size();
+    out.resize(old + n);
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::pread(fd_, out.data() + old + got, n - got, static_cast<off_t>(offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        out.resize(old);
+        return ErrnoStatus("read", path_, errno);
+      }
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    out.resize(old + got);
+    return got;
+  }
+
+  StatusOr<FileInfo> Stat() override {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return ErrnoStatus("stat", path_, errno);
+    return InfoOf(st);
+  }
+
+ private:
+  const int fd_;
+  const std::string path_;
+};
+
 class PosixAppendableFile : public AppendableFile {
  public:
   PosixAppendableFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -107,11 +146,29 @@ class PosixFileSystem : public FileSystem {
     return SyncDir(DirOf(path));
   }
 
+  StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open", path, errno);
+    return std::unique_ptr<RandomAccessFile>(new PosixRandomAccessFile(fd, path));
+  }
+
   StatusOr<std::unique_ptr<AppendableFile>> OpenAppendable(const std::string& path,
                                                            int mode) override {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
     if (fd < 0) return ErrnoStatus("open", path, errno);
     return std::unique_ptr<AppendableFile>(new PosixAppendableFile(fd, path));
+  }
+
+  StatusOr<FileInfo> Stat(const std::string& path) override {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
+    return InfoOf(st);
+  }
+
+  Status Truncate(const std::string& path, uint64_t size) override {
+    return ::truncate(path.c_str(), static_cast<off_t>(size)) == 0
+               ? Status::Ok()
+               : ErrnoStatus("truncate", path, errno);
   }
 
   bool Exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
@@ -199,6 +256,20 @@ StatusOr<std::unique_ptr<AppendableFile>> FaultInjectingFileSystem::OpenAppendab
   if (writes_fail_) return InjectedFailure();
   ASSIGN_OR_RETURN(auto file, base_.OpenAppendable(path, mode));
   return std::unique_ptr<AppendableFile>(new FaultyFile(std::move(file), *this));
+}
+
+StatusOr<std::unique_ptr<RandomAccessFile>> FaultInjectingFileSystem::OpenRandomAccess(
+    const std::string& path) {
+  return base_.OpenRandomAccess(path);
+}
+
+StatusOr<FileInfo> FaultInjectingFileSystem::Stat(const std::string& path) {
+  return base_.Stat(path);
+}
+
+Status FaultInjectingFileSystem::Truncate(const std::string& path, uint64_t size) {
+  if (writes_fail_) return InjectedFailure();
+  return base_.Truncate(path, size);
 }
 
 bool FaultInjectingFileSystem::Exists(const std::string& path) { return base_.Exists(path); }

@@ -16,6 +16,23 @@
 
 namespace warden {
 
+// What Stat() tells of a file.
+struct FileInfo {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;  // last modification, nanoseconds since 1970
+};
+
+// A file open for reading at any offset. Thread-safe (positional reads).
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Appends up to `n` bytes read at `offset` to `out` and returns how many;
+  // fewer only at the end of the file (0 at or past it).
+  virtual StatusOr<size_t> ReadAt(uint64_t offset, size_t n, std::string& out) = 0;
+  // The open file's size and modification time.
+  virtual StatusOr<FileInfo> Stat() = 0;
+};
+
 // A file open for appending. Not thread-safe; one writer at a time.
 class AppendableFile {
  public:
@@ -36,8 +53,13 @@ class FileSystem {
   // `mode` is the permission of the new file (0600 for anything secret).
   virtual Status WriteFileAtomic(const std::string& path, std::string_view contents,
                                  int mode = 0600) = 0;
+  virtual StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) = 0;
+  // Opens `path` for appending, creating it with `mode` if it is missing.
   virtual StatusOr<std::unique_ptr<AppendableFile>> OpenAppendable(const std::string& path,
                                                                    int mode = 0600) = 0;
+  virtual StatusOr<FileInfo> Stat(const std::string& path) = 0;
+  // Cuts the file at `path` to its first `size` bytes.
+  virtual Status Truncate(const std::string& path, uint64_t size) = 0;
   virtual bool Exists(const std::string& path) = 0;
   // Creates `path` and its parents with the given mode; OK if it exists.
   virtual Status CreateDirs(const std::string& path, int mode = 0700) = 0;
@@ -56,15 +78,18 @@ class FaultInjectingFileSystem : public FileSystem {
  public:
   explicit FaultInjectingFileSystem(FileSystem& base) : base_(base) {}
 
-  // While set, every write, append, sync and create fails with kUnavailable
-  // ("no space left on device" style).
+  // While set, every write, append, sync, truncation and create fails with
+  // kUnavailable ("no space left on device" style). Reads still work.
   void SetWritesFail(bool fail) { writes_fail_ = fail; }
   bool writes_fail() const { return writes_fail_; }
 
   StatusOr<std::string> ReadFile(const std::string& path) override;
   Status WriteFileAtomic(const std::string& path, std::string_view contents, int mode) override;
+  StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) override;
   StatusOr<std::unique_ptr<AppendableFile>> OpenAppendable(const std::string& path,
                                                            int mode) override;
+  StatusOr<FileInfo> Stat(const std::string& path) override;
+  Status Truncate(const std::string& path, uint64_t size) override;
   bool Exists(const std::string& path) override;
   Status CreateDirs(const std::string& path, int mode) override;
   StatusOr<std::vector<std::string>> ListDir(const std::string& path) override;

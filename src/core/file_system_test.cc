@@ -47,6 +47,32 @@ TEST_F(FileSystemTest, AppendAndList) {
   EXPECT_EQ(*fs_.ListDir(dir_ + "/a/b"), std::vector<std::string>{"log"});
 }
 
+TEST_F(FileSystemTest, RandomAccessReadsAtAnyOffsetAndStopsAtTheEnd) {
+  std::string path = dir_ + "/f";
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, "0123456789").ok());
+  auto file = fs_.OpenRandomAccess(path);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  std::string out = ">";
+  EXPECT_EQ(*(*file)->ReadAt(3, 4, out), 4u);
+  EXPECT_EQ(*(*file)->ReadAt(8, 100, out), 2u);
+  EXPECT_EQ(*(*file)->ReadAt(10, 5, out), 0u);
+  EXPECT_EQ(out, ">345689");
+  EXPECT_EQ((*file)->Stat()->size, 10u);
+  EXPECT_EQ(fs_.OpenRandomAccess(dir_ + "/nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(FileSystemTest, StatAndTruncate) {
+  std::string path = dir_ + "/f";
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, "0123456789").ok());
+  StatusOr<FileInfo> info = fs_.Stat(path);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->size, 10u);
+  EXPECT_GT(info->mtime_ns, int64_t{1'600'000'000} * 1'000'000'000);
+  ASSERT_TRUE(fs_.Truncate(path, 4).ok());
+  EXPECT_EQ(*fs_.ReadFile(path), "0123");
+  EXPECT_EQ(fs_.Stat(dir_ + "/nope").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(FileSystemTest, InjectedFailureLeavesOldContents) {
   FaultInjectingFileSystem faulty(fs_);
   std::string path = dir_ + "/f";
@@ -57,6 +83,7 @@ TEST_F(FileSystemTest, InjectedFailureLeavesOldContents) {
   EXPECT_EQ(faulty.WriteFileAtomic(path, "new", 0600).code(), StatusCode::kUnavailable);
   EXPECT_EQ((*file)->Append("x").code(), StatusCode::kUnavailable);
   EXPECT_EQ((*file)->Sync().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(faulty.Truncate(path, 1).code(), StatusCode::kUnavailable);
   EXPECT_EQ(*faulty.ReadFile(path), "old");
   faulty.SetWritesFail(false);
   EXPECT_TRUE((*file)->Append("x").ok());

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/base32.h"
 #include "core/bytes.h"
 #include "crypto/primitives.h"
 
@@ -18,48 +19,9 @@ using Json = nlohmann::json;
 constexpr std::string_view kSharePrefix = "warden-share-v1";
 constexpr std::string_view kSealFormat = "warden-seal-v1";
 constexpr std::string_view kDevKeyHeader = "warden-dev-root-key-v1";
-constexpr std::string_view kBase32Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
 constexpr size_t kShareSecretSize = 32;
 constexpr size_t kIdPrefixSize = 8;
 constexpr size_t kCheckSize = 8;
-
-std::string Base32Encode(std::span<const uint8_t> bytes) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (uint8_t b : bytes) {
-    buffer = (buffer << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out.push_back(kBase32Alphabet[(buffer >> (bits - 5)) & 31]);
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out.push_back(kBase32Alphabet[(buffer << (5 - bits)) & 31]);
-  return out;
-}
-
-// Decodes into `out` (its size fixes the expected length); false on a bad
-// character, a wrong length or non-zero padding bits.
-bool Base32Decode(std::string_view text, std::span<uint8_t> out) {
-  if (text.size() != (out.size() * 8 + 4) / 5) return false;
-  uint32_t buffer = 0;
-  int bits = 0;
-  size_t n = 0;
-  for (char c : text) {
-    size_t v = kBase32Alphabet.find(c);
-    if (v == std::string_view::npos) return false;
-    buffer = (buffer << 5) | static_cast<uint32_t>(v);
-    bits += 5;
-    if (bits >= 8) {
-      if (n == out.size()) return false;
-      out[n++] = static_cast<uint8_t>(buffer >> (bits - 8));
-      bits -= 8;
-    }
-    buffer &= (1u << bits) - 1;
-  }
-  return n == out.size() && buffer == 0;
-}
 
 bool IsLowerHex(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
@@ -174,8 +136,11 @@ StatusOr<ShamirSplitResult> SplitRootKey(const SecretBytes& root, int threshold,
   for (const RawShare& share : raw) {
     std::string body = std::string(kSharePrefix) + "-" +
                        std::string(keyring_id.substr(0, kIdPrefixSize)) + "-" + config.seal_id +
-                       "-" + kofn + "-" + std::to_string(share.x) + "-" +
-                       Base32Encode(share.y.span());
+                       "-" + kofn + "-" + std::to_string(share.x) + "-";
+    // The payload is written straight into `body`, which is wiped.
+    const size_t payload_at = body.size();
+    body.resize(payload_at + Base32EncodedSize(share.y.size()));
+    Base32Encode(std::span(body).subspan(payload_at), share.y.span(), Base32Case::kLower);
     std::string text = body + "-" + CheckDigits(body);
     SecureWipe(body);
     result.shares.push_back(std::move(text));
@@ -228,7 +193,9 @@ StatusOr<ParsedShare> ParseShare(std::string_view text) {
   parsed.share_count = *n;
   parsed.share.x = static_cast<uint8_t>(*index);
   parsed.share.y = SecretBytes(kShareSecretSize);
-  if (!Base32Decode(parts[7], parsed.share.y.mutable_span())) {
+  if (parts[7].size() != Base32EncodedSize(kShareSecretSize) ||
+      Base32Decode(parsed.share.y.mutable_span(), parts[7], Base32Reading::kCanonical) !=
+          kShareSecretSize) {
     return Malformed(name + ": payload is not 52 base32 characters");
   }
   return parsed;

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "core/base32.h"
 #include "core/bytes.h"
 #include "crypto/key_ring.h"
 #include "crypto/primitives.h"
@@ -192,6 +193,29 @@ TEST(RootSealTest, MalformedSharesAreRefusedWithoutCrashing) {
   size_t end = shortened.rfind('-');
   shortened.erase(end - 1, 1);
   EXPECT_EQ(session.Add(WithFreshCheck(shortened)).status().reason(), "share_malformed");
+}
+
+TEST(RootSealTest, PayloadIsTheShareInLowerCaseBase32) {
+  ShamirSplitResult split = Split(SecretBytes::Random(kRootKeySize), 2, 3);
+  for (const std::string& text : split.shares) {
+    StatusOr<ParsedShare> parsed = ParseShare(text);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    std::string payload(52, '?');
+    Base32Encode(payload, parsed->share.y.span(), Base32Case::kLower);
+    size_t end = text.rfind('-');
+    EXPECT_EQ(text.substr(end - 52, 52), payload);
+  }
+}
+
+TEST(RootSealTest, PayloadWithStrayTrailingBitsIsRefused) {
+  // 52 characters carry 260 bits: the last character holds the share's last
+  // bit and four bits that must be zero ('a' or 'q').
+  ShamirSplitResult split = Split(SecretBytes::Random(kRootKeySize), 2, 3);
+  std::string stray = split.shares[0];
+  size_t last = stray.rfind('-') - 1;
+  stray[last] = stray[last] == 'a' ? 'b' : 'r';
+  UnsealSession session(split.config);
+  EXPECT_EQ(session.Add(WithFreshCheck(stray)).status().reason(), "share_malformed");
 }
 
 TEST(RootSealTest, AlteredVerifierMakesTheCombinationFail) {

@@ -1,13 +1,7 @@
 #include "ingest/bulk_import.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <future>
 #include <istream>
@@ -18,61 +12,21 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/bounded_queue.h"
 #include "core/bytes.h"
 #include "crypto/primitives.h"
+#include "ingest/rejects_file.h"
 #include "schema/record.h"
+#include "schema/reject_line.h"
 
 namespace warden::ingest {
 namespace {
 
+using schema::CsvRecordScanner;
 using schema::RecordFormat;
 using schema::RecordReader;
 
 constexpr std::string_view kMarkerPrefix = "import/";
-
-// A bounded multi-producer multi-consumer queue. Close() wakes everyone:
-// Push then fails and Pop drains what is left before returning nullopt.
-template <typename T>
-class BoundedQueue {
- public:
-  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
-
-  bool Push(T item) {
-    std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
-    if (closed_) return false;
-    items_.push_back(std::move(item));
-    not_empty_.notify_one();
-    return true;
-  }
-
-  std::optional<T> Pop() {
-    std::unique_lock lock(mu_);
-    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return item;
-  }
-
-  // `drop`: forget queued items too (abort).
-  void Close(bool drop) {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    if (drop) items_.clear();
-    not_empty_.notify_all();
-    not_full_.notify_all();
-  }
-
- private:
-  const size_t capacity_;
-  std::mutex mu_;
-  std::condition_variable not_empty_;
-  std::condition_variable not_full_;
-  std::deque<T> items_;  // guarded by mu_
-  bool closed_ = false;  // guarded by mu_
-};
 
 // An istream source over bytes it does not own.
 class ViewStreamBuf : public std::streambuf {
@@ -142,100 +96,6 @@ struct Unit {
   std::future<void> ready = done.get_future();
 };
 
-// Where the reader's records end: mirrors RecordReader::ReadCsvRecord, so a
-// unit never cuts a record the reader would read as one.
-class CsvBoundary {
- public:
-  // Feeds one physical line (without '\n'); true when a record ends with it.
-  bool EndsRecord(std::string_view line) {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    bytes_ += line.size() + 1;
-    if (bytes_ > RecordReader::kMaxRecordBytes) return Reset();
-    if (!in_quotes_ && line.find('"') == std::string_view::npos) return Reset();
-    for (size_t i = 0; i < line.size(); ++i) {
-      const char c = line[i];
-      if (in_quotes_) {
-        if (c == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            ++i;
-          } else {
-            in_quotes_ = false;
-          }
-        }
-        continue;
-      }
-      if (c == ',') {
-        cell_empty_ = true;
-        quoted_cell_ = false;
-      } else if (c == '"' && cell_empty_ && !quoted_cell_) {
-        in_quotes_ = true;
-        quoted_cell_ = true;
-      } else if (c == '"' || quoted_cell_) {
-        return Reset();  // the reader rejects the record at this line
-      } else {
-        cell_empty_ = false;
-      }
-    }
-    if (in_quotes_) {
-      cell_empty_ = false;
-      return false;
-    }
-    return Reset();
-  }
-
- private:
-  bool Reset() {
-    in_quotes_ = false;
-    quoted_cell_ = false;
-    cell_empty_ = true;
-    bytes_ = 0;
-    return true;
-  }
-
-  bool in_quotes_ = false;
-  bool quoted_cell_ = false;
-  bool cell_empty_ = true;
-  size_t bytes_ = 0;
-};
-
-class InputFile {
- public:
-  ~InputFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status Open(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) return NotFound("cannot open the input file");
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0) return Unavailable("cannot stat the input file");
-    size_ = static_cast<uint64_t>(st.st_size);
-    mtime_ns_ = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    return Status::Ok();
-  }
-  // Appends up to `n` bytes at `offset`; returns the count (0 at the end).
-  StatusOr<size_t> ReadAt(uint64_t offset, size_t n, std::string& out) {
-    const size_t old = out.size();
-    out.resize(old + n);
-    ssize_t got;
-    do {
-      got = ::pread(fd_, out.data() + old, n, static_cast<off_t>(offset));
-    } while (got < 0 && errno == EINTR);
-    if (got < 0) {
-      out.resize(old);
-      return Unavailable("reading the input file failed");
-    }
-    out.resize(old + static_cast<size_t>(got));
-    return static_cast<size_t>(got);
-  }
-  uint64_t size() const { return size_; }
-  int64_t mtime_ns() const { return mtime_ns_; }
-
- private:
-  int fd_ = -1;
-  uint64_t size_ = 0;
-  int64_t mtime_ns_ = 0;
-};
-
 // The progress marker of one file's import.
 struct Marker {
   uint64_t offset = 0;  // input bytes committed
@@ -276,7 +136,7 @@ struct Marker {
   }
 };
 
-StatusOr<std::string> MarkerKey(const BulkImportOptions& options, const InputFile& file) {
+StatusOr<std::string> MarkerKey(const BulkImportOptions& options, const FileInfo& file) {
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(options.input_path, ec);
   if (ec) return Unavailable("cannot resolve the input path");
@@ -284,7 +144,7 @@ StatusOr<std::string> MarkerKey(const BulkImportOptions& options, const InputFil
   id.push_back('\0');
   id += abs.lexically_normal().string();
   id.push_back('\0');
-  id += std::to_string(file.size()) + ":" + std::to_string(file.mtime_ns());
+  id += std::to_string(file.size) + ":" + std::to_string(file.mtime_ns);
   crypto::Sha256Digest digest = crypto::Sha256(AsBytes(id));
   return std::string(kMarkerPrefix) + HexEncode(digest);
 }
@@ -308,13 +168,14 @@ class Importer {
  public:
   Importer(Store& store, const schema::CollectionSchema& collection,
            node::UnsealedServices& services, const Clock& clock, const BulkImportOptions& options,
-           int workers)
+           int workers, FileSystem& fs)
       : store_(store),
         collection_(collection),
         services_(services),
         clock_(clock),
         options_(options),
         workers_(workers),
+        fs_(fs),
         work_(static_cast<size_t>(workers) * 8),
         // Units in flight: enough to keep every worker busy while the
         // calling thread commits.
@@ -328,6 +189,7 @@ class Importer {
     bool dropped = false;
   };
 
+  Status OpenInput();
   Status ReadHeader();
   void ReaderLoop(uint64_t offset, uint64_t line);
   StatusOr<uint64_t> NextUnitEnd(std::string& buffer, uint64_t buffer_offset, size_t from,
@@ -345,8 +207,10 @@ class Importer {
   const Clock& clock_;
   const BulkImportOptions& options_;
   const int workers_;
+  FileSystem& fs_;
 
-  InputFile file_;
+  std::unique_ptr<RandomAccessFile> file_;
+  FileInfo input_;  // size and mtime when opened
   RecordFormat format_ = RecordFormat::kCsv;
   std::string header_;  // CSV header record with its line end(s)
   uint64_t header_lines_ = 0;
@@ -368,9 +232,19 @@ class Importer {
   uint64_t commits_ = 0;
 };
 
+Status Importer::OpenInput() {
+  StatusOr<std::unique_ptr<RandomAccessFile>> file = fs_.OpenRandomAccess(options_.input_path);
+  if (!file.ok()) return file.status().WithContext("opening the input file");
+  file_ = std::move(file).value();
+  StatusOr<FileInfo> info = file_->Stat();
+  if (!info.ok()) return info.status().WithContext("opening the input file");
+  input_ = *info;
+  return Status::Ok();
+}
+
 Status Importer::ReadHeader() {
   std::string head;
-  ASSIGN_OR_RETURN(size_t n, file_.ReadAt(0, 64 << 10, head));
+  ASSIGN_OR_RETURN(size_t n, file_->ReadAt(0, 64 << 10, head));
   (void)n;
   if (options_.format) {
     format_ = *options_.format;
@@ -381,14 +255,14 @@ Status Importer::ReadHeader() {
   }
   if (format_ != RecordFormat::kCsv) return Status::Ok();
   // The header is the first CSV record.
-  if (file_.size() == 0) return Status::Ok();
-  CsvBoundary boundary;
+  if (input_.size == 0) return Status::Ok();
+  CsvRecordScanner boundary;
   size_t at = 0;
   while (true) {
     size_t nl = head.find('\n', at);
     if (nl == std::string::npos) {
-      if (head.size() < file_.size() && head.size() <= RecordReader::kMaxRecordBytes) {
-        ASSIGN_OR_RETURN(size_t more, file_.ReadAt(head.size(), 64 << 10, head));
+      if (head.size() < input_.size && head.size() <= RecordReader::kMaxRecordBytes) {
+        ASSIGN_OR_RETURN(size_t more, file_->ReadAt(head.size(), 64 << 10, head));
         if (more > 0) continue;
       }
       if (at < head.size()) ++header_lines_;  // the header is all there is
@@ -420,7 +294,7 @@ Status Importer::ReadHeader() {
 // needed. Returns the end index in `buffer` and the physical lines in it.
 StatusOr<uint64_t> Importer::NextUnitEnd(std::string& buffer, uint64_t buffer_offset, size_t from,
                                          uint64_t& lines) {
-  CsvBoundary boundary;
+  CsvRecordScanner boundary;
   lines = 0;
   size_t at = from;
   while (true) {
@@ -429,7 +303,7 @@ StatusOr<uint64_t> Importer::NextUnitEnd(std::string& buffer, uint64_t buffer_of
       const uint64_t file_at = buffer_offset + buffer.size();
       ASSIGN_OR_RETURN(
           size_t more,
-          file_.ReadAt(file_at, std::max<size_t>(options_.unit_bytes, 1 << 20), buffer));
+          file_->ReadAt(file_at, std::max<size_t>(options_.unit_bytes, 1 << 20), buffer));
       if (more > 0) continue;
       if (at < buffer.size()) ++lines;  // a last line without its newline
       return buffer.size();
@@ -447,7 +321,7 @@ void Importer::ReaderLoop(uint64_t offset, uint64_t line) {
   std::string buffer;
   uint64_t buffer_offset = offset;
   size_t from = 0;
-  while (buffer_offset + from < file_.size()) {
+  while (buffer_offset + from < input_.size) {
     uint64_t lines = 0;
     StatusOr<uint64_t> end = NextUnitEnd(buffer, buffer_offset, from, lines);
     if (!end.ok()) {
@@ -474,8 +348,8 @@ void Importer::ReaderLoop(uint64_t offset, uint64_t line) {
     std::lock_guard lock(reader_mu_);
     reader_status_ = status;
   }
-  work_.Close(false);
-  order_.Close(false);
+  work_.Close();
+  order_.Close();
 }
 
 void Importer::WorkerLoop() {
@@ -522,7 +396,7 @@ Status Importer::Apply(RowResult& row) {
       return row.status;
     }
     ++marker_.counts.rejected;
-    rejects_.Add(RejectLine(row.line, row.status));
+    rejects_.Add(schema::RejectLine(row.line, row.status));
     return Status::Ok();
   }
   const std::string& store_key = row.entries[0].second.key;
@@ -532,7 +406,7 @@ Status Importer::Apply(RowResult& row) {
   const bool last_wins = options_.on_duplicate == DuplicatePolicy::kLastWins;
   auto duplicate = [&] {
     ++marker_.counts.rejected;
-    rejects_.Add(RejectLine(
+    rejects_.Add(schema::RejectLine(
         row.line, FieldInvalid(collection_.key_field, "duplicate_key",
                                "a record with this key was given on an earlier line or is "
                                "already stored")));
@@ -583,14 +457,18 @@ Status Importer::Commit(uint64_t offset, uint64_t line, bool complete) {
     if (p.dropped) continue;
     for (const auto& [space, kv] : p.entries) RETURN_IF_ERROR(loader->Add(space, kv.key, kv.value));
   }
-  marker_.offset = offset;
-  marker_.line = line;
-  marker_.rejects_bytes = rejects_.size();
-  marker_.complete = complete;
+  // The marker (and with it the rejects length a stopped run rewinds to)
+  // moves only once the commit is in.
+  Marker next = marker_;
+  next.offset = offset;
+  next.line = line;
+  next.rejects_bytes = rejects_.size();
+  next.complete = complete;
   // Last, so a loader that split the commit after all would still never
   // record progress ahead of the data.
-  RETURN_IF_ERROR(loader->Add(Space::kMeta, marker_key_, marker_.ToJson()));
+  RETURN_IF_ERROR(loader->Add(Space::kMeta, marker_key_, next.ToJson()));
   RETURN_IF_ERROR(loader->Finish());
+  marker_ = next;
   ++commits_;
   pending_.clear();
   pending_at_.clear();
@@ -624,12 +502,12 @@ void Importer::Audit(const ImportSummary& summary, const Status& outcome) {
 
 StatusOr<ImportSummary> Importer::Run() {
   if (options_.rejects_path.empty()) return InvalidArgument("a rejects file is required");
-  RETURN_IF_ERROR(file_.Open(options_.input_path));
-  ASSIGN_OR_RETURN(marker_key_, MarkerKey(options_, file_));
+  RETURN_IF_ERROR(OpenInput());
+  ASSIGN_OR_RETURN(marker_key_, MarkerKey(options_, input_));
   RETURN_IF_ERROR(ReadHeader());
 
   ImportSummary summary;
-  summary.bytes = file_.size();
+  summary.bytes = input_.size;
   ASSIGN_OR_RETURN(std::optional<std::string> stored, store_.Get(Space::kMeta, marker_key_));
   if (stored && options_.resume) {
     ASSIGN_OR_RETURN(marker_, Marker::FromJson(*stored));
@@ -644,7 +522,7 @@ StatusOr<ImportSummary> Importer::Run() {
     marker_.offset = header_bytes_;
     marker_.line = 1 + header_lines_;
   }
-  RETURN_IF_ERROR(rejects_.Open(options_.rejects_path, marker_.rejects_bytes));
+  RETURN_IF_ERROR(rejects_.Open(fs_, options_.rejects_path, marker_.rejects_bytes));
 
   const std::string prefix = collection_.name + "/";
   ASSIGN_OR_RETURN(std::vector<KeyValue> any,
@@ -659,7 +537,7 @@ StatusOr<ImportSummary> Importer::Run() {
 
   Status status;
   ImportProgress progress;
-  progress.bytes_total = file_.size();
+  progress.bytes_total = input_.size;
   while (std::optional<std::shared_ptr<Unit>> next = order_.Pop()) {
     Unit& unit = **next;
     unit.ready.wait();
@@ -681,8 +559,8 @@ StatusOr<ImportSummary> Importer::Run() {
     }
   }
   if (!status.ok()) {
-    work_.Close(true);
-    order_.Close(true);
+    work_.Abort();
+    order_.Abort();
   }
   reader.join();
   for (std::thread& t : pool) t.join();
@@ -691,6 +569,10 @@ StatusOr<ImportSummary> Importer::Run() {
     status = reader_status_;
   }
   if (status.ok()) status = Commit(offset, line, true);
+  if (!status.ok()) {
+    // Only the rejects of committed rows stay (a re-run would cut the rest).
+    rejects_.Rewind(marker_.rejects_bytes).IgnoreError();
+  }
   summary.counts = marker_.counts;
   summary.commits = commits_;
   Audit(summary, status);
@@ -700,67 +582,15 @@ StatusOr<ImportSummary> Importer::Run() {
 
 }  // namespace
 
-RejectsFile::~RejectsFile() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-Status RejectsFile::Open(const std::string& path, uint64_t keep_bytes) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) return Unavailable("cannot open the rejects file");
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) return Unavailable("cannot stat the rejects file");
-  if (static_cast<uint64_t>(st.st_size) < keep_bytes) {
-    return DataLoss("the rejects file is shorter than the import progress recorded",
-                    "rejects_truncated");
-  }
-  if (::ftruncate(fd_, static_cast<off_t>(keep_bytes)) != 0 ||
-      ::lseek(fd_, static_cast<off_t>(keep_bytes), SEEK_SET) < 0) {
-    return Unavailable("cannot truncate the rejects file");
-  }
-  size_ = keep_bytes;
-  return Status::Ok();
-}
-
-Status RejectsFile::Sync() {
-  size_t at = 0;
-  while (at < buffer_.size()) {
-    ssize_t n = ::write(fd_, buffer_.data() + at, buffer_.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Unavailable("writing the rejects file failed");
-    at += static_cast<size_t>(n);
-  }
-  size_ += buffer_.size();
-  buffer_.clear();
-  if (::fdatasync(fd_) != 0) return Unavailable("syncing the rejects file failed");
-  return Status::Ok();
-}
-
 std::optional<DuplicatePolicy> ParseDuplicatePolicy(std::string_view name) {
   if (name == "reject") return DuplicatePolicy::kReject;
   if (name == "last-wins") return DuplicatePolicy::kLastWins;
   return std::nullopt;
 }
 
-std::string RejectLine(uint64_t line, const Status& status) {
-  nlohmann::json j;
-  j["line"] = line;
-  const std::vector<FieldViolation>& fields = status.fields();
-  j["field"] = fields.empty() ? "" : fields[0].field;
-  j["rule"] = fields.empty() ? status.reason() : fields[0].rule;
-  j["message"] = status.message();
-  if (fields.size() > 1) {
-    nlohmann::json all = nlohmann::json::array();
-    for (const FieldViolation& f : fields) all.push_back({{"field", f.field}, {"rule", f.rule}});
-    j["fields"] = std::move(all);
-  }
-  std::string out = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  out.push_back('\n');
-  return out;
-}
-
 StatusOr<ImportSummary> RunBulkImport(Store& store, const schema::Schema& schema,
                                       node::UnsealedServices& services, const Clock& clock,
-                                      const BulkImportOptions& options) {
+                                      const BulkImportOptions& options, FileSystem& fs) {
   const schema::CollectionSchema* collection = schema.Find(options.collection);
   if (collection == nullptr) return NotFound("no collection " + options.collection);
   if (options.unit_bytes == 0 || options.commit_bytes == 0) {
@@ -773,7 +603,7 @@ StatusOr<ImportSummary> RunBulkImport(Store& store, const schema::Schema& schema
   const int workers = options.workers > 0
                           ? options.workers
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  Importer importer(store, *collection, services, clock, effective, workers);
+  Importer importer(store, *collection, services, clock, effective, workers, fs);
   return importer.Run();
 }
 

@@ -2,12 +2,14 @@
 // of one collection straight into a stopped server's store, on all cores.
 //
 //   reader thread   splits the file into units of whole records (a few
-//                   hundred KiB, cut exactly where schema::RecordReader ends
-//                   a record, so line numbers stay exact)
+//                   hundred KiB, cut where schema::CsvRecordScanner, the
+//                   reader's own grammar, ends a record, so line numbers
+//                   stay exact), handed on through core BoundedQueues
 //   N workers       parse, validate and normalise (schema::ValidateRecord),
 //                   seal and index (RecordBarrier::Encode) each unit
 //   calling thread  takes units in file order, applies the duplicate policy,
-//                   writes rejects, and commits records through the store's
+//                   writes rejects (ingest::RejectsFile, lines of
+//                   schema::RejectLine), and commits records through the store's
 //                   BulkLoader (sorted SST ingestion on RocksDB, binary COPY
 //                   on PostgreSQL)
 //
@@ -55,6 +57,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/file_system.h"
 #include "core/status.h"
 #include "node/seal_gate.h"
 #include "schema/record_reader.h"
@@ -80,37 +83,6 @@ struct ImportProgress {
   ImportCounts counts;
   uint64_t bytes_done = 0;  // of the input file, committed or in flight
   uint64_t bytes_total = 0;
-};
-
-// One line (with its newline) of the rejects format shared with `warden
-// validate`: {"line","field","rule","message"[,"fields"]}. The message names
-// the rule broken, never a value.
-std::string RejectLine(uint64_t line, const Status& status);
-
-// The rejects file of an import: lines appended in file order, made durable
-// by Sync() so that a length recorded after it (in a progress marker) is on
-// disk. Not thread-safe.
-class RejectsFile {
- public:
-  RejectsFile() = default;
-  ~RejectsFile();
-  RejectsFile(const RejectsFile&) = delete;
-  RejectsFile& operator=(const RejectsFile&) = delete;
-
-  // Opens (creating, mode 0600) and truncates to `keep_bytes`, the length a
-  // resumed import recorded (0 to start over). kDataLoss when the file is
-  // shorter than that; kUnavailable on I/O errors.
-  Status Open(const std::string& path, uint64_t keep_bytes);
-  void Add(std::string_view line) { buffer_.append(line); }
-  // Writes what was added and syncs it.
-  Status Sync();
-  // Bytes written and buffered.
-  uint64_t size() const { return size_ + buffer_.size(); }
-
- private:
-  int fd_ = -1;
-  uint64_t size_ = 0;  // written
-  std::string buffer_;
 };
 
 // On PostgreSQL a load is committed in transactions of 16 MiB of COPY data;
@@ -146,14 +118,17 @@ struct ImportSummary {
 };
 
 // Imports options.input_path into options.collection of `store` through the
-// services of the unsealed store. Rows that fail are rejects, not errors.
+// services of the unsealed store, reading the input and writing the rejects
+// file through `fs`. Rows that fail are rejects, not errors.
 // Errors: kNotFound (file, collection), kInvalidArgument (a CSV header that
 // does not parse, bad options), kUnavailable (I/O, store), kDataLoss (an
-// unreadable progress marker). After an error the committed part stays and a
-// re-run resumes after it.
+// unreadable progress marker). After an error the committed part stays, the
+// rejects file holds the rejects of that part only (where the file system
+// lets it be cut back), and a re-run resumes after it.
 StatusOr<ImportSummary> RunBulkImport(Store& store, const schema::Schema& schema,
                                       node::UnsealedServices& services, const Clock& clock,
-                                      const BulkImportOptions& options);
+                                      const BulkImportOptions& options,
+                                      FileSystem& fs = FileSystem::Default());
 
 }  // namespace warden::ingest
 

@@ -9,8 +9,6 @@
 namespace warden::schema {
 namespace {
 
-using nlohmann::json;
-
 // SplitMix64's finaliser: a bijective 64-bit mixer.
 inline uint64_t Mix(uint64_t x) {
   x ^= x >> 30;
@@ -250,65 +248,7 @@ const T& PickFrom(const T (&items)[N], Rng& rng) {
   return items[rng.Below(static_cast<uint32_t>(N))];
 }
 
-// JSON member helpers for the fast writers.
-void Member(std::string& out, std::string_view name, std::string_view value, bool& first) {
-  out += first ? "{\"" : ",\"";
-  first = false;
-  out += name;
-  out += "\":";
-  AppendJsonString(out, value);
-}
-
 }  // namespace
-
-void AppendCsvCell(std::string& out, std::string_view s) {
-  bool plain = true;
-  for (char c : s) plain = plain && c != ',' && c != '"' && c != '\r' && c != '\n';
-  if (plain) {
-    out += s;
-    return;
-  }
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-
-std::string_view CsvHeaderOf(std::string_view collection) {
-  if (collection == "persons") {
-    return "national_id,name,gender,birth_date,ethnicity,birthplace,hukou_address,"
-           "current_address,phones,height_cm,education,marital_status,notes\n";
-  }
-  if (collection == "cases") {
-    return "case_no,opened_on,category,station,summary,persons,status,monitor\n";
-  }
-  if (collection == "deliveries") {
-    return "waybill_no,shipped_on,recipient_name,recipient_phone,recipient_address,courier,"
-           "instructions\n";
-  }
-  return {};
-}
 
 // ---------------------------------------------------------------------------
 // Persons
@@ -515,79 +455,6 @@ void PersonGenerator::At(uint64_t index, PersonRecord& p) const {
   p.notes = rng.Below(100) < 5 ? PickFrom(kNotes, rng) : std::string_view();
 }
 
-void PersonRecord::AppendCsv(std::string& out) const {
-  out += national_id;
-  out.push_back(',');
-  AppendCsvCell(out, name);
-  out.push_back(',');
-  out += gender;
-  out.push_back(',');
-  out += birth_date;
-  out.push_back(',');
-  out += ethnicity;
-  out.push_back(',');
-  out += birthplace;
-  out.push_back(',');
-  AppendCsvCell(out, hukou_address);
-  out.push_back(',');
-  AppendCsvCell(out, current_address);
-  out.push_back(',');
-  for (int j = 0; j < phone_count; ++j) {
-    if (j > 0) out.push_back(';');
-    out += phones[static_cast<size_t>(j)];
-  }
-  out.push_back(',');
-  AppendUint(out, static_cast<uint64_t>(height_cm));
-  out.push_back(',');
-  out += education;
-  out.push_back(',');
-  out += marital_status;
-  out.push_back(',');
-  AppendCsvCell(out, notes);
-  out.push_back('\n');
-}
-
-void PersonRecord::AppendJsonLine(std::string& out) const {
-  bool first = true;
-  Member(out, "national_id", national_id, first);
-  Member(out, "name", name, first);
-  Member(out, "gender", gender, first);
-  Member(out, "birth_date", birth_date, first);
-  Member(out, "ethnicity", ethnicity, first);
-  Member(out, "birthplace", birthplace, first);
-  Member(out, "hukou_address", hukou_address, first);
-  Member(out, "current_address", current_address, first);
-  out += ",\"phones\":[";
-  for (int j = 0; j < phone_count; ++j) {
-    if (j > 0) out.push_back(',');
-    AppendJsonString(out, phones[static_cast<size_t>(j)]);
-  }
-  out += "],\"height_cm\":";
-  AppendUint(out, static_cast<uint64_t>(height_cm));
-  Member(out, "education", education, first);
-  Member(out, "marital_status", marital_status, first);
-  if (!notes.empty()) Member(out, "notes", notes, first);
-  out += "}\n";
-}
-
-json PersonRecord::ToJson() const {
-  json j{{"national_id", national_id},
-         {"name", name},
-         {"gender", gender},
-         {"birth_date", birth_date},
-         {"ethnicity", ethnicity},
-         {"birthplace", birthplace},
-         {"hukou_address", hukou_address},
-         {"current_address", current_address},
-         {"phones", json::array()},
-         {"height_cm", height_cm},
-         {"education", education},
-         {"marital_status", marital_status}};
-  for (int k = 0; k < phone_count; ++k) j["phones"].push_back(phones[static_cast<size_t>(k)]);
-  if (!notes.empty()) j["notes"] = notes;
-  return j;
-}
-
 // ---------------------------------------------------------------------------
 // Cases
 
@@ -629,60 +496,6 @@ void CaseGenerator::At(uint64_t index, CaseRecord& c) const {
   c.monitor = rng.Below(100) < 3;
 }
 
-void CaseRecord::AppendCsv(std::string& out) const {
-  out += case_no;
-  out.push_back(',');
-  out += opened_on;
-  out.push_back(',');
-  out += category;
-  out.push_back(',');
-  out += station;
-  out.push_back(',');
-  AppendCsvCell(out, summary);
-  out.push_back(',');
-  for (int k = 0; k < person_count; ++k) {
-    if (k > 0) out.push_back(';');
-    out += persons[static_cast<size_t>(k)].national_id;
-    out.push_back(':');
-    out += persons[static_cast<size_t>(k)].role;
-  }
-  out.push_back(',');
-  out += status;
-  out += monitor ? ",true\n" : ",false\n";
-}
-
-void CaseRecord::AppendJsonLine(std::string& out) const {
-  bool first = true;
-  Member(out, "case_no", case_no, first);
-  Member(out, "opened_on", opened_on, first);
-  Member(out, "category", category, first);
-  Member(out, "station", station, first);
-  Member(out, "summary", summary, first);
-  out += ",\"persons\":[";
-  for (int k = 0; k < person_count; ++k) {
-    if (k > 0) out.push_back(',');
-    out += "{\"national_id\":";
-    AppendJsonString(out, persons[static_cast<size_t>(k)].national_id);
-    out += ",\"role\":";
-    AppendJsonString(out, persons[static_cast<size_t>(k)].role);
-    out.push_back('}');
-  }
-  out.push_back(']');
-  Member(out, "status", status, first);
-  out += monitor ? ",\"monitor\":true}\n" : ",\"monitor\":false}\n";
-}
-
-json CaseRecord::ToJson() const {
-  json j{{"case_no", case_no}, {"opened_on", opened_on}, {"category", category},
-         {"station", station}, {"summary", summary},     {"persons", json::array()},
-         {"status", status},   {"monitor", monitor}};
-  for (int k = 0; k < person_count; ++k) {
-    const Party& p = persons[static_cast<size_t>(k)];
-    j["persons"].push_back(json{{"national_id", p.national_id}, {"role", p.role}});
-  }
-  return j;
-}
-
 // ---------------------------------------------------------------------------
 // Deliveries
 
@@ -706,46 +519,6 @@ void DeliveryGenerator::At(uint64_t index, DeliveryRecord& d) const {
   d.recipient_phone = p.phones[rng.Below(static_cast<uint32_t>(p.phone_count))];
   d.recipient_address = p.current_address;
   d.instructions = rng.Below(100) < 30 ? PickFrom(kInstructions, rng) : std::string_view();
-}
-
-void DeliveryRecord::AppendCsv(std::string& out) const {
-  out += waybill_no;
-  out.push_back(',');
-  out += shipped_on;
-  out.push_back(',');
-  AppendCsvCell(out, recipient_name);
-  out.push_back(',');
-  out += recipient_phone;
-  out.push_back(',');
-  AppendCsvCell(out, recipient_address);
-  out.push_back(',');
-  out += courier;
-  out.push_back(',');
-  AppendCsvCell(out, instructions);
-  out.push_back('\n');
-}
-
-void DeliveryRecord::AppendJsonLine(std::string& out) const {
-  bool first = true;
-  Member(out, "waybill_no", waybill_no, first);
-  Member(out, "shipped_on", shipped_on, first);
-  Member(out, "recipient_name", recipient_name, first);
-  Member(out, "recipient_phone", recipient_phone, first);
-  Member(out, "recipient_address", recipient_address, first);
-  Member(out, "courier", courier, first);
-  if (!instructions.empty()) Member(out, "instructions", instructions, first);
-  out += "}\n";
-}
-
-json DeliveryRecord::ToJson() const {
-  json j{{"waybill_no", waybill_no},
-         {"shipped_on", shipped_on},
-         {"recipient_name", recipient_name},
-         {"recipient_phone", recipient_phone},
-         {"recipient_address", recipient_address},
-         {"courier", courier}};
-  if (!instructions.empty()) j["instructions"] = instructions;
-  return j;
 }
 
 StatusOr<std::unordered_set<uint64_t>> ChooseCanaries(uint64_t seed, uint64_t count,

@@ -17,6 +17,13 @@
 //
 // Generators are immutable after construction and thread-safe; the record
 // structs are reused between calls to avoid allocation.
+//
+// Writing records (generator_writers.cc) is derived from the built-in
+// schema: each record type binds the schema's field names to its members
+// once, and one writer per format (CSV, JSON Lines, JSON) walks the
+// collection's fields in schema order, writing each value as its field type
+// asks. An empty text or list is an absent field: an empty CSV cell, no JSON
+// member.
 #ifndef WARDEN_SCHEMA_GENERATOR_H_
 #define WARDEN_SCHEMA_GENERATOR_H_
 
@@ -33,9 +40,18 @@
 
 namespace warden::schema {
 
-enum class OutputFormat { kCsv, kJsonLines };
+// The output forms of every generated record type R, written by walking R's
+// collection in the built-in schema.
+template <typename R>
+struct GeneratedRecord {
+  // One CSV row (with '\n') in the columns of CsvHeaderOf(collection).
+  void AppendCsv(std::string& out) const;
+  // One JSON Lines row (with '\n').
+  void AppendJsonLine(std::string& out) const;
+  nlohmann::json ToJson() const;
+};
 
-struct PersonRecord {
+struct PersonRecord : GeneratedRecord<PersonRecord> {
   std::string national_id;
   std::string name;
   std::string_view gender;  // "male" / "female"
@@ -51,13 +67,9 @@ struct PersonRecord {
   std::string_view marital_status;
   std::string_view notes;  // empty: absent
   uint32_t current_county = 0;
-
-  void AppendCsv(std::string& out) const;
-  void AppendJsonLine(std::string& out) const;
-  nlohmann::json ToJson() const;
 };
 
-struct CaseRecord {
+struct CaseRecord : GeneratedRecord<CaseRecord> {
   std::string case_no;
   std::string opened_on;
   std::string_view category;
@@ -71,13 +83,9 @@ struct CaseRecord {
   int person_count = 1;
   std::string_view status;
   bool monitor = false;
-
-  void AppendCsv(std::string& out) const;
-  void AppendJsonLine(std::string& out) const;
-  nlohmann::json ToJson() const;
 };
 
-struct DeliveryRecord {
+struct DeliveryRecord : GeneratedRecord<DeliveryRecord> {
   std::string waybill_no;
   std::string shipped_on;
   std::string recipient_name;
@@ -85,13 +93,14 @@ struct DeliveryRecord {
   std::string recipient_address;
   std::string_view courier;
   std::string_view instructions;  // empty: absent
-
-  void AppendCsv(std::string& out) const;
-  void AppendJsonLine(std::string& out) const;
-  nlohmann::json ToJson() const;
 };
 
-// The CSV header line (with '\n') of a built-in collection's generated records.
+extern template struct GeneratedRecord<PersonRecord>;
+extern template struct GeneratedRecord<CaseRecord>;
+extern template struct GeneratedRecord<DeliveryRecord>;
+
+// The CSV header line (with '\n') of a built-in collection's generated
+// records: its field names in schema order. Empty for other names.
 std::string_view CsvHeaderOf(std::string_view collection);
 
 class PersonGenerator {

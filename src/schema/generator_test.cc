@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 #include <unordered_set>
 
@@ -43,30 +44,86 @@ TEST(GeneratorTest, EveryGeneratedCaseAndDeliveryValidates) {
   }
 }
 
+// Generated records of every collection written in `format` and read back:
+// every row is valid, and the fields seen are exactly the schema's.
+template <typename Generator, typename Row>
+void ExpectReadBackValid(Generator gen, const char* collection, RecordFormat format) {
+  std::string text = format == RecordFormat::kCsv ? std::string(CsvHeaderOf(collection)) : "";
+  Row row;
+  for (int i = 0; i < 500; ++i) {
+    gen.Next(row);
+    if (format == RecordFormat::kCsv) {
+      row.AppendCsv(text);
+    } else {
+      row.AppendJsonLine(text);
+    }
+  }
+  std::istringstream in(text);
+  RecordReader reader(in, format, &Collection(collection));
+  std::set<std::string> seen;
+  int valid = 0;
+  while (auto read = reader.Next()) {
+    ASSERT_TRUE(read->record.ok()) << read->record.status().ToString();
+    StatusOr<Record> r = ValidateRecord(Collection(collection), *read->record, kClock);
+    ASSERT_TRUE(r.ok()) << collection << " line " << read->line << ": " << r.status().ToString();
+    for (const auto& [name, value] : read->record->items()) seen.insert(name);
+    ++valid;
+  }
+  EXPECT_EQ(valid, 500) << collection;
+  std::set<std::string> fields;
+  for (const FieldSchema& f : Collection(collection).fields) fields.insert(f.name);
+  EXPECT_EQ(seen, fields) << collection << ": a field of the schema is never written";
+}
+
 TEST(GeneratorTest, CsvAndJsonLinesOutputValidateThroughTheReader) {
   for (RecordFormat format : {RecordFormat::kCsv, RecordFormat::kJsonLines}) {
-    std::string text = format == RecordFormat::kCsv ? std::string(CsvHeaderOf("persons")) : "";
-    PersonGenerator gen(3);
-    PersonRecord p;
-    for (int i = 0; i < 500; ++i) {
-      gen.Next(p);
-      if (format == RecordFormat::kCsv) {
-        p.AppendCsv(text);
-      } else {
-        p.AppendJsonLine(text);
-      }
-    }
-    std::istringstream in(text);
-    RecordReader reader(in, format, &Collection("persons"));
-    int valid = 0;
-    while (auto row = reader.Next()) {
-      ASSERT_TRUE(row->record.ok()) << row->record.status().ToString();
-      StatusOr<Record> r = ValidateRecord(Collection("persons"), *row->record, kClock);
-      ASSERT_TRUE(r.ok()) << "line " << row->line << ": " << r.status().ToString();
-      ++valid;
-    }
-    EXPECT_EQ(valid, 500);
+    ExpectReadBackValid<PersonGenerator, PersonRecord>(PersonGenerator(4), "persons", format);
+    ExpectReadBackValid<CaseGenerator, CaseRecord>(CaseGenerator(4, 100), "cases", format);
+    ExpectReadBackValid<DeliveryGenerator, DeliveryRecord>(DeliveryGenerator(4, 100), "deliveries",
+                                                           format);
   }
+}
+
+TEST(GeneratorTest, CsvHeaderIsTheSchemasFieldsInOrder) {
+  for (const CollectionSchema& c : Schema::Registry().collections()) {
+    std::string expected;
+    for (const FieldSchema& f : c.fields) expected += (expected.empty() ? "" : ",") + f.name;
+    EXPECT_EQ(CsvHeaderOf(c.name), expected + "\n");
+  }
+  EXPECT_EQ(CsvHeaderOf("no_such_collection"), "");
+}
+
+TEST(GeneratorTest, AnEmptyValueIsAnAbsentFieldInEveryFormat) {
+  PersonRecord p;
+  PersonGenerator(6).At(0, p);
+  p.notes = {};
+  std::string csv, jsonl;
+  p.AppendCsv(csv);
+  p.AppendJsonLine(jsonl);
+  EXPECT_TRUE(csv.ends_with(",\n")) << csv;  // notes is the last column
+  EXPECT_EQ(jsonl.find("notes"), std::string::npos) << jsonl;
+  EXPECT_FALSE(p.ToJson().contains("notes"));
+  p.notes = "户籍迁入";
+  csv.clear();
+  p.AppendCsv(csv);
+  EXPECT_TRUE(csv.ends_with(",户籍迁入\n")) << csv;
+  EXPECT_EQ(p.ToJson()["notes"], "户籍迁入");
+}
+
+TEST(GeneratorTest, ListAndObjectCellsAreQuotedWhenAValueNeedsIt) {
+  CaseRecord c;
+  CaseGenerator(2, 10).At(0, c);
+  c.person_count = 2;
+  c.persons[1].national_id = "a,\"b\"";
+  std::string csv(CsvHeaderOf("cases"));
+  c.AppendCsv(csv);
+  std::istringstream in(csv);
+  RecordReader reader(in, RecordFormat::kCsv, &Collection("cases"));
+  auto row = reader.Next();
+  ASSERT_TRUE(row && row->record.ok()) << csv;
+  EXPECT_EQ((*row->record)["persons"][1]["national_id"], "a,\"b\"");
+  EXPECT_EQ((*row->record)["summary"], c.summary);
+  EXPECT_EQ(c.ToJson()["persons"][1]["national_id"], "a,\"b\"");
 }
 
 TEST(GeneratorTest, SameSeedGivesSamePersonsAndOtherSeedsDiffer) {
@@ -172,6 +229,64 @@ TEST(GeneratorTest, CanariesAreReproducibleAndDistinct) {
   for (uint64_t i : *a) EXPECT_LT(i, 1000u);
   EXPECT_FALSE(ChooseCanaries(1, 10, 11).ok());
   EXPECT_EQ(ChooseCanaries(1, 1, 1)->size(), 1u);
+}
+
+// FNV-1a, enough to notice any changed byte of a generated stream.
+uint64_t Fingerprint(std::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : bytes) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  return h;
+}
+
+enum class Form { kCsv, kJsonLine, kJson };
+
+// The first `count` records of `gen` in one form, one after the other.
+template <typename Generator, typename Row>
+std::string Stream(Generator gen, Form form, int count) {
+  std::string out;
+  Row row;
+  for (int i = 0; i < count; ++i) {
+    gen.Next(row);
+    if (form == Form::kCsv) row.AppendCsv(out);
+    if (form == Form::kJsonLine) row.AppendJsonLine(out);
+    if (form == Form::kJson) out += row.ToJson().dump() + "\n";
+  }
+  return out;
+}
+
+// The bytes `warden gen` writes for a seed are part of its contract: tests,
+// demos and benchmarks rely on the same seed giving the same files.
+TEST(GeneratorTest, OutputForASeedStaysTheSame) {
+  constexpr int kCount = 3000;
+  struct Expected {
+    const char* what;
+    std::string text;
+    uint64_t fingerprint;
+  };
+  using P = PersonGenerator;
+  using C = CaseGenerator;
+  using D = DeliveryGenerator;
+  const Expected streams[] = {
+      {"persons csv", Stream<P, PersonRecord>(P(1), Form::kCsv, kCount), 8811694541032141392ULL},
+      {"persons jsonl", Stream<P, PersonRecord>(P(1), Form::kJsonLine, kCount),
+       7183859809945477749ULL},
+      {"persons json", Stream<P, PersonRecord>(P(1), Form::kJson, kCount), 3622605288973095809ULL},
+      {"cases csv", Stream<C, CaseRecord>(C(1, 1000), Form::kCsv, kCount), 87736559221450697ULL},
+      {"cases jsonl", Stream<C, CaseRecord>(C(1, 1000), Form::kJsonLine, kCount),
+       7232497814105463971ULL},
+      {"cases json", Stream<C, CaseRecord>(C(1, 1000), Form::kJson, kCount),
+       18375566244133174833ULL},
+      {"deliveries csv", Stream<D, DeliveryRecord>(D(1, 1000), Form::kCsv, kCount),
+       14380738503292460942ULL},
+      {"deliveries jsonl", Stream<D, DeliveryRecord>(D(1, 1000), Form::kJsonLine, kCount),
+       17631152264991967793ULL},
+      {"deliveries json", Stream<D, DeliveryRecord>(D(1, 1000), Form::kJson, kCount),
+       14021096435079330893ULL},
+  };
+  for (const Expected& e : streams) {
+    EXPECT_EQ(Fingerprint(e.text), e.fingerprint) << e.what << " changed; it starts:\n"
+                                                  << e.text.substr(0, 600);
+  }
 }
 
 TEST(GeneratorTest, JsonWriterEscapesAndCsvWriterQuotes) {

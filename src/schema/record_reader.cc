@@ -37,7 +37,77 @@ json SplitList(const FieldSchema& f, std::string_view cell) {
   return items;
 }
 
+// Cells of a line without quotes: split at every comma.
+void SplitAtCommas(std::string_view line, std::vector<std::string>& cells) {
+  size_t start = 0;
+  for (size_t comma; (comma = line.find(',', start)) != std::string_view::npos; start = comma + 1) {
+    cells.emplace_back(line.substr(start, comma - start));
+  }
+  cells.emplace_back(line.substr(start));
+}
+
 }  // namespace
+
+void CsvRecordScanner::Reset() {
+  in_quotes_ = false;
+  quoted_cell_ = false;
+  cell_empty_ = true;
+  bytes_ = 0;
+  cell_.clear();
+}
+
+CsvRecordScanner::LineEnd CsvRecordScanner::Feed(std::string_view line,
+                                                 std::vector<std::string>* cells) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  bytes_ += line.size() + 1;
+  if (bytes_ > kMaxRecordBytes) {
+    Reset();
+    return LineEnd::kTooLong;
+  }
+  // Outside quotes a line starts a record; without a quote it is the record.
+  if (!in_quotes_ && line.find('"') == std::string_view::npos) {
+    if (cells != nullptr) SplitAtCommas(line, *cells);
+    Reset();
+    return LineEnd::kRecordEnds;
+  }
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_quotes_) {
+      if (c == '"') {
+        const bool doubled = i + 1 < line.size() && line[i + 1] == '"';
+        if (!doubled) {
+          in_quotes_ = false;
+          continue;
+        }
+        ++i;  // "" inside quotes is one quote
+      }
+      if (cells != nullptr) cell_.push_back(c);
+      continue;
+    }
+    if (c == ',') {
+      if (cells != nullptr) cells->push_back(std::move(cell_));
+      cell_.clear();
+      cell_empty_ = true;
+      quoted_cell_ = false;
+    } else if (c == '"' && cell_empty_ && !quoted_cell_) {
+      in_quotes_ = true;
+      quoted_cell_ = true;
+    } else if (c == '"' || quoted_cell_) {
+      Reset();
+      return LineEnd::kStrayQuote;
+    } else {
+      if (cells != nullptr) cell_.push_back(c);
+      cell_empty_ = false;
+    }
+  }
+  if (in_quotes_) {
+    if (cells != nullptr) cell_.push_back('\n');  // a quoted field spans lines
+    return LineEnd::kRecordContinues;
+  }
+  if (cells != nullptr) cells->push_back(std::move(cell_));
+  Reset();
+  return LineEnd::kRecordEnds;
+}
 
 RecordReader::RecordReader(std::istream& in, RecordFormat format,
                            const CollectionSchema* collection)
@@ -62,57 +132,23 @@ RecordFormat RecordReader::SniffFormat(std::string_view head) {
 
 bool RecordReader::ReadCsvRecord(Status& error) {
   cells_.clear();
-  std::string cell;
-  bool in_quotes = false;
-  bool quoted_cell = false;
-  size_t bytes = 0;
   while (std::getline(in_, line_buf_)) {
     ++line_;
-    if (!line_buf_.empty() && line_buf_.back() == '\r') line_buf_.pop_back();
-    bytes += line_buf_.size() + 1;
-    if (bytes > kMaxRecordBytes) {
-      error = LineError(line_, "record longer than 1 MiB");
-      // Skip to the end of this physical line and resynchronise.
-      return true;
-    }
-    const std::string& l = line_buf_;
-    for (size_t i = 0; i < l.size(); ++i) {
-      char c = l[i];
-      if (in_quotes) {
-        if (c == '"') {
-          if (i + 1 < l.size() && l[i + 1] == '"') {
-            cell.push_back('"');
-            ++i;
-          } else {
-            in_quotes = false;
-          }
-        } else {
-          cell.push_back(c);
-        }
+    switch (csv_.Feed(line_buf_, &cells_)) {
+      case CsvRecordScanner::LineEnd::kRecordContinues:
         continue;
-      }
-      if (c == ',') {
-        cells_.push_back(std::move(cell));
-        cell.clear();
-        quoted_cell = false;
-      } else if (c == '"' && cell.empty() && !quoted_cell) {
-        in_quotes = true;
-        quoted_cell = true;
-      } else if (c == '"' || quoted_cell) {
+      case CsvRecordScanner::LineEnd::kRecordEnds:
+        return true;
+      case CsvRecordScanner::LineEnd::kStrayQuote:
         error = LineError(line_, "stray quote in a CSV field");
         return true;
-      } else {
-        cell.push_back(c);
-      }
+      case CsvRecordScanner::LineEnd::kTooLong:
+        error = LineError(line_, "record longer than 1 MiB");
+        return true;
     }
-    if (in_quotes) {
-      cell.push_back('\n');  // a quoted field spans lines
-      continue;
-    }
-    cells_.push_back(std::move(cell));
-    return true;
   }
-  if (in_quotes) {
+  if (csv_.inside_quotes()) {
+    csv_.Reset();
     error = LineError(line_, "unterminated quoted CSV field at end of file");
     return true;
   }

@@ -11,8 +11,13 @@
 // lines are skipped.
 //
 // Memory is bounded by the longest line; records over kMaxRecordBytes are
-// rejected. Not
-// thread-safe; one reader per stream. The stream must outlive the reader.
+// rejected. Not thread-safe; one reader per stream. The stream must outlive
+// the reader.
+//
+// CsvRecordScanner is that CSV grammar on its own, one physical line at a
+// time: the reader reads cells with it, and whoever cuts a CSV text into
+// pieces to read them in parallel (the offline import) finds with it where
+// records end, so a cut never falls inside a record the reader reads as one.
 #ifndef WARDEN_SCHEMA_RECORD_READER_H_
 #define WARDEN_SCHEMA_RECORD_READER_H_
 
@@ -31,9 +36,49 @@ namespace warden::schema {
 
 enum class RecordFormat { kCsv, kJsonLines };
 
-class RecordReader {
+// Where CSV records end and, when asked, their cells, fed one physical line
+// after another. A record ends with the first line that leaves no quoted field
+// open; one that breaks the grammar (a stray quote) or grows past
+// kMaxRecordBytes ends, broken, with the line where that shows, and the next
+// line starts a new record. Not thread-safe.
+class CsvRecordScanner {
  public:
   static constexpr size_t kMaxRecordBytes = 1 << 20;
+
+  enum class LineEnd {
+    kRecordContinues,  // a quoted field spans into the next line
+    kRecordEnds,
+    kStrayQuote,  // a quote inside an unquoted field or after a closing one
+    kTooLong,     // the record passed kMaxRecordBytes
+  };
+
+  // Feeds the next line, without its '\n' (a '\r' before it is dropped, also
+  // inside a quoted field: a quoted line break is read as '\n'). With `cells`,
+  // appends the cells the line completes; at kRecordEnds the record's cells
+  // are all there (an empty line is one empty cell).
+  LineEnd Feed(std::string_view line, std::vector<std::string>* cells);
+  // Feed without reading cells: true when a record (whole or broken) ends
+  // with `line`.
+  bool EndsRecord(std::string_view line) {
+    return Feed(line, nullptr) != LineEnd::kRecordContinues;
+  }
+  // True between a line that left a quoted field open and the one closing
+  // it: a text that ends here ends inside a record.
+  bool inside_quotes() const { return in_quotes_; }
+  // Forgets the record in progress.
+  void Reset();
+
+ private:
+  bool in_quotes_ = false;
+  bool quoted_cell_ = false;  // the current cell was quoted
+  bool cell_empty_ = true;    // nothing of the current cell read yet
+  size_t bytes_ = 0;          // of the record so far
+  std::string cell_;          // the current cell, when reading cells
+};
+
+class RecordReader {
+ public:
+  static constexpr size_t kMaxRecordBytes = CsvRecordScanner::kMaxRecordBytes;
 
   struct Row {
     uint64_t line = 0;  // 1-based line where the record starts
@@ -71,6 +116,7 @@ class RecordReader {
   bool failed_ = false;
   std::vector<std::string> header_;
   std::vector<const FieldSchema*> header_fields_;
+  CsvRecordScanner csv_;
   std::vector<std::string> cells_;
   std::string line_buf_;
 };

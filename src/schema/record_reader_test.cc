@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "schema/csv_pieces_test_util.h"
+
 namespace warden::schema {
 namespace {
 
@@ -89,6 +91,85 @@ TEST(RecordReaderTest, FormatFromNameOrContent) {
   EXPECT_EQ(RecordReader::FormatOfPath("-"), std::nullopt);
   EXPECT_EQ(RecordReader::SniffFormat("  {\"a\":1}"), RecordFormat::kJsonLines);
   EXPECT_EQ(RecordReader::SniffFormat("national_id,name"), RecordFormat::kCsv);
+}
+
+// Inputs where a CSV grammar can go wrong: quoting, line breaks inside and
+// between records, CRLF, broken records and where reading resumes after them.
+const std::string kTrickyCsv[] = {
+    "a,b\r\n1,2\r\n3,4\r\n",                            // CRLF line ends
+    "a,b\n\"x,y\",2\n\"\",\"\"\n",                      // quoted commas, empty quoted cells
+    "a,b\n\"say \"\"hi\"\"\",2\n3,4\n",                 // doubled quotes
+    "a,b\n\"two\nlines\",2\n3,4\n",                     // a quoted line break
+    "a,b\r\n\"two\r\nlines\",2\r\n3,4\r\n",             // a quoted CRLF
+    "a,b\n\"x\n\"\"q\"\" starts a line\n,\",2\n3,4\n",  // quoted lines that look like records
+    "a,b\n\"x\n\"\n,2\n",                               // a closing quote alone on a line
+    "a,b\n\"x\ry\",2\n",                                // a bare CR inside quotes
+    "a,b\nx\"y,2\n3,4\n",                               // a stray quote in an unquoted cell
+    "a,b\n\"x\"y,2\n3,4\n",                             // text after a closing quote
+    "a,b\n\"x\ny\"z,2\n\"3\",4\n",                      // a stray quote on a record's second line
+    "a,b\n1,2\n\"open,3\nmore\n",                       // unterminated at the end of the file
+    "a,b\n\n1,2\n\r\n3,4\n",                            // blank lines
+    "a,b\n1,2\n\"x\ny\",3",                             // no line break at the end
+    "\"a\nb\",c\n1,2\n",                                // a header spanning lines
+    "\uFEFFa,b\n1,2\n",                                 // a byte order mark
+    "a,b\n1,2,3\n4\n5,6\n",                             // wrong cell counts
+};
+
+TEST(CsvRecordScannerTest, RecordsStartWhereTheScannerSaysTheLastOneEnded) {
+  for (const std::string& text : kTrickyCsv) {
+    // Lines (1-based) on which the scanner has a record start, blank ones
+    // left out: the reader skips those.
+    std::vector<uint64_t> starts;
+    CsvRecordScanner scanner;
+    std::istringstream in(text);
+    std::string line;
+    bool at_start = true;
+    for (uint64_t n = 1; std::getline(in, line); ++n) {
+      const bool blank = line.empty() || line == "\r";
+      if (at_start && !blank && n > 1) starts.push_back(n);
+      at_start = scanner.EndsRecord(line);
+      if (n == 1 && !at_start) starts.push_back(0);  // the header spans lines: no row
+    }
+    std::vector<uint64_t> rows;
+    for (const RowOutcome& row : ReadCsvRows(text)) rows.push_back(row.line);
+    std::erase(starts, 0);
+    EXPECT_EQ(rows, starts) << text;
+  }
+}
+
+TEST(CsvRecordScannerTest, ReadingInPiecesCutAtRecordEndsGivesTheSameRows) {
+  for (const std::string& text : kTrickyCsv) {
+    std::optional<std::vector<RowOutcome>> pieces = ReadCsvRowsInPieces(text);
+    ASSERT_TRUE(pieces.has_value()) << text;
+    EXPECT_EQ(*pieces, ReadCsvRows(text)) << text;
+  }
+}
+
+TEST(CsvRecordScannerTest, AnOverlongQuotedRecordEndsWhereTheReaderGivesUp) {
+  std::string text = "a,b\n\"";
+  for (int i = 0; i < 1100; ++i) text += std::string(1000, 'x') + "\n";
+  // The reader resumes after the line where the record passed 1 MiB: the
+  // rest of the field reads as records, its closing quote as a stray one.
+  text += "end\",2\n3,4\n";
+  std::vector<RowOutcome> whole = ReadCsvRows(text);
+  ASSERT_FALSE(whole.empty());
+  EXPECT_NE(whole[0].outcome.find("longer than 1 MiB"), std::string::npos);
+  EXPECT_EQ(whole.back().outcome, "{\"a\":\"3\",\"b\":\"4\"}");
+  EXPECT_EQ(ReadCsvRowsInPieces(text), whole);
+}
+
+TEST(CsvRecordScannerTest, CellsOfAQuotedRecordSpanningLines) {
+  CsvRecordScanner scanner;
+  std::vector<std::string> cells;
+  using LineEnd = CsvRecordScanner::LineEnd;
+  EXPECT_EQ(scanner.Feed("1,\"a \"\"b\"\"\r", &cells), LineEnd::kRecordContinues);
+  EXPECT_TRUE(scanner.inside_quotes());
+  EXPECT_EQ(scanner.Feed("c\",,3", &cells), LineEnd::kRecordEnds);
+  EXPECT_FALSE(scanner.inside_quotes());
+  EXPECT_EQ(cells, (std::vector<std::string>{"1", "a \"b\"\nc", "", "3"}));
+  cells.clear();
+  EXPECT_EQ(scanner.Feed("x\"y", &cells), LineEnd::kStrayQuote);
+  EXPECT_EQ(scanner.Feed("", &cells), LineEnd::kRecordEnds);
 }
 
 TEST(RecordReaderTest, EmptyInputHasNoRows) {
