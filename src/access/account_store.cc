@@ -124,7 +124,7 @@ StatusOr<std::optional<Account>> AccountStore::Load(std::string_view account_id)
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, key));
   if (!raw) return std::optional<Account>();
   {
-    std::lock_guard lock(cache_mu_);
+    MutexLock lock(cache_mu_);
     auto it = account_cache_.find(key);
     if (it != account_cache_.end() && it->second.raw == *raw) {
       return std::optional<Account>(*it->second.account);
@@ -132,7 +132,7 @@ StatusOr<std::optional<Account>> AccountStore::Load(std::string_view account_id)
   }
   ASSIGN_OR_RETURN(Account a, Account::Decode(*raw));
   auto shared = std::make_shared<const Account>(a);
-  std::lock_guard lock(cache_mu_);
+  MutexLock lock(cache_mu_);
   if (account_cache_.size() >= 100'000) account_cache_.clear();  // bound the memory
   account_cache_[key] = CachedAccount{std::move(*raw), std::move(shared)};
   return std::optional<Account>(std::move(a));
@@ -184,7 +184,7 @@ StatusOr<std::shared_ptr<const std::map<Role, Policy>>> AccountStore::LoadRolePo
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, kRolePoliciesKey));
   const std::string text = raw.value_or("");
   {
-    std::lock_guard lock(cache_mu_);
+    MutexLock lock(cache_mu_);
     if (role_policies_ && role_policies_raw_ == text) return role_policies_;
   }
   auto out = std::make_shared<std::map<Role, Policy>>();
@@ -197,7 +197,7 @@ StatusOr<std::shared_ptr<const std::map<Role, Policy>>> AccountStore::LoadRolePo
       ASSIGN_OR_RETURN((*out)[*role], DecodePolicy(p.dump()));
     }
   }
-  std::lock_guard lock(cache_mu_);
+  MutexLock lock(cache_mu_);
   role_policies_raw_ = text;
   role_policies_ = out;
   return std::shared_ptr<const std::map<Role, Policy>>(out);

@@ -26,7 +26,6 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,8 +36,10 @@
 #include "access/access_options.h"
 #include "access/policy.h"
 #include "access/roles.h"
+#include "core/mutex.h"
 #include "core/secret.h"
 #include "core/status.h"
+#include "core/thread_annotations.h"
 #include "crypto/primitives.h"
 #include "store/store.h"
 
@@ -138,10 +139,10 @@ class AccountStore {
     std::string raw;
     std::shared_ptr<const Account> account;
   };
-  std::mutex cache_mu_;
-  std::unordered_map<std::string, CachedAccount> account_cache_;  // guarded by cache_mu_
-  std::string role_policies_raw_;                                 // guarded by cache_mu_
-  std::shared_ptr<const std::map<Role, Policy>> role_policies_;   // guarded by cache_mu_
+  Mutex cache_mu_;
+  std::unordered_map<std::string, CachedAccount> account_cache_ GUARDED_BY(cache_mu_);
+  std::string role_policies_raw_ GUARDED_BY(cache_mu_);
+  std::shared_ptr<const std::map<Role, Policy>> role_policies_ GUARDED_BY(cache_mu_);
 };
 
 }  // namespace warden::access

@@ -53,7 +53,7 @@ Status Limits::TakeRateToken(const Principal& who) {
   if (!(rate > 0)) return limited;
   const int64_t now = clock_.NowMicros();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = rate_slices_.find(who.account_id);
     if (it != rate_slices_.end()) {
       RateSlice& slice = it->second;
@@ -84,7 +84,7 @@ Status Limits::TakeRateToken(const Principal& who) {
     Status st = store_.Write(batch);
     if (st.code() == StatusCode::kConflict) continue;
     RETURN_IF_ERROR(st);
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (rate_slices_.size() >= 100'000)
       rate_slices_.clear();  // bound the memory; loses tokens only
     // A slice this server still held is replaced (its tokens are lost, never doubled).
@@ -117,7 +117,7 @@ StatusOr<int64_t> Limits::TryChargeRecords(const Principal& who, QuotaKind kind,
   int64_t taken = 0;  // what was left of the lease, now this charge's
   std::optional<int64_t> served_from_lease;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     QuotaLease& lease = leases_[key];
     if (lease.limit != limit) lease = QuotaLease{0, limit};  // the policy changed: lease void
     if (lease.left >= n) {
@@ -144,7 +144,7 @@ StatusOr<int64_t> Limits::TryChargeRecords(const Principal& who, QuotaKind kind,
   }
   if (!r.ok() || !r->applied) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       QuotaLease& lease = leases_[key];
       if (lease.limit == limit) lease.left += taken;  // unspent: give it back
     }
@@ -155,7 +155,7 @@ StatusOr<int64_t> Limits::TryChargeRecords(const Principal& who, QuotaKind kind,
   if (r->value == limit) tripwires_.RaiseAlert("quota_reached", who.account_id, detail, mark);
   int64_t left = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     QuotaLease& lease = leases_[key];
     if (lease.limit != limit) lease = QuotaLease{0, limit};
     lease.left += reserved - need;
@@ -180,7 +180,7 @@ StatusOr<int64_t> Limits::ChargeRecordsUpTo(const Principal& who, QuotaKind kind
     int64_t reserved = raw && raw->size() == 8 ? static_cast<int64_t>(GetBigEndian64(*raw)) : 0;
     int64_t leased = 0;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       const QuotaLease& lease = leases_[key];
       leased = lease.limit == limit ? lease.left : 0;
     }

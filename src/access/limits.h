@@ -19,7 +19,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,7 +26,9 @@
 
 #include "access/principal.h"
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "core/status.h"
+#include "core/thread_annotations.h"
 #include "store/store.h"
 
 namespace warden::access {
@@ -98,9 +99,9 @@ class Limits {
     int64_t left = 0;
     int64_t limit = 0;
   };
-  std::mutex mu_;
-  std::unordered_map<std::string, RateSlice> rate_slices_;  // guarded by mu_
-  std::unordered_map<std::string, QuotaLease> leases_;      // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, RateSlice> rate_slices_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, QuotaLease> leases_ GUARDED_BY(mu_);
   std::atomic<int64_t> quota_denials_{0};
   std::atomic<int64_t> rate_denials_{0};
 };

@@ -128,7 +128,7 @@ void Tripwires::RecordVolume(const Principal& who, int64_t n) {
   int64_t flush_hour = 0;
   int64_t flush = 0;
   {
-    std::lock_guard lock(volume_mu_);
+    MutexLock lock(volume_mu_);
     if (volume_.size() >= 100'000) volume_.clear();
     PendingVolume& v = volume_[who.account_id];
     if (v.hour != hour && v.records > 0) {
@@ -227,7 +227,7 @@ void Tripwires::RecordMiss(const Principal& who) {
   const int64_t hour = HourNumber(clock_.NowMicros());
   int64_t flush = 0;
   {
-    std::lock_guard lock(volume_mu_);
+    MutexLock lock(volume_mu_);
     if (misses_.size() >= 100'000) misses_.clear();
     PendingVolume& m = misses_[who.account_id];
     if (m.hour != hour) m = PendingVolume{hour, 0};  // a previous hour's few misses are dropped
@@ -271,13 +271,13 @@ void Tripwires::RaiseAlert(std::string kind, std::string account_id, std::string
   // Alerts the store refused earlier go with this one.
   std::vector<Alert> pending;
   {
-    std::lock_guard lock(pending_alerts_mu_);
+    MutexLock lock(pending_alerts_mu_);
     pending.swap(pending_alerts_);
   }
   for (const Alert& a : pending) add(a);
   Status st = store_.Write(batch);
   if (!st.ok()) {
-    std::lock_guard lock(pending_alerts_mu_);
+    MutexLock lock(pending_alerts_mu_);
     if (st.code() != StatusCode::kConflict) pending.push_back(alert);
     // Kept for the next write that succeeds; bounded, oldest first.
     pending.insert(pending.end(), std::make_move_iterator(pending_alerts_.begin()),

@@ -26,7 +26,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,8 +35,10 @@
 #include "access/access_options.h"
 #include "access/principal.h"
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "core/secret.h"
 #include "core/status.h"
+#include "core/thread_annotations.h"
 #include "crypto/primitives.h"
 #include "store/store.h"
 
@@ -134,12 +135,12 @@ class Tripwires {
     int64_t hour = 0;
     int64_t records = 0;
   };
-  std::mutex volume_mu_;
-  std::unordered_map<std::string, PendingVolume> volume_;  // guarded by volume_mu_
-  std::unordered_map<std::string, PendingVolume> misses_;  // guarded by volume_mu_
+  Mutex volume_mu_;
+  std::unordered_map<std::string, PendingVolume> volume_ GUARDED_BY(volume_mu_);
+  std::unordered_map<std::string, PendingVolume> misses_ GUARDED_BY(volume_mu_);
   // Alerts raised while the store refused to keep them.
-  std::mutex pending_alerts_mu_;
-  std::vector<Alert> pending_alerts_;  // guarded by pending_alerts_mu_
+  Mutex pending_alerts_mu_;
+  std::vector<Alert> pending_alerts_ GUARDED_BY(pending_alerts_mu_);
   static constexpr size_t kAlertKindSlots = 8;
   std::array<std::atomic<int64_t>, kAlertKindSlots> alert_counts_{};
 };

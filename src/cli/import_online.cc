@@ -3,18 +3,18 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "cli/http_client.h"
+#include "core/bounded_queue.h"
 #include "core/file_system.h"
-#include "core/mutex.h"
 #include "ingest/bulk_import.h"
 #include "ingest/rejects_file.h"
 #include "schema/reject_line.h"
@@ -37,14 +37,6 @@ struct Batch {
   uint64_t replaced = 0;
   std::promise<void> done;
   std::future<void> ready = done.get_future();
-};
-
-// Batches waiting for a sender; closed when the reader is done or has failed.
-struct BatchQueue {
-  Mutex mu;
-  std::condition_variable cv;
-  std::deque<std::shared_ptr<Batch>> work GUARDED_BY(mu);
-  bool closed GUARDED_BY(mu) = false;
 };
 
 struct Progress {
@@ -204,30 +196,21 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
   Sender sender(options, purpose);
 
   // Senders take batches from `queue`; the calling thread consumes them in
-  // order from `in_flight`.
-  BatchQueue queue;
+  // order from `in_flight`, which bounds both.
+  const size_t max_in_flight = static_cast<size_t>(options.connections) * 2;
+  BoundedQueue<std::shared_ptr<Batch>> queue(max_in_flight);
   std::vector<std::thread> senders;
   for (int i = 0; i < options.connections; ++i) {
     senders.emplace_back([&] {
       HttpClient client(options.addr,
                         TlsTrust{.insecure = options.insecure, .ca_file = options.ca_file});
-      while (true) {
-        std::shared_ptr<Batch> batch;
-        {
-          MutexLock lock(queue.mu);
-          lock.Wait(queue.cv,
-                    [&]() REQUIRES(queue.mu) { return queue.closed || !queue.work.empty(); });
-          if (queue.work.empty()) return;
-          batch = std::move(queue.work.front());
-          queue.work.pop_front();
-        }
-        sender.Send(client, *batch);
-        batch->done.set_value();
+      while (std::optional<std::shared_ptr<Batch>> batch = queue.Pop()) {
+        sender.Send(client, **batch);
+        (*batch)->done.set_value();
       }
     });
   }
   std::deque<std::shared_ptr<Batch>> in_flight;
-  const size_t max_in_flight = static_cast<size_t>(options.connections) * 2;
   uint64_t rows_this_run = 0;
   auto last_saved = std::chrono::steady_clock::now();
   Status status;
@@ -276,9 +259,7 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
       batch->rejects.assign(batch->lines.size(), std::string());
       batch->done.set_value();
     } else {
-      MutexLock lock(queue.mu);
-      queue.work.push_back(batch);
-      queue.cv.notify_one();
+      queue.Push(batch);
     }
     in_flight.push_back(std::move(batch));
     batch = std::make_shared<Batch>();
@@ -306,11 +287,10 @@ StatusOr<OnlineImportSummary> RunOnlineImport(const OnlineImportOptions& options
   if (status.ok() && in.bad()) status = Unavailable("reading the input failed");
   if (status.ok()) status = dispatch();
   while (status.ok() && !in_flight.empty()) status = consume();
-  {
-    MutexLock lock(queue.mu);
-    queue.closed = true;
-    if (!status.ok()) queue.work.clear();
-    queue.cv.notify_all();
+  if (status.ok()) {
+    queue.Close();
+  } else {
+    queue.Abort();
   }
   for (std::thread& t : senders) t.join();
   // Batches handed to senders but not consumed (after an error) are done now.

@@ -13,9 +13,11 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <utility>
+
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 
 namespace warden {
 
@@ -29,9 +31,9 @@ class BoundedQueue {
 
   // Waits for room, then appends `item`. False (and `item` is dropped) once
   // the queue is closed or aborted.
-  bool Push(T item) {
-    std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+  bool Push(T item) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    lock.Wait(not_full_, [&]() REQUIRES(mu_) { return closed_ || items_.size() < capacity_; });
     if (closed_) return false;
     items_.push_back(std::move(item));
     not_empty_.notify_one();
@@ -40,9 +42,9 @@ class BoundedQueue {
 
   // Waits for an item and takes the oldest; nullopt once the queue is closed
   // and empty.
-  std::optional<T> Pop() {
-    std::unique_lock lock(mu_);
-    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+  std::optional<T> Pop() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    lock.Wait(not_empty_, [&]() REQUIRES(mu_) { return closed_ || !items_.empty(); });
     if (items_.empty()) return std::nullopt;
     T item = std::move(items_.front());
     items_.pop_front();
@@ -51,15 +53,15 @@ class BoundedQueue {
   }
 
   // No more items: consumers drain what is queued.
-  void Close() { Shut(/*drop=*/false); }
+  void Close() EXCLUDES(mu_) { Shut(/*drop=*/false); }
   // No more items, and those queued are dropped.
-  void Abort() { Shut(/*drop=*/true); }
+  void Abort() EXCLUDES(mu_) { Shut(/*drop=*/true); }
 
  private:
-  void Shut(bool drop) {
+  void Shut(bool drop) EXCLUDES(mu_) {
     std::deque<T> dropped;  // destroyed outside the lock
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       closed_ = true;
       if (drop) dropped.swap(items_);
     }
@@ -68,11 +70,11 @@ class BoundedQueue {
   }
 
   const size_t capacity_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
-  std::deque<T> items_;  // guarded by mu_
-  bool closed_ = false;  // guarded by mu_
+  std::deque<T> items_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace warden

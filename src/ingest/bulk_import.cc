@@ -6,7 +6,6 @@
 #include <future>
 #include <istream>
 #include <memory>
-#include <mutex>
 #include <streambuf>
 #include <thread>
 #include <unordered_map>
@@ -14,6 +13,8 @@
 
 #include "core/bounded_queue.h"
 #include "core/bytes.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "crypto/primitives.h"
 #include "ingest/rejects_file.h"
 #include "schema/record.h"
@@ -218,8 +219,8 @@ class Importer {
 
   BoundedQueue<std::shared_ptr<Unit>> work_;
   BoundedQueue<std::shared_ptr<Unit>> order_;
-  std::mutex reader_mu_;
-  Status reader_status_;  // guarded by reader_mu_
+  Mutex reader_mu_;
+  Status reader_status_ GUARDED_BY(reader_mu_);
 
   RejectsFile rejects_;
   std::string marker_key_;
@@ -345,7 +346,7 @@ void Importer::ReaderLoop(uint64_t offset, uint64_t line) {
     if (!work_.Push(unit)) return;
   }
   {
-    std::lock_guard lock(reader_mu_);
+    MutexLock lock(reader_mu_);
     reader_status_ = status;
   }
   work_.Close();
@@ -565,7 +566,7 @@ StatusOr<ImportSummary> Importer::Run() {
   reader.join();
   for (std::thread& t : pool) t.join();
   if (status.ok()) {
-    std::lock_guard lock(reader_mu_);
+    MutexLock lock(reader_mu_);
     status = reader_status_;
   }
   if (status.ok()) status = Commit(offset, line, true);
