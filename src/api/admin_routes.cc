@@ -7,7 +7,6 @@ namespace warden::api {
 namespace {
 
 using access::Operation;
-using audit::AuditAction;
 
 constexpr size_t kMaxCanariesPerCall = 1000;
 
@@ -44,22 +43,20 @@ StatusOr<access::Policy> PolicyParam(const nlohmann::json& v) {
   return access::DecodePolicy(v.dump());
 }
 
-// Runs an admin call: authenticated, security officer (or as `op` says),
-// audited with `detail` naming the operation (never secrets).
-Answer AdminCall(const ApiContext& ctx, const http::Request& req, Operation op, std::string detail,
-                 const std::function<StatusOr<http::Response>(RequestScope&)>& body) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
-  return RunAudited(scope, AuditAction::kAdmin, "",
-                    [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
-                      event.detail = std::move(detail);
-                      RETURN_IF_ERROR(access::Authorize(scope.who, op, ""));
-                      return body(scope);
-                    });
+// Runs an admin call: security officer (or as `op` says), audited with
+// `detail` naming the operation (never secrets).
+Answer AdminCall(const RequestScope& scope, Operation op, std::string detail,
+                 const std::function<StatusOr<http::Response>(const RequestScope&)>& body) {
+  return RunAudited(scope, "", [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
+    event.detail = std::move(detail);
+    RETURN_IF_ERROR(access::Authorize(scope.who, op, ""));
+    return body(scope);
+  });
 }
 
-Answer ListAccounts(const ApiContext& ctx, const http::Request& req) {
-  return AdminCall(ctx, req, Operation::kManageAccounts, "list accounts",
-                   [](RequestScope& s) -> StatusOr<http::Response> {
+Answer ListAccounts(const RequestScope& scope) {
+  return AdminCall(scope, Operation::kManageAccounts, "list accounts",
+                   [](const RequestScope& s) -> StatusOr<http::Response> {
                      ASSIGN_OR_RETURN(std::vector<access::AccountInfo> accounts,
                                       s.access().administration().ListAccounts(s.who));
                      nlohmann::json out = nlohmann::json::array();
@@ -68,10 +65,10 @@ Answer ListAccounts(const ApiContext& ctx, const http::Request& req) {
                    });
 }
 
-Answer GetAccount(const ApiContext& ctx, const http::Request& req) {
-  const std::string id(req.Param("account"));
-  return AdminCall(ctx, req, Operation::kManageAccounts, "get account " + id,
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
+Answer GetAccount(const RequestScope& scope) {
+  const std::string id(scope.request.Param("account"));
+  return AdminCall(scope, Operation::kManageAccounts, "get account " + id,
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
                      ASSIGN_OR_RETURN(std::vector<access::AccountInfo> accounts,
                                       s.access().administration().ListAccounts(s.who));
                      for (const auto& a : accounts) {
@@ -84,13 +81,13 @@ Answer GetAccount(const ApiContext& ctx, const http::Request& req) {
 // {"username", "roles": [...]} for a person, or {"service": name, "policy":
 // {...}} for a service account. Either waits for a second security officer;
 // a person's answer carries one half of the enrolment code.
-Answer CreateAccount(const ApiContext& ctx, const http::Request& req) {
-  return AdminCall(ctx, req, Operation::kManageAccounts, "create account",
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
-                     ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
-                     if (body->contains("service")) {
-                       ASSIGN_OR_RETURN(
-                           access::Policy policy,
+Answer CreateAccount(const RequestScope& scope) {
+  return AdminCall(
+      scope, Operation::kManageAccounts, "create account",
+      [&](const RequestScope& s) -> StatusOr<http::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
+        if (body->contains("service")) {
+          ASSIGN_OR_RETURN(access::Policy policy,
                            PolicyParam(body->value("policy", nlohmann::json::object())));
                        if (!(*body)["service"].is_string())
                          return FieldInvalid("service", "type", "service must be a name");
@@ -120,12 +117,12 @@ Answer CreateAccount(const ApiContext& ctx, const http::Request& req) {
 
 // One change per call: {"grant": role} | {"revoke": role} | {"suspend":
 // reason} | {"reinstate": true} | {"reset_credentials": true} | {"policy": {...}}.
-Answer UpdateAccount(const ApiContext& ctx, const http::Request& req) {
-  const std::string id(req.Param("account"));
+Answer UpdateAccount(const RequestScope& scope) {
+  const std::string id(scope.request.Param("account"));
   return AdminCall(
-      ctx, req, Operation::kManageAccounts, "update account " + id,
-      [&](RequestScope& s) -> StatusOr<http::Response> {
-        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+      scope, Operation::kManageAccounts, "update account " + id,
+      [&](const RequestScope& s) -> StatusOr<http::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
         if (body->size() != 1) return InvalidArgument("send exactly one change", "one_change");
         // The key and value are read from the object itself, not from the
         // iteration proxy (a temporary).
@@ -167,9 +164,9 @@ Answer UpdateAccount(const ApiContext& ctx, const http::Request& req) {
       });
 }
 
-Answer ListRequests(const ApiContext& ctx, const http::Request& req) {
-  return AdminCall(ctx, req, Operation::kManageAccounts, "list change requests",
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
+Answer ListRequests(const RequestScope& scope) {
+  return AdminCall(scope, Operation::kManageAccounts, "list change requests",
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
                      ASSIGN_OR_RETURN(std::vector<access::ChangeRequestInfo> requests,
                                       s.access().administration().ListRequests(s.who));
                      nlohmann::json out = nlohmann::json::array();
@@ -193,10 +190,10 @@ Answer ListRequests(const ApiContext& ctx, const http::Request& req) {
 
 // Applies a request filed by another security officer. What it releases (the
 // second half of an enrolment code, or an API key) is shown here, once.
-Answer ApproveRequest(const ApiContext& ctx, const http::Request& req) {
-  const std::string id(req.Param("request"));
-  return AdminCall(ctx, req, Operation::kManageAccounts, "approve change request " + id,
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
+Answer ApproveRequest(const RequestScope& scope) {
+  const std::string id(scope.request.Param("request"));
+  return AdminCall(scope, Operation::kManageAccounts, "approve change request " + id,
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
                      ASSIGN_OR_RETURN(access::ApprovalResult r,
                                       s.access().administration().ApproveRequest(s.who, id));
                      nlohmann::json out = {{"approved", true}, {"kind", r.kind}};
@@ -213,19 +210,19 @@ Answer ApproveRequest(const ApiContext& ctx, const http::Request& req) {
                    });
 }
 
-Answer RejectRequest(const ApiContext& ctx, const http::Request& req) {
-  const std::string id(req.Param("request"));
-  return AdminCall(ctx, req, Operation::kManageAccounts, "reject change request " + id,
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
+Answer RejectRequest(const RequestScope& scope) {
+  const std::string id(scope.request.Param("request"));
+  return AdminCall(scope, Operation::kManageAccounts, "reject change request " + id,
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
                      RETURN_IF_ERROR(s.access().administration().RejectRequest(s.who, id));
                      return http::Response::NoContent();
                    });
 }
 
-Answer UnlockAccount(const ApiContext& ctx, const http::Request& req) {
-  const std::string id(req.Param("account"));
-  return AdminCall(ctx, req, Operation::kManageAccounts, "unlock account " + id,
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
+Answer UnlockAccount(const RequestScope& scope) {
+  const std::string id(scope.request.Param("account"));
+  return AdminCall(scope, Operation::kManageAccounts, "unlock account " + id,
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
                      RETURN_IF_ERROR(s.access().administration().ReinstateAccount(s.who, id));
                      return http::Response::Json(200, {{"suspended", false}});
                    });
@@ -233,11 +230,11 @@ Answer UnlockAccount(const ApiContext& ctx, const http::Request& req) {
 
 // {"account": id, "ttl_days": n}: asks for a new API key, which the
 // approving security officer receives, once.
-Answer CreateApiKey(const ApiContext& ctx, const http::Request& req) {
+Answer CreateApiKey(const RequestScope& scope) {
   return AdminCall(
-      ctx, req, Operation::kManageAccounts, "issue api key",
-      [&](RequestScope& s) -> StatusOr<http::Response> {
-        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+      scope, Operation::kManageAccounts, "issue api key",
+      [&](const RequestScope& s) -> StatusOr<http::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
         if (!body->contains("account") || !(*body)["account"].is_string()) {
           return FieldInvalid("account", "required", "account is required");
         }
@@ -256,22 +253,21 @@ Answer CreateApiKey(const ApiContext& ctx, const http::Request& req) {
       });
 }
 
-Answer RevokeApiKey(const ApiContext& ctx, const http::Request& req) {
-  const std::string id(req.Param("key_id"));
-  return AdminCall(ctx, req, Operation::kManageAccounts, "revoke api key " + id,
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
+Answer RevokeApiKey(const RequestScope& scope) {
+  const std::string id(scope.request.Param("key_id"));
+  return AdminCall(scope, Operation::kManageAccounts, "revoke api key " + id,
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
                      RETURN_IF_ERROR(s.access().administration().RevokeApiKey(s.who, id));
                      return http::Response::NoContent();
                    });
 }
 
-Answer ListApiKeys(const ApiContext& ctx, const http::Request& req) {
-  const std::string* account = req.Query("account");
-  return AdminCall(ctx, req, Operation::kManageAccounts, "list api keys",
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
-                     ASSIGN_OR_RETURN(
-                         std::vector<access::ApiKeyInfo> keys,
-                         s.access().administration().ListApiKeys(s.who, account ? *account : ""));
+Answer ListApiKeys(const RequestScope& scope) {
+  const std::string* account = scope.request.Query("account");
+  return AdminCall(scope, Operation::kManageAccounts, "list api keys",
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(std::vector<access::ApiKeyInfo> keys,
+                                      s.access().administration().ListApiKeys(s.who, account ? *account : ""));
                      nlohmann::json out = nlohmann::json::array();
                      for (const access::ApiKeyInfo& k : keys) {
                        out.push_back({{"key_id", k.key_id},
@@ -284,12 +280,12 @@ Answer ListApiKeys(const ApiContext& ctx, const http::Request& req) {
                    });
 }
 
-Answer PutPolicy(const ApiContext& ctx, const http::Request& req) {
-  const std::string name(req.Param("policy"));
-  return AdminCall(ctx, req, Operation::kManageAccounts, "set role policy " + name,
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
+Answer PutPolicy(const RequestScope& scope) {
+  const std::string name(scope.request.Param("policy"));
+  return AdminCall(scope, Operation::kManageAccounts, "set role policy " + name,
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
                      ASSIGN_OR_RETURN(access::Role role, RoleParam("policy", nlohmann::json(name)));
-                     ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+                     ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
                      ASSIGN_OR_RETURN(access::Policy policy, PolicyParam(*body));
                      ASSIGN_OR_RETURN(
                          access::ChangeResult r,
@@ -299,10 +295,10 @@ Answer PutPolicy(const ApiContext& ctx, const http::Request& req) {
 }
 
 // The built-in defaults of each role, or of one.
-Answer GetPolicies(const ApiContext& ctx, const http::Request& req, bool one) {
-  const std::string name(one ? req.Param("policy") : "");
-  return AdminCall(ctx, req, Operation::kManageAccounts, "read policies",
-                   [&](RequestScope&) -> StatusOr<http::Response> {
+Answer GetPolicies(const RequestScope& scope, bool one) {
+  const std::string name(one ? scope.request.Param("policy") : "");
+  return AdminCall(scope, Operation::kManageAccounts, "read policies",
+                   [&](const RequestScope&) -> StatusOr<http::Response> {
                      nlohmann::json out = nlohmann::json::object();
                      for (int r = 0; r < access::kRoleCount; ++r) {
                        const auto role = static_cast<access::Role>(r);
@@ -330,11 +326,11 @@ nlohmann::json AlertJson(const access::Alert& a) {
   return out;
 }
 
-Answer ListAlerts(const ApiContext& ctx, const http::Request& req) {
-  return AdminCall(ctx, req, Operation::kManageAccounts, "list alerts",
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
+Answer ListAlerts(const RequestScope& scope) {
+  return AdminCall(scope, Operation::kManageAccounts, "list alerts",
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
                      int64_t since = 0;
-                     if (const std::string* v = req.Query("since"))
+                     if (const std::string* v = scope.request.Query("since"))
                        since = std::strtoll(v->c_str(), nullptr, 10) * 1'000'000;
                      ASSIGN_OR_RETURN(std::vector<access::Alert> alerts,
                                       s.access().tripwires().ListAlerts(s.who, since, 1000));
@@ -344,25 +340,24 @@ Answer ListAlerts(const ApiContext& ctx, const http::Request& req) {
                    });
 }
 
-Answer AcknowledgeAlert(const ApiContext& ctx, const http::Request& req) {
-  const std::string id(req.Param("alert"));
-  return AdminCall(ctx, req, Operation::kManageAccounts, "acknowledge alert " + id,
-                   [&](RequestScope& s) -> StatusOr<http::Response> {
-                     ASSIGN_OR_RETURN(access::Alert alert,
-                                      s.access().tripwires().AcknowledgeAlert(s.who, id));
+Answer AcknowledgeAlert(const RequestScope& scope) {
+  const std::string id(scope.request.Param("alert"));
+  return AdminCall(scope, Operation::kManageAccounts, "acknowledge alert " + id,
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(access::Alert alert, s.access().tripwires().AcknowledgeAlert(s.who, id));
                      return http::Response::Json(200, AlertJson(alert));
                    });
 }
 
 // {"collection": c, "keys": [...]}: marks records as canaries (operator).
 // Only keyed hashes of the pairs are kept; the answer says how many.
-Answer RegisterCanaries(const ApiContext& ctx, const http::Request& req) {
+Answer RegisterCanaries(const RequestScope& scope) {
   return AdminCall(
-      ctx, req, Operation::kOperate, "register canaries",
-      [&](RequestScope& s) -> StatusOr<http::Response> {
-        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+      scope, Operation::kOperate, "register canaries",
+      [&](const RequestScope& s) -> StatusOr<http::Response> {
+        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
         const nlohmann::json collection = body->value("collection", nlohmann::json());
-        if (!collection.is_string() || !ctx.schema.Find(collection.get<std::string>())) {
+        if (!collection.is_string() || !scope.ctx.schema.Find(collection.get<std::string>())) {
           return FieldInvalid("collection", "enum", "not a collection of the schema");
         }
         const nlohmann::json keys = body->value("keys", nlohmann::json());
@@ -384,9 +379,8 @@ Answer RegisterCanaries(const ApiContext& ctx, const http::Request& req) {
 
 // Calls SPEC §5 names whose machinery is not part of this release: they
 // answer 503 "not_available" after authentication, and are audited.
-Answer NotAvailable(const ApiContext& ctx, const http::Request& req, Operation op,
-                    std::string what) {
-  return AdminCall(ctx, req, op, what, [&](RequestScope&) -> StatusOr<http::Response> {
+Answer NotAvailable(const RequestScope& scope, Operation op, std::string what) {
+  return AdminCall(scope, op, what, [&](const RequestScope&) -> StatusOr<http::Response> {
     return Unavailable(what + " is not available in this release", "not_available");
   });
 }
@@ -394,43 +388,35 @@ Answer NotAvailable(const ApiContext& ctx, const http::Request& req, Operation o
 }  // namespace
 
 Status MountAdminRoutes(http::Router& router, const ApiContext& ctx) {
-  using M = http::HttpMethod;
-  auto add = [&](M method, std::string_view pattern, AuditedHandler handler) {
-    return MountAudited(router, ctx, method, pattern, std::move(handler));
+  auto not_available = [](Operation op, std::string what) -> CallHandler {
+    return [op, what](const RequestScope& scope) { return NotAvailable(scope, op, what); };
   };
-  auto not_available = [](Operation op, std::string what) -> AuditedHandler {
-    return [op, what](const ApiContext& c, const http::Request& r) {
-      return NotAvailable(c, r, op, what);
-    };
+  auto policies = [](bool one) -> CallHandler {
+    return [one](const RequestScope& scope) { return GetPolicies(scope, one); };
   };
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts", ListAccounts));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts", CreateAccount));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/accounts/{account}", GetAccount));
-  RETURN_IF_ERROR(add(M::kPatch, "/v1/admin/accounts/{account}", UpdateAccount));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/accounts/{account}/unlock", UnlockAccount));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/api-keys", ListApiKeys));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/api-keys", CreateApiKey));
-  RETURN_IF_ERROR(add(M::kDelete, "/v1/admin/api-keys/{key_id}", RevokeApiKey));
-  RETURN_IF_ERROR(
-      add(M::kGet, "/v1/admin/policies",
-          [](const ApiContext& c, const http::Request& r) { return GetPolicies(c, r, false); }));
-  RETURN_IF_ERROR(
-      add(M::kGet, "/v1/admin/policies/{policy}",
-          [](const ApiContext& c, const http::Request& r) { return GetPolicies(c, r, true); }));
-  RETURN_IF_ERROR(add(M::kPut, "/v1/admin/policies/{policy}", PutPolicy));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/requests", ListRequests));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/requests/{request}/approve", ApproveRequest));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/requests/{request}/reject", RejectRequest));
-  RETURN_IF_ERROR(add(M::kGet, "/v1/admin/alerts", ListAlerts));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/alerts/{alert}/ack", AcknowledgeAlert));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/admin/canaries", RegisterCanaries));
-  RETURN_IF_ERROR(
-      add(M::kPost, "/v1/exports", not_available(Operation::kExportRequest, "export jobs")));
-  RETURN_IF_ERROR(add(M::kPost, "/v1/exports/{id}/approve",
-                      not_available(Operation::kManageAccounts, "export jobs")));
-  RETURN_IF_ERROR(
-      add(M::kGet, "/v1/exports/{id}", not_available(Operation::kManageAccounts, "export jobs")));
-  return Status::Ok();
+  RETURN_IF_ERROR(MountCall(router, ctx, "listAccounts", ListAccounts));
+  RETURN_IF_ERROR(MountCall(router, ctx, "createAccount", CreateAccount));
+  RETURN_IF_ERROR(MountCall(router, ctx, "getAccount", GetAccount));
+  RETURN_IF_ERROR(MountCall(router, ctx, "updateAccount", UpdateAccount));
+  RETURN_IF_ERROR(MountCall(router, ctx, "unlockAccount", UnlockAccount));
+  RETURN_IF_ERROR(MountCall(router, ctx, "listApiKeys", ListApiKeys));
+  RETURN_IF_ERROR(MountCall(router, ctx, "createApiKey", CreateApiKey));
+  RETURN_IF_ERROR(MountCall(router, ctx, "revokeApiKey", RevokeApiKey));
+  RETURN_IF_ERROR(MountCall(router, ctx, "listPolicies", policies(/*one=*/false)));
+  RETURN_IF_ERROR(MountCall(router, ctx, "getPolicy", policies(/*one=*/true)));
+  RETURN_IF_ERROR(MountCall(router, ctx, "putPolicy", PutPolicy));
+  RETURN_IF_ERROR(MountCall(router, ctx, "listChangeRequests", ListRequests));
+  RETURN_IF_ERROR(MountCall(router, ctx, "approveChangeRequest", ApproveRequest));
+  RETURN_IF_ERROR(MountCall(router, ctx, "rejectChangeRequest", RejectRequest));
+  RETURN_IF_ERROR(MountCall(router, ctx, "listAlerts", ListAlerts));
+  RETURN_IF_ERROR(MountCall(router, ctx, "acknowledgeAlert", AcknowledgeAlert));
+  RETURN_IF_ERROR(MountCall(router, ctx, "registerCanaries", RegisterCanaries));
+  RETURN_IF_ERROR(MountCall(router, ctx, "requestExport",
+                            not_available(Operation::kExportRequest, "export jobs")));
+  RETURN_IF_ERROR(MountCall(router, ctx, "approveExport",
+                            not_available(Operation::kManageAccounts, "export jobs")));
+  return MountCall(router, ctx, "getExport",
+                   not_available(Operation::kManageAccounts, "export jobs"));
 }
 
 }  // namespace warden::api

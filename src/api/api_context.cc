@@ -18,15 +18,15 @@ StatusOr<std::string_view> BearerToken(const http::Request& req) {
   return std::string_view(*header).substr(kScheme.size());
 }
 
-StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const http::Request& req,
-                                    PurposeRule purpose_rule) {
+StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const ApiRoute& route,
+                                    const http::Request& req) {
   ASSIGN_OR_RETURN(std::shared_ptr<node::UnsealedServices> services, RequireUnsealed(ctx));
   ASSIGN_OR_RETURN(std::string_view token, BearerToken(req));
   ASSIGN_OR_RETURN(access::Principal who,
                    services->access->authenticator().Authenticate(token, req.client_address));
   RETURN_IF_ERROR(services->access->limits().CheckRate(who));
-  RequestScope scope{req, std::move(services), std::move(who), std::nullopt};
-  if (!purpose_rule.required) return scope;
+  RequestScope scope{ctx, route, req, std::move(services), std::move(who), std::nullopt};
+  if (!route.purpose_required) return scope;
   const std::string* purpose = req.Header("warden-purpose");
   const std::string* reason = req.Header("warden-reason");
   StatusOr<access::Purpose> parsed = access::ParsePurpose(purpose ? *purpose : std::string_view(),
@@ -35,9 +35,12 @@ StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const http::Request& 
     scope.purpose = std::move(parsed).value();
     return scope;
   }
+  // The refusal is audited like any other (account, session, action,
+  // reason), so a stolen credential cannot be tested silently.
+  if (!route.audit) return Internal("a call that requires a purpose has no audit action");
   audit::AuditEvent refusal;
   refusal.actor = ActorOf(scope);
-  refusal.action = purpose_rule.refused_as;
+  refusal.action = *route.audit;
   refusal.collection = std::string(req.Param("collection"));
   refusal.outcome = audit::AuditOutcome::kDenied;
   refusal.status = static_cast<uint16_t>(HttpStatusOf(parsed.status().code()));
@@ -66,11 +69,13 @@ audit::AuditActor ActorOf(const RequestScope& scope) {
   return actor;
 }
 
-Answer RunAudited(const RequestScope& scope, audit::AuditAction action, std::string_view collection,
-                  const std::function<StatusOr<http::Response>(audit::AuditEvent&)>& body) {
+Answer RunAudited(const RequestScope& scope, std::string_view collection, const AuditedBody& body) {
+  if (!scope.route.audit) {
+    return Internal("API call " + std::string(scope.route.operation_id) + " has no audit action");
+  }
   audit::AuditEvent event;
   event.actor = ActorOf(scope);
-  event.action = action;
+  event.action = *scope.route.audit;
   event.collection = std::string(collection);
   StatusOr<http::Response> answer = body(event);
   // A body may name a refusal it answered as something else (a record
@@ -95,25 +100,61 @@ Answer RunAudited(const RequestScope& scope, audit::AuditAction action, std::str
   return out;
 }
 
-Status MountAudited(http::Router& router, const ApiContext& ctx, http::HttpMethod method,
-                    std::string_view pattern, AuditedHandler handler) {
+namespace {
+
+// The ApiRoutes() entry `operation_id`, which must take a session (kBearer)
+// exactly when `with_session`; kInternal naming the call otherwise.
+StatusOr<const ApiRoute*> RouteToMount(std::string_view operation_id, bool with_session) {
+  const ApiRoute* route = FindApiRoute(operation_id);
+  if (route == nullptr) {
+    return Internal("no API call " + std::string(operation_id) + " to mount");
+  }
+  if ((route->auth == RouteAuth::kBearer) != with_session) {
+    return Internal("API call " + std::string(operation_id) +
+                    " is mounted with other credentials than its route says");
+  }
+  return route;
+}
+
+// Sends `result` once its audit entry, if it has one, is durable; 503
+// "audit_unavailable" instead when the entry cannot be written.
+void SendWhenAudited(Answer result, http::Responder responder) {
+  if (!result.audit_event) return responder.Send(std::move(result.answer));
+  // Responder is move-only and std::function needs a copyable callable.
+  auto shared = std::make_shared<std::pair<http::Responder, StatusOr<http::Response>>>(
+      std::move(responder), std::move(result.answer));
+  result.services->audit->AppendAsync(*result.audit_event, [shared](StatusOr<uint64_t> seq) {
+    if (seq.ok()) {
+      shared->first.Send(std::move(shared->second));
+    } else {
+      shared->first.Send(seq.status());
+    }
+  });
+}
+
+}  // namespace
+
+Status MountCall(http::Router& router, const ApiContext& ctx, std::string_view operation_id,
+                 CallHandler handler) {
+  ASSIGN_OR_RETURN(const ApiRoute* route, RouteToMount(operation_id, /*with_session=*/true));
   const ApiContext* c = &ctx;
-  return router.AddAsync(
-      method, pattern,
-      [c, handler = std::move(handler)](const http::Request& req, http::Responder responder) {
-        Answer result = handler(*c, req);
-        if (!result.audit_event) return responder.Send(std::move(result.answer));
-        // Responder is move-only and std::function needs a copyable callable.
-        auto shared = std::make_shared<std::pair<http::Responder, StatusOr<http::Response>>>(
-            std::move(responder), std::move(result.answer));
-        result.services->audit->AppendAsync(*result.audit_event, [shared](StatusOr<uint64_t> seq) {
-          if (seq.ok()) {
-            shared->first.Send(std::move(shared->second));
-          } else {
-            shared->first.Send(seq.status());
-          }
-        });
-      });
+  return router.AddAsync(route->method, route->pattern,
+                         [c, route, handler = std::move(handler)](const http::Request& req,
+                                                                  http::Responder responder) {
+                           StatusOr<RequestScope> scope = BeginRequest(*c, *route, req);
+                           if (!scope.ok()) return responder.Send(scope.status());
+                           SendWhenAudited(handler(*scope), std::move(responder));
+                         });
+}
+
+Status MountPublicCall(http::Router& router, const ApiContext& ctx, std::string_view operation_id,
+                       PublicHandler handler) {
+  ASSIGN_OR_RETURN(const ApiRoute* route, RouteToMount(operation_id, /*with_session=*/false));
+  const ApiContext* c = &ctx;
+  return router.Add(route->method, route->pattern,
+                    [c, route, handler = std::move(handler)](const http::Request& req) {
+                      return handler(*c, *route, req);
+                    });
 }
 
 StatusOr<const schema::CollectionSchema*> FindCollection(const ApiContext& ctx,

@@ -1,15 +1,18 @@
 // ApiContext and RequestScope: what every route handler of the server shares,
 // and the first steps of every authenticated request.
 //
-// A personal-data request reads top to bottom as (record_routes.cc):
+// A handler is mounted against its entry of ApiRoutes() (api_routes.h), by
+// operationId, and the entry's rules apply before and after it runs:
 //
-//   ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, kNeedsPurpose));
+//   MountCall(router, ctx, "getRecord", OnRecordCall(GetRecord));
+//     BeginRequest, as the entry says:
 //        sealed → 503, no or bad token → 401, suspended → 423, rate → 429,
-//        no or bad purpose → 400
-//   return RunAudited(scope, action, collection, [&](AuditEvent& event) { ... });
+//        no or bad purpose → 400 (audited under the entry's action)
+//     GetRecord(call), call resolved from the path (record_call.h):
+//        return call.Audited(Operation::kLookup, [&](AuditEvent& event) { ... });
 //        authorise, read through the barrier, tripwire, quota, mask; the
-//        audit entry is durable before the answer leaves (G1), and an answer
-//        whose entry cannot be written becomes 503.
+//        audit entry (the entry's action) is durable before the answer
+//        leaves (G1), and an answer whose entry cannot be written becomes 503.
 //
 // Thread safety: ApiContext is shared by all threads and immutable after
 // start-up except through its members' own synchronisation.
@@ -23,6 +26,7 @@
 
 #include "access/access_control.h"
 #include "access/purpose.h"
+#include "api/api_routes.h"
 #include "audit/audit_entry.h"
 #include "core/clock.h"
 #include "http/http.h"
@@ -46,8 +50,12 @@ struct ApiContext {
   ApiOptions options;
 };
 
-// An authenticated request and the services it runs against.
+// An authenticated request of one call of ApiRoutes() and the services it
+// runs against. Lives for the handler's run; `purpose` is set when the route
+// requires one.
 struct RequestScope {
+  const ApiContext& ctx;
+  const ApiRoute& route;
   const http::Request& request;
   std::shared_ptr<node::UnsealedServices> services;
   access::Principal who;
@@ -58,30 +66,18 @@ struct RequestScope {
   RecordBarrier& barrier() const { return *services->barrier; }
 };
 
-// Whether a request must state its purpose (Warden-Purpose), and under which
-// audit action a request refused for a missing or malformed purpose is
-// recorded: the refusal is audited like any other (account, session,
-// action, reason), so a stolen credential cannot be tested silently.
-struct PurposeRule {
-  bool required = false;
-  audit::AuditAction refused_as = audit::AuditAction::kRead;
-
-  static const PurposeRule kNone;
-  static constexpr PurposeRule Required(audit::AuditAction action) { return {true, action}; }
-};
-inline constexpr PurposeRule PurposeRule::kNone{};
-
 // The services or 503 "sealed".
 StatusOr<std::shared_ptr<node::UnsealedServices>> RequireUnsealed(const ApiContext& ctx);
 
 // The bearer credential of `req` or 401 "unauthenticated".
 StatusOr<std::string_view> BearerToken(const http::Request& req);
 
-// Authenticates, rate-limits and (with Required) parses the purpose headers;
-// a purpose refusal (400) is audited first, synchronously, and becomes 503
-// "audit_unavailable" when its entry cannot be written.
-StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const http::Request& req,
-                                    PurposeRule purpose_rule);
+// Authenticates, rate-limits and, when `route` requires it, parses the
+// purpose headers; a purpose refusal (400) is audited first under the
+// route's action, synchronously, and becomes 503 "audit_unavailable" when
+// its entry cannot be written. MountCall runs it before every handler.
+StatusOr<RequestScope> BeginRequest(const ApiContext& ctx, const ApiRoute& route,
+                                    const http::Request& req);
 
 // "officer" or "registrar,officer": the roles as the audit trail names them.
 std::string RolesLabel(const access::RoleSet& roles);
@@ -102,19 +98,36 @@ struct Answer {
   std::shared_ptr<node::UnsealedServices> services;  // whose audit log takes the event
 };
 
-// Runs `body` and attaches its audit entry — success, denial or failure — to
-// the answer. MountAudited releases the answer only once the entry is durable,
-// and sends 503 "audit_unavailable" instead if it cannot be written (G1).
-Answer RunAudited(const RequestScope& scope, audit::AuditAction action, std::string_view collection,
-                  const std::function<StatusOr<http::Response>(audit::AuditEvent&)>& body);
+using AuditedBody = std::function<StatusOr<http::Response>(audit::AuditEvent&)>;
 
-using AuditedHandler = std::function<Answer(const ApiContext&, const http::Request&)>;
+// Runs `body` and attaches its audit entry — success, denial or failure,
+// under the route's action — to the answer. MountCall releases the answer
+// only once the entry is durable, and sends 503 "audit_unavailable" instead
+// if it cannot be written (G1). The route must have an audit action
+// (500 "internal" otherwise).
+Answer RunAudited(const RequestScope& scope, std::string_view collection, const AuditedBody& body);
 
-// Mounts `handler` so that its answer waits for its audit entry without
-// holding an I/O thread: the entry joins the audit log's next group commit
-// and the answer is sent from the completion.
-Status MountAudited(http::Router& router, const ApiContext& ctx, http::HttpMethod method,
-                    std::string_view pattern, AuditedHandler handler);
+// An authenticated call's handler; BeginRequest has run.
+using CallHandler = std::function<Answer(const RequestScope&)>;
+// A handler of a call without a session (health, unseal, login, enrolment,
+// bootstrap with its init token): it checks what credentials it needs.
+using PublicHandler = std::function<StatusOr<http::Response>(const ApiContext&, const ApiRoute&,
+                                                             const http::Request&)>;
+
+// Mounts `handler` for the ApiRoutes() entry `operation_id` (a kBearer
+// route): BeginRequest as the entry says, then the handler; an answer that
+// carries an audit entry waits for it without holding an I/O thread (the
+// entry joins the audit log's next group commit and the answer is sent
+// from the completion). kInternal for an unknown operationId or a route of
+// another RouteAuth, so a server never starts with a call mounted wrongly.
+Status MountCall(http::Router& router, const ApiContext& ctx, std::string_view operation_id,
+                 CallHandler handler);
+
+// Mounts `handler`, synchronous, for the ApiRoutes() entry `operation_id`,
+// a route that takes no session (kAnyone or kInitToken); kInternal
+// otherwise.
+Status MountPublicCall(http::Router& router, const ApiContext& ctx, std::string_view operation_id,
+                       PublicHandler handler);
 
 // The collection named by a path parameter or 404 "unknown_collection".
 StatusOr<const schema::CollectionSchema*> FindCollection(const ApiContext& ctx,

@@ -1,8 +1,8 @@
 // The auditor's calls: the trail, its verification, a person's access report
 // and the leak trace. The audit layer appends the auditor's own read entry
 // before any answer (reading the trail is itself audited, G6).
+#include "api/record_call.h"
 #include "api/routes.h"
-
 #include "core/bytes.h"
 
 namespace warden::api {
@@ -10,11 +10,13 @@ namespace {
 
 using access::Operation;
 
-StatusOr<RequestScope> BeginAuditorRequest(const ApiContext& ctx, const http::Request& req,
-                                           PurposeRule rule) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, rule));
-  RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kReadAudit, ""));
-  return scope;
+// Mounts an auditor's call: the handler runs once the account may read the trail.
+Status MountAuditorCall(http::Router& router, const ApiContext& ctx, std::string_view operation_id,
+                        StatusOr<http::Response> (*handler)(const RequestScope&)) {
+  return MountCall(router, ctx, operation_id, [handler](const RequestScope& scope) -> Answer {
+    RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kReadAudit, ""));
+    return handler(scope);
+  });
 }
 
 nlohmann::json RecordJson(const audit::AuditRecord& r) {
@@ -54,8 +56,8 @@ StatusOr<int64_t> TimeParam(const http::Request& req, std::string_view name, int
   return static_cast<int64_t>(seconds) * 1'000'000;
 }
 
-StatusOr<http::Response> ListAudit(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginAuditorRequest(ctx, req, PurposeRule::kNone));
+StatusOr<http::Response> ListAudit(const RequestScope& scope) {
+  const http::Request& req = scope.request;
   audit::AuditQuery query;
   ASSIGN_OR_RETURN(query.from_micros, TimeParam(req, "from", 0));
   ASSIGN_OR_RETURN(query.to_micros, TimeParam(req, "to", INT64_MAX / 2));
@@ -78,8 +80,7 @@ StatusOr<http::Response> ListAudit(const ApiContext& ctx, const http::Request& r
   return http::Response::Json(200, out);
 }
 
-StatusOr<http::Response> VerifyAudit(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginAuditorRequest(ctx, req, PurposeRule::kNone));
+StatusOr<http::Response> VerifyAudit(const RequestScope& scope) {
   audit::VerifyOptions options;
   options.expected_public_key = scope.audit().public_key();
   ASSIGN_OR_RETURN(audit::VerifyReport report, scope.audit().Verify(ActorOf(scope), options));
@@ -101,13 +102,12 @@ StatusOr<http::Response> VerifyAudit(const ApiContext& ctx, const http::Request&
   return http::Response::Json(200, out);
 }
 
-StatusOr<http::Response> AccessReport(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(
-      RequestScope scope,
-      BeginAuditorRequest(ctx, req, PurposeRule::Required(audit::AuditAction::kAuditRead)));
-  const audit::AuditSubject subject{audit::IdentifierKind::kNationalId,
-                                    std::string(req.Param("id"))};
-  ASSIGN_OR_RETURN(audit::AccessReport report, scope.audit().ReportAccess(ActorOf(scope), subject));
+// GET /v1/persons/{id}/access-report: every entry that names the record, by
+// its key as the trail names it.
+StatusOr<http::Response> AccessReport(const RequestScope& scope) {
+  ASSIGN_OR_RETURN(RecordCall person, ResolveRecordCall(scope));
+  ASSIGN_OR_RETURN(audit::AccessReport report,
+                   scope.audit().ReportAccess(ActorOf(scope), *person.subject));
   nlohmann::json entries = nlohmann::json::array();
   for (const audit::AuditRecord& r : report.records) entries.push_back(RecordJson(r));
   return http::Response::Json(200,
@@ -115,13 +115,11 @@ StatusOr<http::Response> AccessReport(const ApiContext& ctx, const http::Request
 }
 
 // {"national_ids": [...], "phones": [...]} or {"records": [{...}, ...]} from
-// which national_id and phone(s) are taken. Values must be normalised (IDs
-// upper-case, phones E.164) as the schema layer writes them.
-StatusOr<http::Response> TraceLeak(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(
-      RequestScope scope,
-      BeginAuditorRequest(ctx, req, PurposeRule::Required(audit::AuditAction::kAuditRead)));
-  ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+// which the identifiers are taken (national_id and phones of a person; the
+// schema's identifier fields of any collection). Values must be normalised
+// (IDs upper-case, phones E.164) as the schema layer writes them.
+StatusOr<http::Response> TraceLeak(const RequestScope& scope) {
+  ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
   std::vector<audit::AuditSubject> sample;
   auto take = [&sample](audit::IdentifierKind kind, const nlohmann::json& v) {
     if (v.is_string()) sample.push_back({kind, v.get<std::string>()});
@@ -131,10 +129,7 @@ StatusOr<http::Response> TraceLeak(const ApiContext& ctx, const http::Request& r
   for (const auto& p : body->value("phones", nlohmann::json::array()))
     take(audit::IdentifierKind::kPhone, p);
   for (const auto& r : body->value("records", nlohmann::json::array())) {
-    if (!r.is_object()) continue;
-    take(audit::IdentifierKind::kNationalId, r.value("national_id", nlohmann::json()));
-    for (const auto& p : r.value("phones", nlohmann::json::array()))
-      take(audit::IdentifierKind::kPhone, p);
+    AddSampleIdentifiers(scope.ctx.schema, r, sample);
   }
   if (sample.empty()) return FieldInvalid("national_ids", "required", "the sample is empty");
   ASSIGN_OR_RETURN(audit::TraceReport report, scope.audit().Trace(ActorOf(scope), sample));
@@ -169,17 +164,10 @@ nlohmann::json TraceReportJson(const audit::TraceReport& report) {
 }
 
 Status MountAuditRoutes(http::Router& router, const ApiContext& ctx) {
-  using M = http::HttpMethod;
-  const ApiContext* c = &ctx;
-  RETURN_IF_ERROR(
-      router.Add(M::kGet, "/v1/audit", [c](const http::Request& r) { return ListAudit(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kGet, "/v1/audit/verify",
-                             [c](const http::Request& r) { return VerifyAudit(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/audit/trace",
-                             [c](const http::Request& r) { return TraceLeak(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kGet, "/v1/persons/{id}/access-report",
-                             [c](const http::Request& r) { return AccessReport(*c, r); }));
-  return Status::Ok();
+  RETURN_IF_ERROR(MountAuditorCall(router, ctx, "listAudit", ListAudit));
+  RETURN_IF_ERROR(MountAuditorCall(router, ctx, "verifyAudit", VerifyAudit));
+  RETURN_IF_ERROR(MountAuditorCall(router, ctx, "traceLeak", TraceLeak));
+  return MountAuditorCall(router, ctx, "getAccessReport", AccessReport);
 }
 
 }  // namespace warden::api

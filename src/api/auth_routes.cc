@@ -5,8 +5,6 @@
 namespace warden::api {
 namespace {
 
-using audit::AuditAction;
-
 // Takes string member `name` of the body as a secret, wiping the JSON copy.
 StatusOr<SecretBytes> TakeSecret(const http::Request& req, std::string_view name) {
   auto& body = const_cast<nlohmann::json&>(req.json);  // the request is ours until we answer
@@ -53,7 +51,8 @@ audit::AuditEvent SignInEvent(AuditAction action, const http::Request& req,
   return event;
 }
 
-StatusOr<http::Response> Bootstrap(const ApiContext& ctx, const http::Request& req) {
+StatusOr<http::Response> Bootstrap(const ApiContext& ctx, const ApiRoute& route,
+                                   const http::Request& req) {
   ASSIGN_OR_RETURN(std::shared_ptr<node::UnsealedServices> services, RequireUnsealed(ctx));
   ASSIGN_OR_RETURN(std::string_view bearer, BearerToken(req));
   SecretBytes token = SecretBytes::CopyFrom(bearer);
@@ -62,7 +61,7 @@ StatusOr<http::Response> Bootstrap(const ApiContext& ctx, const http::Request& r
   StatusOr<access::Enrollment> enrolled =
       services->access->authenticator().Bootstrap(token, username, password);
   audit::AuditEvent event;
-  event.action = AuditAction::kAdmin;
+  event.action = *route.audit;
   event.actor.account = enrolled.ok() ? enrolled->account_id : "";
   event.actor.role = "security_officer";
   event.actor.client_address = req.client_address;
@@ -76,7 +75,8 @@ StatusOr<http::Response> Bootstrap(const ApiContext& ctx, const http::Request& r
   return http::Response::Json(201, EnrollmentJson(*enrolled));
 }
 
-StatusOr<http::Response> Login(const ApiContext& ctx, const http::Request& req) {
+StatusOr<http::Response> Login(const ApiContext& ctx, const ApiRoute& route,
+                               const http::Request& req) {
   ASSIGN_OR_RETURN(std::shared_ptr<node::UnsealedServices> services, RequireUnsealed(ctx));
   ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
   ASSIGN_OR_RETURN(std::string totp, RequiredString(req, "totp"));
@@ -85,7 +85,7 @@ StatusOr<http::Response> Login(const ApiContext& ctx, const http::Request& req) 
   StatusOr<access::IssuedToken> issued =
       authenticator.Login(username, password, totp, req.client_address);
 
-  audit::AuditEvent event = SignInEvent(AuditAction::kLogin, req, username, issued.status());
+  audit::AuditEvent event = SignInEvent(*route.audit, req, username, issued.status());
   if (issued.ok()) {
     ASSIGN_OR_RETURN(access::Principal who,
                      authenticator.Authenticate(issued->token.view(), req.client_address));
@@ -103,7 +103,8 @@ StatusOr<http::Response> Login(const ApiContext& ctx, const http::Request& req) 
 // {"username", "enrolment_codes": [half, half], "password"}: the holder of a
 // new or reset account sets their own password and receives their TOTP
 // secret. Audited like a login, success or not.
-StatusOr<http::Response> Enrol(const ApiContext& ctx, const http::Request& req) {
+StatusOr<http::Response> Enrol(const ApiContext& ctx, const ApiRoute& route,
+                               const http::Request& req) {
   ASSIGN_OR_RETURN(std::shared_ptr<node::UnsealedServices> services, RequireUnsealed(ctx));
   ASSIGN_OR_RETURN(std::string username, RequiredString(req, "username"));
   auto& body = const_cast<nlohmann::json&>(req.json);  // the request is ours until we answer
@@ -123,7 +124,7 @@ StatusOr<http::Response> Enrol(const ApiContext& ctx, const http::Request& req) 
   StatusOr<access::Enrollment> enrolled =
       services->access->authenticator().Enrol(username, halves[0], halves[1], password);
 
-  audit::AuditEvent event = SignInEvent(AuditAction::kAdmin, req, username, enrolled.status());
+  audit::AuditEvent event = SignInEvent(*route.audit, req, username, enrolled.status());
   event.detail = "enrol";
   if (enrolled.ok()) event.actor.account = enrolled->account_id;
   RETURN_IF_ERROR(services->audit->Append(event).status());
@@ -132,43 +133,32 @@ StatusOr<http::Response> Enrol(const ApiContext& ctx, const http::Request& req) 
 }
 
 // {"password", "new_password"}: the holder of a session changes their own password.
-Answer ChangePassword(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
-  return RunAudited(
-      scope, AuditAction::kAdmin, "", [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
-        event.detail = "change own password";
-        ASSIGN_OR_RETURN(SecretBytes current, TakeSecret(req, "password"));
-        ASSIGN_OR_RETURN(SecretBytes replacement, TakeSecret(req, "new_password"));
-        RETURN_IF_ERROR(
-            scope.access().authenticator().ChangePassword(scope.who, current, replacement));
-        return http::Response::NoContent();
-      });
+Answer ChangePassword(const RequestScope& scope) {
+  return RunAudited(scope, "", [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
+    event.detail = "change own password";
+    ASSIGN_OR_RETURN(SecretBytes current, TakeSecret(scope.request, "password"));
+    ASSIGN_OR_RETURN(SecretBytes replacement, TakeSecret(scope.request, "new_password"));
+    RETURN_IF_ERROR(scope.access().authenticator().ChangePassword(scope.who, current, replacement));
+    return http::Response::NoContent();
+  });
 }
 
-Answer Logout(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
-  ASSIGN_OR_RETURN(std::string_view token, BearerToken(req));
-  return RunAudited(scope, AuditAction::kLogout, "",
-                    [&](audit::AuditEvent&) -> StatusOr<http::Response> {
-                      RETURN_IF_ERROR(scope.access().authenticator().Logout(token));
-                      return http::Response::NoContent();
-                    });
+Answer Logout(const RequestScope& scope) {
+  ASSIGN_OR_RETURN(std::string_view token, BearerToken(scope.request));
+  return RunAudited(scope, "", [&](audit::AuditEvent&) -> StatusOr<http::Response> {
+    RETURN_IF_ERROR(scope.access().authenticator().Logout(token));
+    return http::Response::NoContent();
+  });
 }
 
 }  // namespace
 
 Status MountAuthRoutes(http::Router& router, const ApiContext& ctx) {
-  using M = http::HttpMethod;
-  const ApiContext* c = &ctx;
-  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/auth/bootstrap",
-                             [c](const http::Request& r) { return Bootstrap(*c, r); }));
-  RETURN_IF_ERROR(
-      router.Add(M::kPost, "/v1/auth/login", [c](const http::Request& r) { return Login(*c, r); }));
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/auth/logout", Logout));
-  RETURN_IF_ERROR(
-      router.Add(M::kPost, "/v1/auth/enrol", [c](const http::Request& r) { return Enrol(*c, r); }));
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/auth/password", ChangePassword));
-  return Status::Ok();
+  RETURN_IF_ERROR(MountPublicCall(router, ctx, "bootstrap", Bootstrap));
+  RETURN_IF_ERROR(MountPublicCall(router, ctx, "login", Login));
+  RETURN_IF_ERROR(MountCall(router, ctx, "logout", Logout));
+  RETURN_IF_ERROR(MountPublicCall(router, ctx, "enrol", Enrol));
+  return MountCall(router, ctx, "changePassword", ChangePassword);
 }
 
 }  // namespace warden::api

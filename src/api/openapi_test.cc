@@ -194,6 +194,46 @@ TEST(ApiRoutesTest, MissingHandlerIsReportedByName) {
   EXPECT_NE(st.message().find("POST /v1/sys/unseal"), std::string::npos) << st.message();
 }
 
+TEST(ApiRoutesTest, EveryCallIsAuditedButHealthAndMetrics) {
+  std::set<std::string_view> unaudited;
+  for (const ApiRoute& r : ApiRoutes()) {
+    if (!r.audit) unaudited.insert(r.operation_id);
+    if (r.purpose_required) {
+      EXPECT_TRUE(r.audit.has_value()) << r.operation_id;
+    }
+  }
+  EXPECT_EQ(unaudited, (std::set<std::string_view>{"getHealth", "getMetrics"}));
+}
+
+TEST(ApiRoutesTest, PersonalDataCallsAreAuditedAsWhatTheyDo) {
+  using audit::AuditAction;
+  const std::map<std::string_view, AuditAction> expected = {
+      {"getRecord", AuditAction::kRead},
+      {"searchRecords", AuditAction::kSearch},
+      {"revealRecord", AuditAction::kReveal},
+      {"putRecord", AuditAction::kWrite},
+      {"patchRecord", AuditAction::kWrite},
+      {"eraseRecord", AuditAction::kErase},
+      {"batchUpsert", AuditAction::kWrite},
+      {"getPersonCases", AuditAction::kSearch},
+      {"getAccessReport", AuditAction::kAuditRead},
+      {"traceLeak", AuditAction::kAuditRead}};
+  for (const auto& [operation_id, action] : expected) {
+    const ApiRoute* route = FindApiRoute(operation_id);
+    ASSERT_NE(route, nullptr) << operation_id;
+    EXPECT_EQ(route->audit, action) << operation_id;
+  }
+}
+
+TEST(ApiRoutesTest, OperationIdsAreUniqueAndFindTheirRoute) {
+  std::set<std::string_view> ids;
+  for (const ApiRoute& r : ApiRoutes()) {
+    EXPECT_TRUE(ids.insert(r.operation_id).second) << r.operation_id << " twice";
+    EXPECT_EQ(FindApiRoute(r.operation_id), &r);
+  }
+  EXPECT_EQ(FindApiRoute("listEverything"), nullptr);
+}
+
 TEST(ApiRoutesTest, FindApiRouteKnowsPurposeRequirements) {
   const ApiRoute* get = FindApiRoute(http::HttpMethod::kGet, "/v1/{collection}/{key}");
   ASSERT_NE(get, nullptr);

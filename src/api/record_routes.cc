@@ -1,10 +1,11 @@
 // The personal-data routes: look-up, search, reveal, write, erase, batch and
-// a person's cases. Each handler is the whole data path of its call, top to
-// bottom: who is asking and why, may they, the sealed read or write, the
-// tripwire, the quota, the mask, and the durable audit entry before the answer.
-#include <set>
-
-#include "api/api_context.h"
+// a person's cases. Each is one record call: ResolveRecordCall names the
+// collection, the key and the key's audit subject from the path, then the
+// handler is the whole data path of its call, top to bottom: may they, the
+// sealed read or write, the tripwire, the quota, the mask, and the durable
+// audit entry before the answer. Which collection is keyed how, placed in
+// which division and referred to by which index is the schema's to say.
+#include "api/record_call.h"
 #include "api/routes.h"
 
 namespace warden::api {
@@ -12,80 +13,10 @@ namespace {
 
 using access::Operation;
 using access::QuotaKind;
-using audit::AuditAction;
 using audit::AuditEvent;
 using audit::AuditSubject;
-using audit::IdentifierKind;
 using schema::CollectionSchema;
 using schema::Record;
-
-// How the audit trail names a record key of `collection`: national IDs,
-// case and waybill numbers by kind; any other key as "collection/key".
-AuditSubject KeySubject(const CollectionSchema& collection, std::string_view key) {
-  const schema::FieldSchema* field = collection.Field(collection.key_field);
-  if (field != nullptr && field->type == schema::FieldType::kCnResidentId) {
-    return {IdentifierKind::kNationalId, std::string(key)};
-  }
-  if (collection.name == "cases") return {IdentifierKind::kCaseNumber, std::string(key)};
-  if (collection.name == "deliveries") return {IdentifierKind::kWaybillNumber, std::string(key)};
-  return {IdentifierKind::kOther, collection.name + "/" + std::string(key)};
-}
-
-// Adds the resident IDs and phone numbers in `value` (a scalar, a list, or
-// list items that are objects) to `out`.
-void AddIdentifiers(const schema::FieldSchema& field, const nlohmann::json& value,
-                    std::vector<AuditSubject>& out) {
-  if (value.is_array()) {
-    for (const nlohmann::json& item : value) AddIdentifiers(field, item, out);
-    return;
-  }
-  if (value.is_object()) {
-    for (const schema::FieldSchema& sub : field.item_fields) {
-      if (auto it = value.find(sub.name); it != value.end()) AddIdentifiers(sub, *it, out);
-    }
-    return;
-  }
-  if (!value.is_string()) return;
-  switch (field.value_type()) {
-    case schema::FieldType::kCnResidentId:
-      out.push_back({IdentifierKind::kNationalId, value.get<std::string>()});
-      break;
-    case schema::FieldType::kPhone:
-      out.push_back({IdentifierKind::kPhone, value.get<std::string>()});
-      break;
-    default:
-      break;
-  }
-}
-
-// The identifiers a record holds, for the audit entry (hashed there): its key
-// and every resident ID and phone number in it.
-void AddSubjects(const CollectionSchema& collection, const Record& record,
-                 std::vector<AuditSubject>& out) {
-  out.push_back(KeySubject(collection, schema::RecordKeyOf(collection, record)));
-  for (const schema::FieldSchema& field : collection.fields) {
-    if (field.name == collection.key_field) continue;
-    if (auto it = record.find(field.name); it != record.end()) AddIdentifiers(field, *it, out);
-  }
-}
-
-// The division a record belongs to, for a division-scoped account: a
-// person's registration division (the first six digits of the ID number), a
-// case's station; empty when the collection has none (then a scoped account
-// is refused, fail closed).
-std::string DivisionOf(const CollectionSchema& collection, const Record& record) {
-  for (const schema::FieldSchema& field : collection.fields) {
-    auto it = record.find(field.name);
-    if (it == record.end() || !it->is_string()) continue;
-    if (field.type == schema::FieldType::kDivisionCode && field.name == "station") {
-      return it->get<std::string>();
-    }
-    if (field.name == collection.key_field && field.type == schema::FieldType::kCnResidentId) {
-      return it->get<std::string>().substr(0, 6);
-    }
-  }
-  return "";
-}
 
 // The checks every record passes before any byte of it is served, in this
 // order: tripwire (suspends the account), division scope. A record outside
@@ -96,8 +27,8 @@ std::string DivisionOf(const CollectionSchema& collection, const Record& record)
 Status ReleaseCheck(const RequestScope& scope, const CollectionSchema& collection,
                     const Record& record) {
   RETURN_IF_ERROR(scope.access().tripwires().CheckCanary(scope.who, collection.name,
-                                                         schema::RecordKeyOf(collection, record)));
-  return access::CheckDivision(scope.who, DivisionOf(collection, record));
+                                             schema::RecordKeyOf(collection, record)));
+  return access::CheckDivision(scope.who, schema::RecordDivision(collection, record));
 }
 
 // The answer to a look-up that found nothing the account may see: one miss
@@ -126,14 +57,13 @@ StatusOr<http::Response> ServeRecords(const RequestScope& scope, const Collectio
   std::vector<AuditSubject> withheld;
   std::vector<Record> in_scope;
   for (Record& r : records) {
-    RETURN_IF_ERROR(scope.access().tripwires().CheckCanary(scope.who, collection.name,
-                                                           schema::RecordKeyOf(collection, r)));
-    Status st = access::CheckDivision(scope.who, DivisionOf(collection, r));
-    if (!st.ok()) {
-      event.error_reason = st.reason();  // answered as no hit; the trail keeps it
+    Status released = ReleaseCheck(scope, collection, r);
+    if (released.reason() == "division_forbidden") {
+      event.error_reason = released.reason();  // answered as no hit; the trail keeps it
       AddSubjects(collection, r, withheld);
       continue;
     }
+    RETURN_IF_ERROR(released);
     in_scope.push_back(std::move(r));
   }
   records = std::move(in_scope);
@@ -164,39 +94,37 @@ StatusOr<Record> ReadActedOn(const RequestScope& scope, const CollectionSchema& 
   return std::move(*record);
 }
 
-Answer GetRecord(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope,
-                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kRead)));
-  ASSIGN_OR_RETURN(const CollectionSchema* collection,
-                   FindCollection(ctx, req.Param("collection")));
-  const std::string key(req.Param("key"));
-  return RunAudited(
-      scope, AuditAction::kRead, collection->name,
-      [&](AuditEvent& event) -> StatusOr<http::Response> {
-        event.subjects.push_back(KeySubject(*collection, key));
-        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kLookup, collection->name));
-        StatusOr<Record> record = ReadActedOn(scope, *collection, key, event);
-        if (record.status().code() == StatusCode::kNotFound) {
-          return AnswerMiss(scope, event, Status::Ok());
-        }
-        RETURN_IF_ERROR(record.status());
-        Status released = ReleaseCheck(scope, *collection, *record);
-        if (released.reason() == "division_forbidden") return AnswerMiss(scope, event, released);
-        RETURN_IF_ERROR(released);
-        RETURN_IF_ERROR(
-            scope.access().limits().ChargeRecords(scope.who, QuotaKind::kRead, 1).status());
-        event.result_count = 1;
-        return http::Response::Json(
-            200, access::ViewFor(scope.who, collection->name).Present(*collection, *record));
-      });
+Answer GetRecord(const RecordCall& call) {
+  const RequestScope& scope = call.scope;
+  const CollectionSchema& collection = call.collection;
+  return call.Audited(Operation::kLookup, [&](AuditEvent& event) -> StatusOr<http::Response> {
+    StatusOr<Record> record = ReadActedOn(scope, collection, call.key, event);
+    if (record.status().code() == StatusCode::kNotFound) {
+      return AnswerMiss(scope, event, Status::Ok());
+    }
+    RETURN_IF_ERROR(record.status());
+    Status released = ReleaseCheck(scope, collection, *record);
+    if (released.reason() == "division_forbidden") return AnswerMiss(scope, event, released);
+    RETURN_IF_ERROR(released);
+    RETURN_IF_ERROR(scope.access().limits().ChargeRecords(scope.who, QuotaKind::kRead, 1).status());
+    event.result_count = 1;
+    return http::Response::Json(
+        200, access::ViewFor(scope.who, collection.name).Present(collection, *record));
+  });
 }
 
 // The index a search body addresses: the first whose query term it forms.
 StatusOr<std::pair<const schema::IndexSchema*, schema::IndexTerm>> ResolveSearch(
     const ApiContext& ctx, const CollectionSchema& collection, const nlohmann::json& query) {
-  Status last = InvalidArgument(
-      "the search names no index of this collection (phone; name and birth_date; name)",
-      "query_mismatch");
+  std::string searches;  // "phones; name and birth_date; name"
+  for (const schema::IndexSchema& index : collection.indexes) {
+    searches += searches.empty() ? "" : "; ";
+    for (size_t i = 0; i < index.fields.size(); ++i) {
+      searches += (i == 0 ? "" : " and ") + index.fields[i];
+    }
+  }
+  Status last = InvalidArgument("the search names no index of this collection (" + searches + ")",
+                                "query_mismatch");
   for (const schema::IndexSchema& index : collection.indexes) {
     StatusOr<schema::IndexTerm> term = schema::QueryTerm(collection, index.name, query, ctx.clock);
     if (term.ok()) return std::make_pair(&index, std::move(term).value());
@@ -205,74 +133,66 @@ StatusOr<std::pair<const schema::IndexSchema*, schema::IndexTerm>> ResolveSearch
   return last;
 }
 
-Answer SearchRecords(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope,
-                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kSearch)));
-  ASSIGN_OR_RETURN(const CollectionSchema* collection,
-                   FindCollection(ctx, req.Param("collection")));
-  ASSIGN_OR_RETURN(const nlohmann::json* query, JsonObjectBody(req));
-  return RunAudited(
-      scope, AuditAction::kSearch, collection->name,
-      [&](AuditEvent& event) -> StatusOr<http::Response> {
-        // A search by the key itself is a look-up that returns a list.
-        if (query->size() == 1 && query->contains(collection->key_field)) {
-          RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kSearch, collection->name));
-          const nlohmann::json& key = (*query)[collection->key_field];
-          if (!key.is_string()) {
-            return FieldInvalid(collection->key_field, "type", "the key must be a string");
-          }
-          ASSIGN_OR_RETURN(std::optional<Record> record,
-                           scope.barrier().Get(*collection, key.get<std::string>()));
-          std::vector<Record> found;
-          if (record) found.push_back(std::move(*record));
-          return ServeRecords(scope, *collection, std::move(found), false, event);
-        }
-        ASSIGN_OR_RETURN(auto resolved, ResolveSearch(ctx, *collection, *query));
-        const auto& [index, term] = resolved;
-        const bool by_name_only = index->fields.size() == 1 && index->fields[0] == "name";
-        RETURN_IF_ERROR(access::Authorize(
-            scope.who, by_name_only ? Operation::kSearchByName : Operation::kSearch,
-            collection->name));
-        const auto cap = static_cast<size_t>(std::max<int64_t>(1, access::ResultCap(scope.who)));
-        ASSIGN_OR_RETURN(SearchResult found, scope.barrier().Search(*collection, term, cap));
-        return ServeRecords(scope, *collection, std::move(found.records), found.truncated, event);
-      });
+// The most records one search of the account may return.
+size_t ResultCap(const RequestScope& scope) {
+  return static_cast<size_t>(std::max<int64_t>(1, access::ResultCap(scope.who)));
 }
 
-Answer RevealRecord(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope,
-                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kReveal)));
-  ASSIGN_OR_RETURN(const CollectionSchema* collection,
-                   FindCollection(ctx, req.Param("collection")));
-  ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
-  const std::string key(req.Param("key"));
-  return RunAudited(
-      scope, AuditAction::kReveal, collection->name,
-      [&](AuditEvent& event) -> StatusOr<http::Response> {
-        event.subjects.push_back(KeySubject(*collection, key));
-        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kReveal, collection->name));
-        auto fields_it = body->find("fields");
-        if (fields_it == body->end() || !fields_it->is_array() || fields_it->empty()) {
-          return FieldInvalid("fields", "required", "name the fields to reveal");
-        }
-        std::vector<std::string> fields;
-        for (const nlohmann::json& f : *fields_it) {
-          if (!f.is_string() || collection->Field(f.get<std::string>()) == nullptr) {
-            return FieldInvalid("fields", "unknown_field", "every entry must name a field");
-          }
-          fields.push_back(f.get<std::string>());
-        }
-        event.fields = fields;
-        ASSIGN_OR_RETURN(Record record, ReadActedOn(scope, *collection, key, event));
-        RETURN_IF_ERROR(ReleaseCheck(scope, *collection, record));
-        RETURN_IF_ERROR(scope.access().limits().ChargeReveal(scope.who, collection->name, fields));
-        nlohmann::json out = nlohmann::json::object();
-        for (const std::string& f : fields) {
-          if (auto it = record.find(f); it != record.end()) out[f] = *it;
-        }
-        event.result_count = 1;
-        return http::Response::Json(200, {{"key", key}, {"fields", std::move(out)}});
-      });
+Answer SearchRecords(const RecordCall& call) {
+  const RequestScope& scope = call.scope;
+  const CollectionSchema& collection = call.collection;
+  ASSIGN_OR_RETURN(const nlohmann::json* query, JsonObjectBody(scope.request));
+  return call.Audited(std::nullopt, [&](AuditEvent& event) -> StatusOr<http::Response> {
+    // A search by the key itself is a look-up that returns a list.
+    if (query->size() == 1 && query->contains(collection.key_field)) {
+      RETURN_IF_ERROR(call.Authorize(Operation::kSearch));
+      const nlohmann::json& key = (*query)[collection.key_field];
+      if (!key.is_string()) {
+        return FieldInvalid(collection.key_field, "type", "the key must be a string");
+      }
+      ASSIGN_OR_RETURN(std::optional<Record> record,
+                       scope.barrier().Get(collection, StoredKey(collection, key.get<std::string>(),
+                                                                 scope.ctx.clock)));
+      std::vector<Record> found;
+      if (record) found.push_back(std::move(*record));
+      return ServeRecords(scope, collection, std::move(found), false, event);
+    }
+    ASSIGN_OR_RETURN(auto resolved, ResolveSearch(scope.ctx, collection, *query));
+    const auto& [index, term] = resolved;
+    RETURN_IF_ERROR(call.Authorize(index->broad ? Operation::kSearchByName : Operation::kSearch));
+    ASSIGN_OR_RETURN(SearchResult found,
+                     scope.barrier().Search(collection, term, ResultCap(scope)));
+    return ServeRecords(scope, collection, std::move(found.records), found.truncated, event);
+  });
+}
+
+Answer RevealRecord(const RecordCall& call) {
+  const RequestScope& scope = call.scope;
+  const CollectionSchema& collection = call.collection;
+  ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
+  return call.Audited(Operation::kReveal, [&](AuditEvent& event) -> StatusOr<http::Response> {
+    auto fields_it = body->find("fields");
+    if (fields_it == body->end() || !fields_it->is_array() || fields_it->empty()) {
+      return FieldInvalid("fields", "required", "name the fields to reveal");
+    }
+    std::vector<std::string> fields;
+    for (const nlohmann::json& f : *fields_it) {
+      if (!f.is_string() || collection.Field(f.get<std::string>()) == nullptr) {
+        return FieldInvalid("fields", "unknown_field", "every entry must name a field");
+      }
+      fields.push_back(f.get<std::string>());
+    }
+    event.fields = fields;
+    ASSIGN_OR_RETURN(Record record, ReadActedOn(scope, collection, call.key, event));
+    RETURN_IF_ERROR(ReleaseCheck(scope, collection, record));
+    RETURN_IF_ERROR(scope.access().limits().ChargeReveal(scope.who, collection.name, fields));
+    nlohmann::json out = nlohmann::json::object();
+    for (const std::string& f : fields) {
+      if (auto it = record.find(f); it != record.end()) out[f] = *it;
+    }
+    event.result_count = 1;
+    return http::Response::Json(200, {{"key", call.key}, {"fields", std::move(out)}});
+  });
 }
 
 // Validates `input` as a record of `collection` stored under `key`.
@@ -290,173 +210,157 @@ StatusOr<Record> ValidateForKey(const ApiContext& ctx, const CollectionSchema& c
   return record;
 }
 
-Answer WriteRecord(const ApiContext& ctx, const http::Request& req, bool patch) {
-  ASSIGN_OR_RETURN(RequestScope scope,
-                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kWrite)));
-  ASSIGN_OR_RETURN(const CollectionSchema* collection,
-                   FindCollection(ctx, req.Param("collection")));
-  ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
-  const std::string key(req.Param("key"));
-  return RunAudited(
-      scope, AuditAction::kWrite, collection->name,
-      [&](AuditEvent& event) -> StatusOr<http::Response> {
-        event.subjects.push_back(KeySubject(*collection, key));
-        for (const auto& [field, value] : body->items()) event.fields.push_back(field);
-        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kWrite, collection->name));
-        nlohmann::json input = *body;
-        if (patch) {
-          ASSIGN_OR_RETURN(std::optional<Record> current, scope.barrier().Get(*collection, key));
-          if (!current) return NotFound("no such record");
-          input = *current;
-          input.merge_patch(*body);  // RFC 7386: null removes a field
-        }
-        ASSIGN_OR_RETURN(Record record, ValidateForKey(ctx, *collection, std::move(input), key));
-        event.subjects.clear();
-        AddSubjects(*collection, record, event.subjects);
-        RETURN_IF_ERROR(access::CheckDivision(scope.who, DivisionOf(*collection, record)));
-        RETURN_IF_ERROR(
-            scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
-        ASSIGN_OR_RETURN(bool replaced, scope.barrier().Put(*collection, record));
-        event.result_count = 1;
-        return http::Response::Json(replaced ? 200 : 201, {{"key", key}, {"created", !replaced}});
-      });
+Answer WriteRecord(const RecordCall& call, bool patch) {
+  const RequestScope& scope = call.scope;
+  const CollectionSchema& collection = call.collection;
+  ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
+  return call.Audited(std::nullopt, [&](AuditEvent& event) -> StatusOr<http::Response> {
+    for (const auto& [field, value] : body->items()) event.fields.push_back(field);
+    RETURN_IF_ERROR(call.Authorize(Operation::kWrite));
+    nlohmann::json input = *body;
+    if (patch) {
+      ASSIGN_OR_RETURN(std::optional<Record> current, scope.barrier().Get(collection, call.key));
+      if (!current) return NotFound("no such record");
+      input = *current;
+      input.merge_patch(*body);  // RFC 7386: null removes a field
+    }
+    ASSIGN_OR_RETURN(Record record,
+                     ValidateForKey(scope.ctx, collection, std::move(input), call.key));
+    event.subjects.clear();
+    AddSubjects(collection, record, event.subjects);
+    RETURN_IF_ERROR(
+        access::CheckDivision(scope.who, schema::RecordDivision(collection, record)));
+    RETURN_IF_ERROR(scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
+    ASSIGN_OR_RETURN(bool replaced, scope.barrier().Put(collection, record));
+    event.result_count = 1;
+    return http::Response::Json(replaced ? 200 : 201, {{"key", call.key}, {"created", !replaced}});
+  });
 }
 
-Answer EraseRecord(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope,
-                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kErase)));
-  ASSIGN_OR_RETURN(const CollectionSchema* collection,
-                   FindCollection(ctx, req.Param("collection")));
-  const std::string key(req.Param("key"));
-  return RunAudited(
-      scope, AuditAction::kErase, collection->name,
-      [&](AuditEvent& event) -> StatusOr<http::Response> {
-        event.subjects.push_back(KeySubject(*collection, key));
-        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kErase, collection->name));
-        ASSIGN_OR_RETURN(Record current, ReadActedOn(scope, *collection, key, event));
-        RETURN_IF_ERROR(access::CheckDivision(scope.who, DivisionOf(*collection, current)));
-        RETURN_IF_ERROR(
-            scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
-        RETURN_IF_ERROR(scope.barrier().Erase(*collection, key));
-        event.result_count = 1;
-        return http::Response::NoContent();
-      });
+Answer EraseRecord(const RecordCall& call) {
+  const RequestScope& scope = call.scope;
+  const CollectionSchema& collection = call.collection;
+  return call.Audited(Operation::kErase, [&](AuditEvent& event) -> StatusOr<http::Response> {
+    ASSIGN_OR_RETURN(Record current, ReadActedOn(scope, collection, call.key, event));
+    RETURN_IF_ERROR(
+        access::CheckDivision(scope.who, schema::RecordDivision(collection, current)));
+    RETURN_IF_ERROR(scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
+    RETURN_IF_ERROR(scope.barrier().Erase(collection, call.key));
+    event.result_count = 1;
+    return http::Response::NoContent();
+  });
 }
 
-Answer BatchUpsert(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope,
-                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kWrite)));
-  ASSIGN_OR_RETURN(const CollectionSchema* collection,
-                   FindCollection(ctx, req.Param("collection")));
-  ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
+Answer BatchUpsert(const RecordCall& call) {
+  const RequestScope& scope = call.scope;
+  const CollectionSchema& collection = call.collection;
+  const ApiOptions& options = scope.ctx.options;
+  ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
   auto records_it = body->find("records");
   if (records_it == body->end() || !records_it->is_array()) {
     return FieldInvalid("records", "required", "records must be an array");
   }
-  if (records_it->size() > ctx.options.max_batch_records) {
-    return PayloadTooLarge("at most " + std::to_string(ctx.options.max_batch_records) +
+  if (records_it->size() > options.max_batch_records) {
+    return PayloadTooLarge("at most " + std::to_string(options.max_batch_records) +
                            " records per batch");
   }
-  return RunAudited(
-      scope, AuditAction::kWrite, collection->name,
-      [&](AuditEvent& event) -> StatusOr<http::Response> {
-        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kWrite, collection->name));
-        // Validate everything first; only valid records are charged and written.
-        std::vector<nlohmann::json> results(records_it->size());
-        std::vector<Record> valid;
-        std::vector<size_t> valid_at;
-        for (size_t i = 0; i < records_it->size(); ++i) {
-          const nlohmann::json& input = (*records_it)[i];
-          StatusOr<Record> record =
-              input.is_object()
-                  ? schema::ValidateRecord(*collection, input, ctx.clock)
-                  : StatusOr<Record>(FieldInvalid("records[" + std::to_string(i) + "]", "type",
-                                                  "a record must be an object"));
-          if (record.ok()) {
-            record = access::CheckDivision(scope.who, DivisionOf(*collection, *record)).ok()
-                         ? std::move(record)
-                         : StatusOr<Record>(PermissionDenied("outside the account's division scope",
-                                                             "division_forbidden"));
-          }
-          if (!record.ok()) {
-            nlohmann::json fields = nlohmann::json::array();
-            for (const FieldViolation& v : record.status().fields()) {
-              fields.push_back({{"field", v.field}, {"rule", v.rule}});
-            }
-            results[i] = {{"index", i},
-                          {"status", HttpStatusOf(record.status().code())},
-                          {"error",
-                           {{"code", record.status().reason()},
-                            {"message", record.status().message()},
-                            {"fields", std::move(fields)}}}};
-            continue;
-          }
-          valid.push_back(std::move(record).value());
-          valid_at.push_back(i);
+  return call.Audited(Operation::kWrite, [&](AuditEvent& event) -> StatusOr<http::Response> {
+    // Validate everything first; only valid records are charged and written.
+    std::vector<nlohmann::json> results(records_it->size());
+    std::vector<Record> valid;
+    std::vector<size_t> valid_at;
+    for (size_t i = 0; i < records_it->size(); ++i) {
+      const nlohmann::json& input = (*records_it)[i];
+      StatusOr<Record> record =
+          input.is_object() ? schema::ValidateRecord(collection, input, scope.ctx.clock)
+                            : StatusOr<Record>(FieldInvalid("records[" + std::to_string(i) + "]",
+                                                            "type", "a record must be an object"));
+      if (record.ok()) {
+        record = scope.access()
+                         .CheckDivision(scope.who, schema::RecordDivision(collection, *record))
+                         .ok()
+                     ? std::move(record)
+                     : StatusOr<Record>(PermissionDenied("outside the account's division scope",
+                                                         "division_forbidden"));
+      }
+      if (!record.ok()) {
+        nlohmann::json fields = nlohmann::json::array();
+        for (const FieldViolation& v : record.status().fields()) {
+          fields.push_back({{"field", v.field}, {"rule", v.rule}});
         }
-        if (!valid.empty()) {
-          RETURN_IF_ERROR(
-              scope.access()
-                  .limits()
-                  .ChargeRecords(scope.who, QuotaKind::kWrite, static_cast<int64_t>(valid.size()))
-                  .status());
-        }
-        // The valid records are written together: all of them or none.
-        size_t written = 0;
-        if (!valid.empty()) {
-          ASSIGN_OR_RETURN(std::vector<bool> replaced, scope.barrier().PutMany(*collection, valid));
-          for (size_t v = 0; v < valid.size(); ++v) {
-            AddSubjects(*collection, valid[v], event.subjects);
-            results[valid_at[v]] = {{"index", valid_at[v]},
-                                    {"key", schema::RecordKeyOf(*collection, valid[v])},
-                                    {"status", replaced[v] ? 200 : 201}};
-          }
-          written = valid.size();
-        }
-        event.result_count = written;
-        return http::Response::Json(200, {{"written", written},
-                                          {"rejected", records_it->size() - written},
-                                          {"results", std::move(results)}});
-      });
+        results[i] = {{"index", i},
+                      {"status", HttpStatusOf(record.status().code())},
+                      {"error",
+                       {{"code", record.status().reason()},
+                        {"message", record.status().message()},
+                        {"fields", std::move(fields)}}}};
+        continue;
+      }
+      valid.push_back(std::move(record).value());
+      valid_at.push_back(i);
+    }
+    if (!valid.empty()) {
+      RETURN_IF_ERROR(
+          scope.access()
+              .ChargeRecords(scope.who, QuotaKind::kWrite, static_cast<int64_t>(valid.size()))
+              .status());
+    }
+    // The valid records are written together: all of them or none.
+    size_t written = 0;
+    if (!valid.empty()) {
+      ASSIGN_OR_RETURN(std::vector<bool> replaced, scope.barrier().PutMany(collection, valid));
+      for (size_t v = 0; v < valid.size(); ++v) {
+        AddSubjects(collection, valid[v], event.subjects);
+        results[valid_at[v]] = {{"index", valid_at[v]},
+                                {"key", schema::RecordKeyOf(collection, valid[v])},
+                                {"status", replaced[v] ? 200 : 201}};
+      }
+      written = valid.size();
+    }
+    event.result_count = written;
+    return http::Response::Json(200, {{"written", written},
+                                      {"rejected", records_it->size() - written},
+                                      {"results", std::move(results)}});
+  });
 }
 
-Answer PersonCases(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope,
-                   BeginRequest(ctx, req, PurposeRule::Required(AuditAction::kSearch)));
-  ASSIGN_OR_RETURN(const CollectionSchema* cases, FindCollection(ctx, "cases"));
-  const std::string id(req.Param("id"));
-  return RunAudited(
-      scope, AuditAction::kSearch, cases->name, [&](AuditEvent& event) -> StatusOr<http::Response> {
-        event.subjects.push_back({IdentifierKind::kNationalId, id});
-        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kSearch, cases->name));
-        ASSIGN_OR_RETURN(schema::IndexTerm term,
-                         schema::QueryTerm(*cases, "persons", {{"national_id", id}}, ctx.clock));
-        const auto cap = static_cast<size_t>(std::max<int64_t>(1, access::ResultCap(scope.who)));
-        ASSIGN_OR_RETURN(SearchResult found, scope.barrier().Search(*cases, term, cap));
-        return ServeRecords(scope, *cases, std::move(found.records), found.truncated, event);
-      });
+// GET /v1/persons/{id}/cases: the records of the collection the path ends in
+// (cases) that refer to the record the path names (a person), through the
+// index the schema marks as referring to that record's collection.
+Answer ReferringRecords(const RecordCall& call) {
+  const RequestScope& scope = call.scope;
+  const http::Request& req = scope.request;
+  ASSIGN_OR_RETURN(const CollectionSchema* listed,
+                   FindCollection(scope.ctx, req.path(req.path_size() - 1)));
+  return RunAudited(scope, listed->name, [&](AuditEvent& event) -> StatusOr<http::Response> {
+    event.subjects.push_back(*call.subject);
+    RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kSearch, listed->name));
+    const schema::IndexSchema* index = listed->IndexReferringTo(call.collection.name);
+    if (index == nullptr) {
+      return NotFound("no index of " + listed->name + " refers to " + call.collection.name,
+                      "unknown_index");
+    }
+    ASSIGN_OR_RETURN(schema::IndexTerm term,
+                     schema::ReferenceTerm(*listed, *index, call.key, scope.ctx.clock));
+    ASSIGN_OR_RETURN(SearchResult found, scope.barrier().Search(*listed, term, ResultCap(scope)));
+    return ServeRecords(scope, *listed, std::move(found.records), found.truncated, event);
+  });
 }
 
 }  // namespace
 
 Status MountRecordRoutes(http::Router& router, const ApiContext& ctx) {
-  using M = http::HttpMethod;
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kGet, "/v1/{collection}/{key}", GetRecord));
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/{collection}/search", SearchRecords));
-  RETURN_IF_ERROR(
-      MountAudited(router, ctx, M::kPost, "/v1/{collection}/{key}/reveal", RevealRecord));
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPut, "/v1/{collection}/{key}",
-                               [](const ApiContext& c, const http::Request& r) {
-                                 return WriteRecord(c, r, /*patch=*/false);
-                               }));
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPatch, "/v1/{collection}/{key}",
-                               [](const ApiContext& c, const http::Request& r) {
-                                 return WriteRecord(c, r, /*patch=*/true);
-                               }));
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kDelete, "/v1/{collection}/{key}", EraseRecord));
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/{collection}/batch", BatchUpsert));
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kGet, "/v1/persons/{id}/cases", PersonCases));
-  return Status::Ok();
+  auto write = [](bool patch) {
+    return OnRecordCall([patch](const RecordCall& call) { return WriteRecord(call, patch); });
+  };
+  RETURN_IF_ERROR(MountCall(router, ctx, "getRecord", OnRecordCall(GetRecord)));
+  RETURN_IF_ERROR(MountCall(router, ctx, "searchRecords", OnRecordCall(SearchRecords)));
+  RETURN_IF_ERROR(MountCall(router, ctx, "revealRecord", OnRecordCall(RevealRecord)));
+  RETURN_IF_ERROR(MountCall(router, ctx, "putRecord", write(/*patch=*/false)));
+  RETURN_IF_ERROR(MountCall(router, ctx, "patchRecord", write(/*patch=*/true)));
+  RETURN_IF_ERROR(MountCall(router, ctx, "eraseRecord", OnRecordCall(EraseRecord)));
+  RETURN_IF_ERROR(MountCall(router, ctx, "batchUpsert", OnRecordCall(BatchUpsert)));
+  return MountCall(router, ctx, "getPersonCases", OnRecordCall(ReferringRecords));
 }
 
 }  // namespace warden::api

@@ -20,7 +20,7 @@ Status AuditSystemEvent(node::UnsealedServices& services, AuditAction action,
   return services.audit->Append(event).status();
 }
 
-StatusOr<http::Response> Health(const ApiContext& ctx, const http::Request&) {
+StatusOr<http::Response> Health(const ApiContext& ctx, const ApiRoute&, const http::Request&) {
   // Nothing more than the state: no version, no counts (threat: open dashboards).
   // While the audit trail cannot be written every data call answers 503, so
   // the health check says so too (and a load balancer stops sending traffic).
@@ -32,7 +32,8 @@ StatusOr<http::Response> Health(const ApiContext& ctx, const http::Request&) {
   return http::Response::Json(200, {{"status", "ok"}});
 }
 
-StatusOr<http::Response> Unseal(const ApiContext& ctx, const http::Request& req) {
+StatusOr<http::Response> Unseal(const ApiContext& ctx, const ApiRoute& route,
+                                const http::Request& req) {
   if (!ctx.gate.sealed()) return Conflict("the server is already unsealed", "already_unsealed");
   if (!req.json.is_object() || !req.json.contains("share") || !req.json["share"].is_string()) {
     return FieldInvalid("share", "required", "send {\"share\": \"...\"}");
@@ -43,7 +44,7 @@ StatusOr<http::Response> Unseal(const ApiContext& ctx, const http::Request& req)
   RETURN_IF_ERROR(progress);
   if (progress->complete) {
     if (auto services = ctx.gate.services()) {
-      RETURN_IF_ERROR(AuditSystemEvent(*services, AuditAction::kUnseal, req, "unsealed"));
+      RETURN_IF_ERROR(AuditSystemEvent(*services, *route.audit, req, "unsealed"));
     }
   }
   return http::Response::Json(200, {{"sealed", ctx.gate.sealed()},
@@ -51,74 +52,65 @@ StatusOr<http::Response> Unseal(const ApiContext& ctx, const http::Request& req)
                                     {"threshold", progress->threshold}});
 }
 
-StatusOr<http::Response> SealNow(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
+Answer SealNow(const RequestScope& scope) {
   // Synchronous on purpose: the entry is durable before the keys are dropped.
-  Answer audited = RunAudited(
-      scope, AuditAction::kSeal, "", [&](audit::AuditEvent&) -> StatusOr<http::Response> {
-        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
-        return http::Response::Json(200, {{"sealed", true}});
-      });
+  Answer audited = RunAudited(scope, "", [&](audit::AuditEvent&) -> StatusOr<http::Response> {
+    RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
+    return http::Response::Json(200, {{"sealed", true}});
+  });
+  if (!audited.audit_event) return audited;
   RETURN_IF_ERROR(scope.audit().Append(*audited.audit_event).status());
   RETURN_IF_ERROR(audited.answer);
-  ctx.gate.Seal();
+  scope.ctx.gate.Seal();
   return http::Response::Json(200, {{"sealed", true}});
 }
 
 // {"collection": "persons", "key": "data_key" | "kek"}: a new key version;
 // existing records keep opening with theirs.
-Answer Rotate(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
-  return RunAudited(
-      scope, AuditAction::kRotate, "", [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
-        RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
-        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(req));
-        std::string kind = body->value("key", "data_key");
-        std::vector<std::string> collections;
-        if (body->contains("collection")) {
-          ASSIGN_OR_RETURN(const schema::CollectionSchema* c,
-                           FindCollection(ctx, body->value("collection", "")));
-          collections.push_back(c->name);
-        } else {
-          for (const auto& c : ctx.schema.collections()) collections.push_back(c.name);
-        }
-        if (kind != "data_key" && kind != "kek") {
-          return FieldInvalid("key", "enum", "key must be data_key or kek");
-        }
-        nlohmann::json versions = nlohmann::json::object();
-        for (const std::string& c : collections) {
-          StatusOr<uint32_t> v = kind == "kek" ? scope.services->keys->RotateKek(c)
-                                               : scope.services->keys->RotateDataKey(c);
-          RETURN_IF_ERROR(v);
-          versions[c] = *v;
-        }
-        event.detail = "rotate " + kind;
-        return http::Response::Json(200, {{"rotated", kind}, {"versions", versions}});
-      });
+Answer Rotate(const RequestScope& scope) {
+  const ApiContext& ctx = scope.ctx;
+  return RunAudited(scope, "", [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
+    RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
+    ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
+    std::string kind = body->value("key", "data_key");
+    std::vector<std::string> collections;
+    if (body->contains("collection")) {
+      ASSIGN_OR_RETURN(const schema::CollectionSchema* c,
+                       FindCollection(ctx, body->value("collection", "")));
+      collections.push_back(c->name);
+    } else {
+      for (const auto& c : ctx.schema.collections()) collections.push_back(c.name);
+    }
+    if (kind != "data_key" && kind != "kek") {
+      return FieldInvalid("key", "enum", "key must be data_key or kek");
+    }
+    nlohmann::json versions = nlohmann::json::object();
+    for (const std::string& c : collections) {
+      StatusOr<uint32_t> v = kind == "kek" ? scope.services->keys->RotateKek(c)
+                                           : scope.services->keys->RotateDataKey(c);
+      RETURN_IF_ERROR(v);
+      versions[c] = *v;
+    }
+    event.detail = "rotate " + kind;
+    return http::Response::Json(200, {{"rotated", kind}, {"versions", versions}});
+  });
 }
 
-StatusOr<http::Response> MetricsText(const ApiContext& ctx, const http::Request& req) {
-  ASSIGN_OR_RETURN(RequestScope scope, BeginRequest(ctx, req, PurposeRule::kNone));
+Answer MetricsText(const RequestScope& scope) {
   RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
-  std::string text = ctx.metrics ? ctx.metrics->Render() : std::string();
+  http::Metrics* metrics = scope.ctx.metrics;
+  std::string text = metrics ? metrics->Render() : std::string();
   return http::Response::Text(200, "text/plain; version=0.0.4", std::move(text));
 }
 
 }  // namespace
 
 Status MountSystemRoutes(http::Router& router, const ApiContext& ctx) {
-  using M = http::HttpMethod;
-  const ApiContext* c = &ctx;
-  RETURN_IF_ERROR(
-      router.Add(M::kGet, "/healthz", [c](const http::Request& r) { return Health(*c, r); }));
-  RETURN_IF_ERROR(router.Add(M::kPost, "/v1/sys/unseal",
-                             [c](const http::Request& r) { return Unseal(*c, r); }));
-  RETURN_IF_ERROR(
-      router.Add(M::kPost, "/v1/sys/seal", [c](const http::Request& r) { return SealNow(*c, r); }));
-  RETURN_IF_ERROR(MountAudited(router, ctx, M::kPost, "/v1/sys/rotate", Rotate));
-  RETURN_IF_ERROR(
-      router.Add(M::kGet, "/metrics", [c](const http::Request& r) { return MetricsText(*c, r); }));
-  return Status::Ok();
+  RETURN_IF_ERROR(MountPublicCall(router, ctx, "getHealth", Health));
+  RETURN_IF_ERROR(MountPublicCall(router, ctx, "unseal", Unseal));
+  RETURN_IF_ERROR(MountCall(router, ctx, "seal", SealNow));
+  RETURN_IF_ERROR(MountCall(router, ctx, "rotateKeys", Rotate));
+  return MountCall(router, ctx, "getMetrics", MetricsText);
 }
 
 Status MountApi(http::Router& router, const ApiContext& ctx) {

@@ -438,4 +438,28 @@ std::string RecordKeyOf(const CollectionSchema& collection, const Record& record
   return TermText(*it);
 }
 
+StatusOr<std::string> NormaliseKey(const CollectionSchema& collection, std::string_view key,
+                                   const Clock& clock) {
+  const FieldSchema* field = collection.Field(collection.key_field);
+  if (field == nullptr) return Internal("the collection's key names no field");
+  ASSIGN_OR_RETURN(json value, NormaliseScalar(*field, field->type, json(std::string(key)),
+                                               field->name, CivilDateOfMicros(clock.NowMicros())));
+  return TermText(value);
+}
+
+std::string RecordDivision(const CollectionSchema& collection, const Record& record) {
+  const FieldSchema* field = collection.Field(collection.division_field);
+  if (field == nullptr) return "";
+  auto it = record.find(field->name);
+  if (it == record.end() || !it->is_string()) return "";
+  const std::string& value = it->get_ref<const std::string&>();
+  return field->type == FieldType::kCnResidentId ? value.substr(0, 6) : value;
+}
+
+StatusOr<IndexTerm> ReferenceTerm(const CollectionSchema& collection, const IndexSchema& index,
+                                  std::string_view key, const Clock& clock) {
+  const std::string& member = index.item_field.empty() ? index.fields.front() : index.item_field;
+  return QueryTerm(collection, index.name, json{{member, std::string(key)}}, clock);
+}
+
 }  // namespace warden::schema

@@ -64,6 +64,24 @@ std::string MaskValue(MaskRule rule, std::string_view value);
 // The record's key (the value of the key field as text); empty if absent.
 std::string RecordKeyOf(const CollectionSchema& collection, const Record& record);
 
+// `key` as ValidateRecord normalises the key field (a 15-digit ID number to
+// its 18-digit form, full-width digits folded, surrounding spaces trimmed),
+// so that a key typed in a path names the record as it is stored. The
+// key field's 422 when `key` is not a valid key of the collection.
+StatusOr<std::string> NormaliseKey(const CollectionSchema& collection, std::string_view key,
+                                   const Clock& clock);
+
+// The division of `record` for division-scoped accounts: the value of the
+// collection's division_field, the first six digits for an ID number; empty
+// when the collection has none or the record lacks it.
+std::string RecordDivision(const CollectionSchema& collection, const Record& record);
+
+// The term of `index`, one that refers_to another collection, that finds the
+// records of `collection` referring to the record `key` of that collection.
+// Errors as QueryTerm's, naming the indexed (item) field.
+StatusOr<IndexTerm> ReferenceTerm(const CollectionSchema& collection, const IndexSchema& index,
+                                  std::string_view key, const Clock& clock);
+
 }  // namespace warden::schema
 
 #endif  // WARDEN_SCHEMA_RECORD_H_

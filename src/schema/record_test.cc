@@ -230,6 +230,59 @@ TEST(QueryTermTest, MismatchedQueriesAreRejected) {
             StatusCode::kUnprocessable);
 }
 
+TEST(NormaliseKeyTest, AKeyIsNormalisedAsItsFieldIsOnWrite) {
+  StatusOr<std::string> k = NormaliseKey(Persons(), "110105491231002", kClock);
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  EXPECT_EQ(*k, "11010519491231002X");
+  EXPECT_EQ(*NormaliseKey(Persons(), " 11010519491231002X ", kClock), "11010519491231002X");
+  EXPECT_EQ(*NormaliseKey(Cases(), "A3101152024060001", kClock), "A3101152024060001");
+}
+
+TEST(NormaliseKeyTest, AnInvalidKeyNamesTheKeyFieldAndRule) {
+  Status lower = NormaliseKey(Persons(), "11010519491231002x", kClock).status();
+  EXPECT_TRUE(HasViolation(lower, "national_id", "lowercase_x")) << lower.ToString();
+  Status charset = NormaliseKey(Cases(), "A 1", kClock).status();
+  EXPECT_TRUE(HasViolation(charset, "case_no", "charset")) << charset.ToString();
+}
+
+TEST(RecordDivisionTest, APersonIsInTheDivisionOfTheIdAndACaseInItsStations) {
+  Record person = *ValidateRecord(Persons(), ValidPerson(), kClock);
+  EXPECT_EQ(RecordDivision(Persons(), person), "110105");
+  json c{{"case_no", "A1"},
+         {"opened_on", "2024-05-30"},
+         {"category", "fraud"},
+         {"station", "310115"},
+         {"status", "open"}};
+  Record kase = *ValidateRecord(Cases(), c, kClock);
+  EXPECT_EQ(RecordDivision(Cases(), kase), "310115");
+  EXPECT_EQ(RecordDivision(Cases(), json::object()), "") << "a record without its division field";
+  json d{{"waybill_no", "W1"},
+         {"shipped_on", "2024-05-30"},
+         {"recipient_name", "张秀英"},
+         {"recipient_phone", "13800138000"},
+         {"recipient_address", "北京市朝阳区建外街道光华路8号"},
+         {"courier", "sf"}};
+  EXPECT_EQ(RecordDivision(Deliveries(), *ValidateRecord(Deliveries(), d, kClock)), "");
+}
+
+TEST(ReferenceTermTest, FindsTheRecordsThatReferToAKey) {
+  json c{{"case_no", "A1"},
+         {"opened_on", "2024-05-30"},
+         {"category", "fraud"},
+         {"station", "310115"},
+         {"status", "open"},
+         {"persons", json::array({json{{"national_id", "110105491231002"}, {"role", "victim"}}})}};
+  Record kase = *ValidateRecord(Cases(), c, kClock);
+  const IndexSchema* index = Cases().IndexReferringTo("persons");
+  ASSERT_NE(index, nullptr);
+  StatusOr<IndexTerm> term = ReferenceTerm(Cases(), *index, "11010519491231002X", kClock);
+  ASSERT_TRUE(term.ok()) << term.status().ToString();
+  std::vector<IndexTerm> written = IndexTerms(Cases(), kase);
+  EXPECT_NE(std::find(written.begin(), written.end(), *term), written.end());
+  Status bad = ReferenceTerm(Cases(), *index, "123", kClock).status();
+  EXPECT_TRUE(HasViolation(bad, "national_id", "length")) << bad.ToString();
+}
+
 TEST(MaskTest, MasksOfTheSpec) {
   EXPECT_EQ(MaskValue(MaskRule::kIdNumber, "31011519870312123X"), "31****************");
   EXPECT_EQ(MaskValue(MaskRule::kDivisionProvince, "310115"), "310000");

@@ -41,6 +41,14 @@ constexpr std::pair<MaskRule, std::string_view> kMaskNames[] = {
     {MaskRule::kWithhold, "withhold"},  {MaskRule::kDivisionProvince, "division_province"},
 };
 
+constexpr std::pair<IdentifierKind, std::string_view> kIdentifierNames[] = {
+    {IdentifierKind::kNone, "none"},
+    {IdentifierKind::kNationalId, "national_id"},
+    {IdentifierKind::kPhone, "phone"},
+    {IdentifierKind::kCaseNumber, "case_no"},
+    {IdentifierKind::kWaybillNumber, "waybill_no"},
+};
+
 template <typename E, size_t N>
 std::string_view NameOf(const std::pair<E, std::string_view> (&table)[N], E v) {
   for (const auto& [e, name] : table) {
@@ -93,11 +101,37 @@ Status CheckKeys(const json& obj, const std::string& path,
   return Status::Ok();
 }
 
+// The identifier kind of a field of value type `vt`: as the schema says, or
+// the one its type implies. A kind must fit the type: national_id a
+// cn_resident_id, phone a phone, case_no and waybill_no text.
+Status ParseIdentifier(const json& j, const std::string& path, FieldType vt, IdentifierKind& out) {
+  out = vt == FieldType::kCnResidentId ? IdentifierKind::kNationalId
+        : vt == FieldType::kPhone      ? IdentifierKind::kPhone
+                                       : IdentifierKind::kNone;
+  if (!j.contains("identifier")) return Status::Ok();
+  std::string name;
+  RETURN_IF_ERROR(Get(j, path, "identifier", name));
+  std::optional<IdentifierKind> kind = ValueOf(kIdentifierNames, name);
+  if (!kind || *kind == IdentifierKind::kNone) {
+    return Bad(path + ".identifier", "must be national_id, phone, case_no or waybill_no");
+  }
+  const FieldType fits = *kind == IdentifierKind::kNationalId ? FieldType::kCnResidentId
+                         : *kind == IdentifierKind::kPhone    ? FieldType::kPhone
+                                                              : FieldType::kText;
+  if (vt != fits) {
+    return Bad(path + ".identifier",
+               name + " needs a field of type " + std::string(FieldTypeName(fits)));
+  }
+  out = *kind;
+  return Status::Ok();
+}
+
 StatusOr<FieldSchema> ParseField(const json& j, const std::string& path, bool in_object) {
-  RETURN_IF_ERROR(CheckKeys(j, path,
-                            {"name", "type", "required", "sensitivity", "mask", "index", "values",
-                             "min_length", "max_length", "min", "max", "not_future", "charset",
-                             "max_items", "birth_date_field", "gender_field", "fields"}));
+  RETURN_IF_ERROR(
+      CheckKeys(j, path,
+                {"name", "type", "required", "sensitivity", "mask", "index", "values", "min_length",
+                 "max_length", "min", "max", "not_future", "charset", "max_items",
+                 "birth_date_field", "gender_field", "identifier", "fields"}));
   FieldSchema f;
   RETURN_IF_ERROR(Get(j, path, "name", f.name));
   if (f.name.empty()) return Bad(path + ".name", "is required");
@@ -167,6 +201,7 @@ StatusOr<FieldSchema> ParseField(const json& j, const std::string& path, bool in
     f.key_charset = true;
   }
   FieldType vt = f.value_type();
+  RETURN_IF_ERROR(ParseIdentifier(j, path, vt, f.identifier));
   if (vt == FieldType::kEnum && f.values.empty()) return Bad(path + ".values", "enum needs values");
   if (vt != FieldType::kEnum && !f.values.empty()) return Bad(path + ".values", "only for enum");
   if (f.min > f.max) return Bad(path, "min exceeds max");
@@ -190,8 +225,31 @@ StatusOr<FieldSchema> ParseField(const json& j, const std::string& path, bool in
   return f;
 }
 
+// Whether an index is over one field of type name (a list of names too).
+bool IsOneNameField(const CollectionSchema& c, const IndexSchema& index) {
+  if (index.fields.size() != 1) return false;
+  const FieldSchema* f = c.Field(index.fields[0]);
+  return f != nullptr && f->value_type() == FieldType::kName;
+}
+
+// The collection's division field: as the schema says ("division"), or a
+// key of type cn_resident_id. It must be a scalar division_code or
+// cn_resident_id field.
+Status ParseDivision(const json& j, const std::string& path, CollectionSchema& c) {
+  const FieldSchema* key = c.Field(c.key_field);
+  c.division_field = key->type == FieldType::kCnResidentId ? key->name : "";
+  RETURN_IF_ERROR(Get(j, path, "division", c.division_field));
+  if (c.division_field.empty()) return Status::Ok();
+  const FieldSchema* f = c.Field(c.division_field);
+  if (f == nullptr ||
+      (f->type != FieldType::kDivisionCode && f->type != FieldType::kCnResidentId)) {
+    return Bad(path + ".division", "must name a division_code or cn_resident_id field");
+  }
+  return Status::Ok();
+}
+
 StatusOr<CollectionSchema> ParseCollection(const json& j, const std::string& path) {
-  RETURN_IF_ERROR(CheckKeys(j, path, {"name", "key", "fields", "indexes"}));
+  RETURN_IF_ERROR(CheckKeys(j, path, {"name", "key", "fields", "indexes", "division"}));
   CollectionSchema c;
   RETURN_IF_ERROR(Get(j, path, "name", c.name));
   RETURN_IF_ERROR(Get(j, path, "key", c.key_field));
@@ -225,17 +283,22 @@ StatusOr<CollectionSchema> ParseCollection(const json& j, const std::string& pat
         return Bad(fp + ".gender_field", "must name an enum field of the same collection");
       }
     }
-    if (f.index == IndexKind::kExact) c.indexes.push_back({f.name, {f.name}, ""});
+    if (f.index == IndexKind::kExact) {
+      IndexSchema index{f.name, {f.name}, "", false, ""};
+      index.broad = IsOneNameField(c, index);
+      c.indexes.push_back(std::move(index));
+    }
   }
   if (auto it = j.find("indexes"); it != j.end()) {
     if (!it->is_array()) return Bad(path + ".indexes", "must be an array");
     for (size_t i = 0; i < it->size(); ++i) {
       const json& ij = (*it)[i];
       std::string ip = path + ".indexes[" + std::to_string(i) + "]";
-      RETURN_IF_ERROR(CheckKeys(ij, ip, {"name", "fields", "item_field"}));
+      RETURN_IF_ERROR(CheckKeys(ij, ip, {"name", "fields", "item_field", "broad", "refers_to"}));
       IndexSchema index;
       RETURN_IF_ERROR(Get(ij, ip, "name", index.name));
       RETURN_IF_ERROR(Get(ij, ip, "item_field", index.item_field));
+      RETURN_IF_ERROR(Get(ij, ip, "refers_to", index.refers_to));
       if (index.name.empty()) return Bad(ip + ".name", "is required");
       if (c.Index(index.name) != nullptr) return Bad(ip + ".name", "duplicate index");
       auto fl = ij.find("fields");
@@ -260,6 +323,11 @@ StatusOr<CollectionSchema> ParseCollection(const json& j, const std::string& pat
           return Bad(ip + ".item_field", "unknown item field");
         }
       }
+      if (!index.refers_to.empty() && index.fields.size() != 1) {
+        return Bad(ip + ".refers_to", "needs an index of one field");
+      }
+      index.broad = IsOneNameField(c, index);
+      RETURN_IF_ERROR(Get(ij, ip, "broad", index.broad));
       c.indexes.push_back(std::move(index));
     }
   }
@@ -270,7 +338,30 @@ StatusOr<CollectionSchema> ParseCollection(const json& j, const std::string& pat
       }
     }
   }
+  RETURN_IF_ERROR(ParseDivision(j, path, c));
   return c;
+}
+
+// The field a term of `index` is taken from: the item field of a list of
+// objects, else the indexed field.
+const FieldSchema* TermField(const CollectionSchema& c, const IndexSchema& index) {
+  const FieldSchema* f = c.Field(index.fields[0]);
+  return index.item_field.empty() ? f : f->ItemField(index.item_field);
+}
+
+// An index's "refers_to" must name another collection whose key has the
+// type of the index's terms.
+Status CheckReferences(const Schema& schema, const CollectionSchema& c, const std::string& path) {
+  for (const IndexSchema& index : c.indexes) {
+    if (index.refers_to.empty()) continue;
+    const std::string ip = path + ".indexes." + index.name + ".refers_to";
+    const CollectionSchema* target = schema.Find(index.refers_to);
+    if (target == nullptr || target == &c) return Bad(ip, "must name another collection");
+    if (TermField(c, index)->value_type() != target->Field(target->key_field)->type) {
+      return Bad(ip, "the terms must have the type of " + target->name + "'s key");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -281,6 +372,7 @@ std::optional<FieldType> ParseFieldTypeName(std::string_view name) {
 }
 std::string_view SensitivityName(Sensitivity s) { return NameOf(kSensitivityNames, s); }
 std::string_view MaskRuleName(MaskRule m) { return NameOf(kMaskNames, m); }
+std::string_view IdentifierKindName(IdentifierKind kind) { return NameOf(kIdentifierNames, kind); }
 
 const FieldSchema* FieldSchema::ItemField(std::string_view field_name) const {
   for (const FieldSchema& f : item_fields) {
@@ -299,6 +391,13 @@ const FieldSchema* CollectionSchema::Field(std::string_view field_name) const {
 const IndexSchema* CollectionSchema::Index(std::string_view index_name) const {
   for (const IndexSchema& i : indexes) {
     if (i.name == index_name) return &i;
+  }
+  return nullptr;
+}
+
+const IndexSchema* CollectionSchema::IndexReferringTo(std::string_view collection) const {
+  for (const IndexSchema& i : indexes) {
+    if (i.refers_to == collection) return &i;
   }
   return nullptr;
 }
@@ -325,6 +424,10 @@ StatusOr<Schema> Schema::Parse(std::string_view text) {
                      ParseCollection((*cols)[i], "collections[" + std::to_string(i) + "]"));
     if (schema.Find(c.name) != nullptr) return Bad("$.collections", "duplicate " + c.name);
     schema.collections_.push_back(std::move(c));
+  }
+  for (size_t i = 0; i < schema.collections_.size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckReferences(schema, schema.collections_[i], "collections[" + std::to_string(i) + "]"));
   }
   return schema;
 }

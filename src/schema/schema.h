@@ -51,10 +51,22 @@ enum class MaskRule {
 
 enum class IndexKind { kNone, kExact };
 
+// How the audit trail names a value of a field, so that a leaked value hashes
+// to what the trail recorded (docs/audit_format.md, "What is clear, hashed and
+// sealed"). The names are the trail's identifier kinds.
+enum class IdentifierKind {
+  kNone,           // not an identifier (a record key is then named "collection/key")
+  kNationalId,     // "national_id"
+  kPhone,          // "phone"
+  kCaseNumber,     // "case_no"
+  kWaybillNumber,  // "waybill_no"
+};
+
 std::string_view FieldTypeName(FieldType type);
 std::optional<FieldType> ParseFieldTypeName(std::string_view name);
 std::string_view SensitivityName(Sensitivity s);
 std::string_view MaskRuleName(MaskRule m);
+std::string_view IdentifierKindName(IdentifierKind kind);
 
 struct FieldSchema {
   std::string name;
@@ -67,6 +79,10 @@ struct FieldSchema {
   Sensitivity sensitivity = Sensitivity::kPersonal;
   IndexKind index = IndexKind::kNone;  // kExact if the field is part of an index
   MaskRule mask = MaskRule::kNone;
+  // Set from the (item) type unless the schema says ("identifier"): a
+  // cn_resident_id is a national ID, a phone a phone; case and waybill
+  // numbers are text the schema marks.
+  IdentifierKind identifier = IdentifierKind::kNone;
 
   // Constraints; which apply depends on the (item) type.
   std::vector<std::string> values;  // kEnum: the allowed values
@@ -94,6 +110,14 @@ struct IndexSchema {
   // For an index over a list of objects: the item field the term is taken
   // from (cases.persons → national_id).
   std::string item_field;
+  // One term matches many records (a name alone), so searching by it is the
+  // narrower right of name-only search. Unless the schema says ("broad"), an
+  // index over one name field is broad.
+  bool broad = false;
+  // The collection whose keys the terms are ("refers_to"; cases.persons →
+  // persons), so that the records referring to one record can be listed;
+  // empty when the terms are no keys. The index has one field.
+  std::string refers_to;
 };
 
 struct CollectionSchema {
@@ -101,9 +125,17 @@ struct CollectionSchema {
   std::string key_field;
   std::vector<FieldSchema> fields;
   std::vector<IndexSchema> indexes;
+  // The scalar field that places a record in a division, for accounts scoped
+  // to divisions (SPEC §4): a division_code, or a cn_resident_id whose first
+  // six digits are the holder's registration division. Unless the schema
+  // says ("division"), a key of type cn_resident_id; empty when the
+  // collection has none (a scoped account is then refused, fail closed).
+  std::string division_field;
 
   const FieldSchema* Field(std::string_view field_name) const;
   const IndexSchema* Index(std::string_view index_name) const;
+  // The first index whose terms are keys of `collection`, or nullptr.
+  const IndexSchema* IndexReferringTo(std::string_view collection) const;
 };
 
 class Schema {

@@ -1,0 +1,114 @@
+#include "api/record_call.h"
+
+#include "http/router.h"
+
+namespace warden::api {
+namespace {
+
+using audit::AuditSubject;
+using audit::IdentifierKind;
+
+// The audit trail's kind for a schema identifier.
+IdentifierKind AuditKindOf(schema::IdentifierKind kind) {
+  switch (kind) {
+    case schema::IdentifierKind::kNationalId:
+      return IdentifierKind::kNationalId;
+    case schema::IdentifierKind::kPhone:
+      return IdentifierKind::kPhone;
+    case schema::IdentifierKind::kCaseNumber:
+      return IdentifierKind::kCaseNumber;
+    case schema::IdentifierKind::kWaybillNumber:
+      return IdentifierKind::kWaybillNumber;
+    case schema::IdentifierKind::kNone:
+      break;
+  }
+  return IdentifierKind::kOther;
+}
+
+// Appends the identifiers in `value` (a scalar, a list, or list items that
+// are objects), each by its field's identifier kind.
+void AddIdentifiers(const schema::FieldSchema& field, const nlohmann::json& value,
+                    std::vector<AuditSubject>& out) {
+  if (value.is_array()) {
+    for (const nlohmann::json& item : value) AddIdentifiers(field, item, out);
+    return;
+  }
+  if (value.is_object()) {
+    for (const schema::FieldSchema& sub : field.item_fields) {
+      if (auto it = value.find(sub.name); it != value.end()) AddIdentifiers(sub, *it, out);
+    }
+    return;
+  }
+  if (!value.is_string() || field.identifier == schema::IdentifierKind::kNone) return;
+  out.push_back({AuditKindOf(field.identifier), value.get<std::string>()});
+}
+
+}  // namespace
+
+Status RecordCall::Authorize(access::Operation op) const {
+  return access::Authorize(scope.who, op, collection.name);
+}
+
+Answer RecordCall::Audited(std::optional<access::Operation> op, const AuditedBody& body) const {
+  return RunAudited(scope, collection.name,
+                    [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
+                      if (subject) event.subjects.push_back(*subject);
+                      if (op) RETURN_IF_ERROR(Authorize(*op));
+                      return body(event);
+                    });
+}
+
+StatusOr<RecordCall> ResolveRecordCall(const RequestScope& scope) {
+  const http::Request& req = scope.request;
+  ASSIGN_OR_RETURN(const schema::CollectionSchema* collection,
+                   FindCollection(scope.ctx, req.path(1)));
+  RecordCall call{scope, *collection, "", std::nullopt};
+  const http::RouteSpec* route = req.route();
+  if (route != nullptr && route->params.size() > 2 && !route->params[2].empty()) {
+    call.key = StoredKey(*collection, req.path(2), scope.ctx.clock);
+    call.subject = KeySubject(*collection, call.key);
+  }
+  return call;
+}
+
+CallHandler OnRecordCall(std::function<Answer(const RecordCall&)> handler) {
+  return [handler = std::move(handler)](const RequestScope& scope) -> Answer {
+    ASSIGN_OR_RETURN(RecordCall call, ResolveRecordCall(scope));
+    return handler(call);
+  };
+}
+
+std::string StoredKey(const schema::CollectionSchema& collection, std::string_view given,
+                      const Clock& clock) {
+  StatusOr<std::string> key = schema::NormaliseKey(collection, given, clock);
+  return key.ok() ? std::move(key).value() : std::string(given);
+}
+
+AuditSubject KeySubject(const schema::CollectionSchema& collection, std::string_view key) {
+  const schema::FieldSchema* field = collection.Field(collection.key_field);
+  if (field != nullptr && field->identifier != schema::IdentifierKind::kNone) {
+    return {AuditKindOf(field->identifier), std::string(key)};
+  }
+  return {IdentifierKind::kOther, collection.name + "/" + std::string(key)};
+}
+
+void AddSubjects(const schema::CollectionSchema& collection, const schema::Record& record,
+                 std::vector<AuditSubject>& out) {
+  out.push_back(KeySubject(collection, schema::RecordKeyOf(collection, record)));
+  for (const schema::FieldSchema& field : collection.fields) {
+    if (field.name == collection.key_field) continue;
+    if (auto it = record.find(field.name); it != record.end()) AddIdentifiers(field, *it, out);
+  }
+}
+
+void AddSampleIdentifiers(const schema::Schema& schema, const nlohmann::json& record,
+                          std::vector<AuditSubject>& out) {
+  if (!record.is_object()) return;
+  for (const schema::CollectionSchema& collection : schema.collections()) {
+    for (const schema::FieldSchema& field : collection.fields) {
+      if (auto it = record.find(field.name); it != record.end()) AddIdentifiers(field, *it, out);
+    }
+  }
+}
+
+}  // namespace warden::api

@@ -1,0 +1,157 @@
+// A record call as the schema describes it: keys as the store holds them,
+// records named on the trail by their identifier kinds, divisions and
+// references taken from the schema; and handlers mounted only as the route
+// table says.
+#include "api/record_call.h"
+
+#include <gtest/gtest.h>
+
+#include "api/api_test_util.h"
+
+namespace warden::api {
+namespace {
+
+using access::Role;
+using audit::AuditAction;
+using audit::IdentifierKind;
+using nlohmann::json;
+using testing::InMemoryApi;
+using testing::kPersonId;
+using testing::kPersonId15;
+
+class RecordCallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    officer_ = api_.Account("officer", {Role::kOfficer});
+    auditor_ = api_.Account("auditor", {Role::kAuditor});
+    api_.Put("persons", testing::SyntheticPerson());
+    api_.Put("cases", testing::SyntheticCase("C-2023-0001", "110105"));
+    api_.Put("cases", testing::SyntheticCase("C-2023-0002", "310115"));
+    api_.Put("deliveries", testing::SyntheticDelivery("W-0001"));
+  }
+
+  // The subjects of the last entry of `action`, as the trail keeps them.
+  std::vector<audit::HashedSubject> LastSubjects(AuditAction action) {
+    std::vector<audit::AuditRecord> entries = api_.Entries(action);
+    EXPECT_FALSE(entries.empty());
+    return entries.empty() ? std::vector<audit::HashedSubject>{} : entries.back().entry.subjects;
+  }
+
+  bool Names(const std::vector<audit::HashedSubject>& subjects, IdentifierKind kind,
+             std::string_view value) {
+    const audit::HashedSubject wanted{kind, api_.Hash(kind, value)};
+    return std::find(subjects.begin(), subjects.end(), wanted) != subjects.end();
+  }
+
+  InMemoryApi api_;
+  std::string officer_;
+  std::string auditor_;
+};
+
+TEST_F(RecordCallTest, AFifteenDigitIdNamesItsRecordInEighteenDigitForm) {
+  InMemoryApi::Reply reply = api_.Call("GET", "/v1/persons/" + std::string(kPersonId15), officer_);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  const auto subjects = LastSubjects(AuditAction::kRead);
+  EXPECT_TRUE(Names(subjects, IdentifierKind::kNationalId, kPersonId));
+  EXPECT_FALSE(Names(subjects, IdentifierKind::kNationalId, kPersonId15));
+}
+
+TEST_F(RecordCallTest, AKeyThatDoesNotValidateIsAMissNamedAsGiven) {
+  InMemoryApi::Reply reply = api_.Call("GET", "/v1/persons/123", officer_);
+  EXPECT_EQ(reply.status, 404) << reply.body;
+  EXPECT_TRUE(Names(LastSubjects(AuditAction::kRead), IdentifierKind::kNationalId, "123"));
+}
+
+TEST_F(RecordCallTest, AnUnknownCollectionIsA404BeforeAnythingIsRead) {
+  InMemoryApi::Reply reply = api_.Call("GET", "/v1/vehicles/X1", officer_);
+  EXPECT_EQ(reply.status, 404) << reply.body;
+  EXPECT_EQ(reply.ErrorCode(), "unknown_collection");
+}
+
+TEST_F(RecordCallTest, CaseAndWaybillNumbersAreNamedByTheSchemasIdentifierKind) {
+  ASSERT_EQ(api_.Call("GET", "/v1/cases/C-2023-0001", officer_).status, 200);
+  auto subjects = LastSubjects(AuditAction::kRead);
+  EXPECT_TRUE(Names(subjects, IdentifierKind::kCaseNumber, "C-2023-0001"));
+  EXPECT_TRUE(Names(subjects, IdentifierKind::kNationalId, kPersonId)) << "the case's party";
+
+  ASSERT_EQ(api_.Call("GET", "/v1/deliveries/W-0001", officer_).status, 200);
+  subjects = LastSubjects(AuditAction::kRead);
+  EXPECT_TRUE(Names(subjects, IdentifierKind::kWaybillNumber, "W-0001"));
+  EXPECT_TRUE(Names(subjects, IdentifierKind::kPhone, testing::kPersonPhone));
+  EXPECT_FALSE(Names(subjects, IdentifierKind::kOther, "deliveries/W-0001"));
+}
+
+TEST_F(RecordCallTest, ACaseIsPlacedInTheDivisionOfItsStation) {
+  const std::string scoped = api_.Account("officer.pudong", {Role::kOfficer});
+  access::Policy policy;
+  policy.division_scope = std::vector<std::string>{"310115"};
+  api_.SetPolicy("officer.pudong", policy);
+  EXPECT_EQ(api_.Call("GET", "/v1/cases/C-2023-0002", scoped).status, 200);
+  InMemoryApi::Reply outside = api_.Call("GET", "/v1/cases/C-2023-0001", scoped);
+  EXPECT_EQ(outside.status, 404) << "answered as if it did not exist: " << outside.body;
+  const std::vector<audit::AuditRecord> reads = api_.Entries(AuditAction::kRead);
+  ASSERT_FALSE(reads.empty());
+  EXPECT_EQ(reads.back().entry.error_reason, "division_forbidden");
+  // A delivery has no division in the schema: a scoped account is refused.
+  EXPECT_EQ(api_.Call("GET", "/v1/deliveries/W-0001", scoped).status, 404);
+}
+
+TEST_F(RecordCallTest, APersonsCasesAreFoundThroughTheIndexThatRefersToPersons) {
+  InMemoryApi::Reply reply =
+      api_.Call("GET", "/v1/persons/" + std::string(kPersonId15) + "/cases", officer_);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.json["results"].size(), 2u) << reply.body;
+  const std::vector<audit::AuditRecord> searches = api_.Entries(AuditAction::kSearch);
+  ASSERT_FALSE(searches.empty());
+  EXPECT_EQ(searches.back().entry.collection, "cases");
+  EXPECT_TRUE(Names(searches.back().entry.subjects, IdentifierKind::kNationalId, kPersonId));
+}
+
+TEST_F(RecordCallTest, AnAccessReportFindsAReadByEitherFormOfTheId) {
+  ASSERT_EQ(api_.Call("GET", "/v1/persons/" + std::string(kPersonId), officer_).status, 200);
+  for (std::string_view id : {kPersonId, kPersonId15}) {
+    InMemoryApi::Reply report = api_.Call(
+        "GET", "/v1/persons/" + std::string(id) + "/access-report", auditor_, "audit/2023-7");
+    ASSERT_EQ(report.status, 200) << report.body;
+    EXPECT_FALSE(report.json["entries"].empty()) << id;
+  }
+}
+
+TEST_F(RecordCallTest, ATraceTakesALeakedRecordsIdentifiersFromTheSchema) {
+  ASSERT_EQ(api_.Call("GET", "/v1/deliveries/W-0001", officer_).status, 200);
+  // A leaked person names a national ID and phones; a leaked delivery its
+  // waybill number and the recipient's phone.
+  InMemoryApi::Reply person = api_.Call(
+      "POST", "/v1/audit/trace", auditor_, "audit/2023-7",
+      json{{"records", {{{"national_id", kPersonId}, {"phones", {testing::kPersonPhone}}}}}});
+  ASSERT_EQ(person.status, 200) << person.body;
+  EXPECT_EQ(person.json["sample_size"], 2) << person.body;
+  InMemoryApi::Reply delivery =
+      api_.Call("POST", "/v1/audit/trace", auditor_, "audit/2023-7",
+                json{{"records", {{{"waybill_no", "W-0001"}, {"courier", "sf"}}}}});
+  ASSERT_EQ(delivery.status, 200) << delivery.body;
+  EXPECT_EQ(delivery.json["sample_matched"], 1) << delivery.body;
+  ASSERT_EQ(delivery.json["accounts"].size(), 1u) << delivery.body;
+  EXPECT_EQ(delivery.json["accounts"][0]["account"], api_.AccountId("officer"));
+}
+
+TEST_F(RecordCallTest, AHandlerIsMountedOnlyAsItsRouteSays) {
+  http::Router router;
+  auto authenticated = [](const RequestScope&) -> Answer { return http::Response(); };
+  auto open = [](const ApiContext&, const ApiRoute&,
+                 const http::Request&) -> StatusOr<http::Response> { return http::Response(); };
+  EXPECT_EQ(MountCall(router, api_.context(), "login", authenticated).code(), StatusCode::kInternal)
+      << "login takes no session";
+  EXPECT_EQ(MountPublicCall(router, api_.context(), "getRecord", open).code(),
+            StatusCode::kInternal)
+      << "a look-up needs a session";
+  EXPECT_EQ(MountCall(router, api_.context(), "listEverything", authenticated).code(),
+            StatusCode::kInternal)
+      << "no such call";
+  EXPECT_TRUE(MountCall(router, api_.context(), "getRecord", authenticated).ok());
+  EXPECT_TRUE(router.Has(http::HttpMethod::kGet, "/v1/{collection}/{key}"));
+  EXPECT_EQ(router.size(), 1u);
+}
+
+}  // namespace
+}  // namespace warden::api
