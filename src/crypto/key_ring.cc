@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "core/bytes.h"
-#include "crypto/ciphertext.h"
+#include "crypto/envelope.h"
 #include "crypto/primitives.h"
 
 namespace warden::crypto {
@@ -332,53 +332,22 @@ StatusOr<std::string> KeyRing::SealRecord(std::string_view collection, std::stri
   std::shared_lock lock(mu_);
   const CollectionKeys* keys = FindCollection(collection);
   if (keys == nullptr) return UnknownCollection();
-  RecordHeader header;
-  header.key_version = keys->data_key_version;
-  RandomNonceBytes(header.nonce);
-  std::string aad;
-  aad.reserve(64 + collection.size() + record_key.size() + field_set.size());
-  AppendRecordAssociatedData(keyring_id_, header, collection, record_key, field_set, aad);
-  std::string out;
-  out.reserve(kRecordOverhead + plaintext.size());
-  AppendRecordHeader(header, out);
-  out.resize(kRecordOverhead + plaintext.size());
-  RETURN_IF_ERROR(Aes256GcmSealInto(keys->data_keys.find(header.key_version)->second, header.nonce,
-                                    plaintext, AsBytes(aad),
-                                    {reinterpret_cast<uint8_t*>(out.data()) + kRecordHeaderSize,
-                                     plaintext.size() + kGcmTagSize}));
-  return out;
+  const uint32_t version = keys->data_key_version;
+  return SealEnvelope(EnvelopeUse::kRecord, keyring_id_, {collection, record_key, field_set},
+                      version, keys->data_keys.find(version)->second, plaintext);
 }
 
 StatusOr<std::string> KeyRing::OpenRecord(std::string_view collection, std::string_view record_key,
                                           std::string_view field_set,
                                           std::string_view ciphertext) const {
-  ASSIGN_OR_RETURN(RecordHeader header, ParseRecordHeader(ciphertext));
   std::shared_lock lock(mu_);
   const CollectionKeys* keys = FindCollection(collection);
   if (keys == nullptr) return UnknownCollection();
-  auto key = keys->data_keys.find(header.key_version);
-  if (key == keys->data_keys.end()) {
-    const bool newer = header.key_version > keys->data_key_version;
-    return DataLoss("record names data key version " + std::to_string(header.key_version) +
-                        (newer ? ", newer than any this key ring holds (stale key ring state?)"
-                               : ", which this key ring does not hold (retired?)"),
-                    "unknown_key_version");
-  }
-  std::string aad;
-  aad.reserve(64 + collection.size() + record_key.size() + field_set.size());
-  AppendRecordAssociatedData(keyring_id_, header, collection, record_key, field_set, aad);
-  std::string out(ciphertext.size() - kRecordOverhead, '\0');
-  Status st =
-      Aes256GcmOpenInto(key->second, header.nonce, AsBytes(ciphertext.substr(kRecordHeaderSize)),
-                        AsBytes(aad), {reinterpret_cast<uint8_t*>(out.data()), out.size()});
-  if (!st.ok()) {
-    if (st.code() != StatusCode::kDataLoss) return st;
-    return DataLoss(
-        "record failed authentication: altered, or sealed for another record key, field set, "
-        "collection or store",
-        "record_authentication_failed");
-  }
-  return out;
+  return OpenEnvelope(EnvelopeUse::kRecord, keyring_id_, {collection, record_key, field_set},
+                      ciphertext, [keys](uint32_t version) -> const SecretBytes* {
+                        auto it = keys->data_keys.find(version);
+                        return it == keys->data_keys.end() ? nullptr : &it->second;
+                      });
 }
 
 StatusOr<std::string> KeyRing::BlindIndex(std::string_view collection, std::string_view index_name,
@@ -507,7 +476,7 @@ StatusOr<CollectionKeyVersions> KeyRing::Versions(std::string_view collection) c
 }
 
 StatusOr<uint32_t> KeyRing::DataKeyVersionOf(std::string_view ciphertext) {
-  ASSIGN_OR_RETURN(RecordHeader header, ParseRecordHeader(ciphertext));
+  ASSIGN_OR_RETURN(EnvelopeHeader header, ParseEnvelopeHeader(ciphertext));
   return header.key_version;
 }
 
