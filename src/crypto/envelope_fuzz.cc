@@ -27,15 +27,15 @@ struct Fixture {
 const Fixture* MakeFixture() {
   auto created = KeyRing::Create(warden::SecretBytes::Random(kRootKeySize));
   if (!created.ok() || !(*created)->AddCollection("persons").ok()) return nullptr;
-  std::string keyring_id(kKeyRingIdSize, '\0');
-  auto secrets = std::make_shared<EnvelopeKeys>(keyring_id);
-  auto contexts = std::make_shared<EnvelopeKeys>(keyring_id);
-  if (!secrets->Add(1, warden::SecretBytes::Random(kAes256KeySize)).ok() ||
-      !contexts->Add(1, warden::SecretBytes::Random(kAes256KeySize)).ok() ||
-      !contexts->Add(2, warden::SecretBytes::Random(kAes256KeySize)).ok()) {
+  auto fixture = new Fixture{std::move(created).value(), nullptr, nullptr};
+  auto secrets = fixture->ring->EnvelopeKeysFor("account-secret");
+  auto contexts = fixture->ring->EnvelopeKeysFor("audit-context");
+  if (!secrets.ok() || !contexts.ok() || !fixture->ring->RotateEnvelopeKey("audit-context").ok()) {
     return nullptr;
   }
-  return new Fixture{std::move(created).value(), secrets, contexts};
+  fixture->secrets = *secrets;
+  fixture->contexts = *contexts;
+  return fixture;
 }
 
 void Require(bool condition) {

@@ -368,6 +368,70 @@ TEST(KeyRingTest, ServiceKeysAreStableAndDistinctPerPurpose) {
   EXPECT_FALSE(*NewRing(root)->DeriveServiceKey("audit-sign") == sign);
 }
 
+TEST(KeyRingTest, EnvelopeKeysStartAtVersionOneAndLeaveTheStateAsItWas) {
+  SecretBytes root = NewRoot();
+  auto ring = NewRing(root);
+  const std::string state = ring->State();
+  auto keys = ring->EnvelopeKeysFor("account-secret");
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  EXPECT_EQ((*keys)->current_version(), 1u);
+  EXPECT_EQ(*ring->EnvelopeKeyVersion("account-secret"), 1u);
+  EXPECT_EQ(ring->State(), state);
+  EXPECT_EQ(ring->EnvelopeKeysFor("account-secret")->get(), keys->get());  // one shared set
+}
+
+TEST(KeyRingTest, EnvelopeSealedUnderVersionNOpensAfterRotationAndReload) {
+  SecretBytes root = NewRoot();
+  auto ring = NewRing(root);
+  std::shared_ptr<const EnvelopeKeys> keys = *ring->EnvelopeKeysFor("audit-context");
+  auto under_1 = keys->Seal(EnvelopeUse::kAuditContext, {"acct", "sess"}, AsBytes("case/1"));
+  ASSERT_TRUE(under_1.ok());
+  ASSERT_EQ(*ring->RotateEnvelopeKey("audit-context"), 2u);
+  // The holder seals under the new version at once.
+  EXPECT_EQ(keys->current_version(), 2u);
+  auto under_2 = keys->Seal(EnvelopeUse::kAuditContext, {"acct", "sess"}, AsBytes("case/2"));
+  ASSERT_TRUE(under_2.ok());
+  EXPECT_EQ(*KeyRing::DataKeyVersionOf(*under_2), 2u);
+  EXPECT_EQ(*keys->Open(EnvelopeUse::kAuditContext, {"acct", "sess"}, *under_1), "case/1");
+
+  // Rotation persists the version; a reloaded ring (after a rekey too) opens both.
+  SecretBytes new_root = NewRoot();
+  ASSERT_TRUE(ring->Rekey(new_root.Clone()).ok());
+  auto reloaded = KeyRing::Load(new_root.Clone(), ring->State());
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  EXPECT_EQ(*(*reloaded)->EnvelopeKeyVersion("audit-context"), 2u);
+  std::shared_ptr<const EnvelopeKeys> again = *(*reloaded)->EnvelopeKeysFor("audit-context");
+  EXPECT_EQ(*again->Open(EnvelopeUse::kAuditContext, {"acct", "sess"}, *under_1), "case/1");
+  EXPECT_EQ(*again->Open(EnvelopeUse::kAuditContext, {"acct", "sess"}, *under_2), "case/2");
+  // Other purposes did not move.
+  EXPECT_EQ(*(*reloaded)->EnvelopeKeyVersion("account-secret"), 1u);
+}
+
+TEST(KeyRingTest, EnvelopeKeysArePerPurposeAndPerStore) {
+  SecretBytes root = NewRoot();
+  auto ring = NewRing(root);
+  auto secrets = *ring->EnvelopeKeysFor("account-secret");
+  auto contexts = *ring->EnvelopeKeysFor("audit-context");
+  auto elsewhere = *NewRing(root)->EnvelopeKeysFor("account-secret");
+  auto sealed = secrets->Seal(EnvelopeUse::kAccountSecret, {"totp", "a"}, AsBytes("x"));
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(contexts->Open(EnvelopeUse::kAccountSecret, {"totp", "a"}, *sealed).status().reason(),
+            "account_secret_authentication_failed");
+  EXPECT_EQ(elsewhere->Open(EnvelopeUse::kAccountSecret, {"totp", "a"}, *sealed).status().reason(),
+            "account_secret_authentication_failed");
+  EXPECT_EQ(ring->EnvelopeKeysFor("Bad Purpose").status().code(), StatusCode::kUnprocessable);
+  EXPECT_EQ(ring->RotateEnvelopeKey("").status().code(), StatusCode::kUnprocessable);
+}
+
+TEST(KeyRingTest, FailedPersistCancelsTheEnvelopeKeyRotation) {
+  auto ring = NewRing(NewRoot());
+  auto keys = *ring->EnvelopeKeysFor("account-secret");
+  ring->SetStatePersister([](std::string_view) { return Unavailable("disk full"); });
+  EXPECT_EQ(ring->RotateEnvelopeKey("account-secret").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(keys->current_version(), 1u);
+  EXPECT_EQ(*ring->EnvelopeKeyVersion("account-secret"), 1u);
+}
+
 TEST(KeyRingTest, ConcurrentSealsAndOpensSurviveRotation) {
   auto ring = NewRing(NewRoot());
   std::atomic<bool> stop{false};
