@@ -430,6 +430,44 @@ TEST_F(RoleFlowTest, OperatorReadsMetricsAndRotatesKeysButNoPersonalData) {
   EXPECT_EQ(client().Call("POST", "/v1/sys/seal", account("officer").Auth()).status, 403);
 }
 
+// Account secrets and audit contexts carry a key version: after the operator
+// rotates their keys, what was sealed before still opens and new seals use the
+// new version.
+TEST_F(RoleFlowTest, RotatedAccountSecretAndAuditContextKeysKeepEarlierValuesReadable) {
+  std::optional<Account> before = d().AddAccount("e2e.rotate.before", {"officer"});
+  ASSERT_TRUE(before);
+  const SyntheticPerson p = MakePerson(62);
+  d().PutPerson(p);
+  ASSERT_EQ(client().Call("GET", "/v1/persons/" + p.id, before->WithPurpose("case/ROT-1")).status,
+            200);
+
+  Account& op = account("operator");
+  for (const char* key : {"account_secret", "audit_context"}) {
+    Answer rotated = client().Call("POST", "/v1/sys/rotate", op.Auth(), json{{"key", key}});
+    ASSERT_EQ(rotated.status, 200) << rotated;
+    EXPECT_GE(rotated.body_json["versions"][key].get<int>(), 2) << rotated;
+  }
+  EXPECT_EQ(client().Call("POST", "/v1/sys/rotate", op.Auth(), json{{"key", "bogus"}}).status, 422);
+
+  // The earlier account's secrets (version 1) still open; a new one's are sealed anew.
+  Answer again = d().Login(*before);
+  ASSERT_EQ(again.status, 200) << again;
+  std::optional<Account> after = d().AddAccount("e2e.rotate.after", {"officer"});
+  ASSERT_TRUE(after);
+  ASSERT_EQ(client().Call("GET", "/v1/persons/" + p.id, after->WithPurpose("case/ROT-2")).status,
+            200);
+
+  // Contexts sealed before and after the rotation both read.
+  for (const auto& [who, purpose] :
+       {std::pair{&*before, "case/ROT-1"}, std::pair{&*after, "case/ROT-2"}}) {
+    Answer trail =
+        client().Call("GET", "/v1/audit?action=read&account=" + who->id, account("auditor").Auth());
+    ASSERT_EQ(trail.status, 200) << trail;
+    ASSERT_FALSE(trail.body_json["entries"].empty()) << trail;
+    EXPECT_EQ(trail.body_json["entries"][0]["purpose"], purpose) << trail;
+  }
+}
+
 TEST_F(RoleFlowTest, LogoutEndsTheSession) {
   std::optional<Account> temp = d().AddAccount("e2e.logout", {"officer"});
   ASSERT_TRUE(temp);

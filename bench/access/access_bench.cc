@@ -31,8 +31,11 @@ struct Fixture {
     options.policy_ceiling.daily_read_quota = int64_t{1} << 40;
     options.policy_ceiling.rate_per_second = 1e6;
     options.policy_ceiling.burst = 1'000'000;
+    auto seal_keys = std::make_shared<crypto::EnvelopeKeys>(std::string(16, 'b'));
+    seal_keys->Add(1, SecretBytes::Random(32)).IgnoreError();
     access = std::move(*AccessControl::Create(
-        store, Clock::Real(), {SecretBytes::Random(32), SecretBytes::Random(32)}, options));
+        store, Clock::Real(), {SecretBytes::Random(32), seal_keys, SecretBytes::Random(32)},
+        options));
     Authenticator& auth = access->authenticator();
     Administration& admin = access->administration();
     std::vector<SecretBytes> boot = std::move(*auth.CreateBootstrapTokens());

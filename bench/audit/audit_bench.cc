@@ -176,6 +176,8 @@ int Main(int argc, char** argv) {
   }
   SecretBytes hash_key = SecretBytes::CopyFrom(std::string(32, '\x11'));
   SecretBytes sign_seed = SecretBytes::CopyFrom(std::string(32, '\x22'));
+  auto context_keys = std::make_shared<crypto::EnvelopeKeys>(std::string(16, 'b'));
+  context_keys->Add(1, SecretBytes::CopyFrom(std::string(32, '\x55'))).IgnoreError();
 
   std::printf("records: %d sealed 300-byte records in RocksDB; %.1f s per run\n\n", records,
               seconds);
@@ -187,14 +189,14 @@ int Main(int argc, char** argv) {
                 none.p99_us);
 
     MemoryStore memory;
-    auto mem_log = AuditLog::Open(memory, hash_key, sign_seed, {});
+    auto mem_log = AuditLog::Open(memory, hash_key, sign_seed, context_keys, {});
     if (!mem_log.ok()) return 1;
     Result mem = bench.Run(mem_log->get(), &memory, threads, seconds);
     mem_log->reset();
     std::printf("| memory | %d | %.0f | %.0f | %.0f | %.1f |\n", threads, mem.per_second,
                 mem.p50_us, mem.p99_us, mem.entries_per_commit);
 
-    auto durable_log = AuditLog::Open(**store, hash_key, sign_seed, {});
+    auto durable_log = AuditLog::Open(**store, hash_key, sign_seed, context_keys, {});
     if (!durable_log.ok()) return 1;
     Result durable = bench.Run(durable_log->get(), store->get(), threads, seconds);
     durable_log->reset();

@@ -10,9 +10,11 @@ namespace warden::access {
 StatusOr<std::unique_ptr<AccessControl>> AccessControl::Create(Store& store, const Clock& clock,
                                                                AccessKeys keys,
                                                                AccessOptions options) {
-  if (keys.token_hash_key.size() != 32 || keys.seal_key.size() != crypto::kAes256KeySize) {
+  if (keys.token_hash_key.size() != 32 ||
+      keys.unversioned_seal_key.size() != crypto::kAes256KeySize) {
     return InvalidArgument("access keys must be 32 bytes each");
   }
+  if (keys.seal_keys == nullptr) return InvalidArgument("access seal keys are required");
   auto derive = [&](std::string_view label) {
     return crypto::HkdfSha256(keys.token_hash_key, {}, AsBytes(label), 32);
   };

@@ -7,22 +7,32 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "access/password.h"
 #include "access/policy.h"
 #include "core/secret.h"
+#include "crypto/envelope.h"
 
 namespace warden::access {
 
-// Key material, from the key hierarchy. Both keys are 32 bytes.
+// Key material, from the key hierarchy.
 struct AccessKeys {
   // Keys the hashes of session tokens, API keys and the bootstrap token; subkeys
-  // derived from it (HKDF, distinct labels) key canary markers and lockout entries.
+  // derived from it (HKDF, distinct labels) key canary markers and lockout
+  // entries. 32 bytes.
   SecretBytes token_hash_key;
-  // Seals TOTP secrets and password hashes at rest (AES-256-GCM, the account id
-  // as associated data).
-  SecretBytes seal_key;
+  // Seal TOTP secrets and password hashes at rest: envelopes of use
+  // kAccountSecret (docs/ciphertext_format.md) bound to the field and the
+  // account id, under the current version; any held version opens. The key
+  // ring's "account-secret" envelope key, shared so that a rotation applies at
+  // once. Non-null.
+  std::shared_ptr<const crypto::EnvelopeKeys> seal_keys;
+  // Opens secrets sealed before they had a key version (nonce | ciphertext,
+  // associated data "warden/access/v1/<field>/<account id>"); seals nothing.
+  // 32 bytes.
+  SecretBytes unversioned_seal_key;
 };
 
 struct AccessOptions {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,14 +17,26 @@
 
 #include "access/access_control.h"
 #include "access/totp.h"
+#include "crypto/envelope.h"
 #include "store/memory_store.h"
 
 namespace warden::access::testing {
 
 inline SecretBytes Text(std::string_view s) { return SecretBytes::CopyFrom(s); }
 
-inline AccessKeys TestKeys() {
-  return {SecretBytes::CopyFrom(std::string(32, 'k')), SecretBytes::CopyFrom(std::string(32, 's'))};
+// The "account-secret" envelope key of a test store: version 1 is 'e' * 32,
+// version 2 (with `versions` = 2) 'f' * 32.
+inline std::shared_ptr<crypto::EnvelopeKeys> TestSealKeys(uint32_t versions = 1) {
+  auto keys = std::make_shared<crypto::EnvelopeKeys>("access-test-id..");
+  for (uint32_t v = 1; v <= versions; ++v) {
+    keys->Add(v, SecretBytes::CopyFrom(std::string(32, static_cast<char>('d' + v)))).IgnoreError();
+  }
+  return keys;
+}
+
+inline AccessKeys TestKeys(std::shared_ptr<const crypto::EnvelopeKeys> seal_keys = TestSealKeys()) {
+  return {SecretBytes::CopyFrom(std::string(32, 'k')), std::move(seal_keys),
+          SecretBytes::CopyFrom(std::string(32, 's'))};
 }
 
 inline AccessOptions FastOptions() {
@@ -60,7 +73,7 @@ class AccessTest : public ::testing::Test {
   // Another server on the same store and clock.
   std::unique_ptr<AccessControl> NewServer() {
     StatusOr<std::unique_ptr<AccessControl>> ac =
-        AccessControl::Create(store_, clock_, TestKeys(), FastOptions());
+        AccessControl::Create(store_, clock_, TestKeys(seal_keys_), FastOptions());
     EXPECT_TRUE(ac.ok());
     (*ac)->tripwires().SetAlertSink([this](const Alert& a) { alerts_.push_back(a); });
     return std::move(*ac);
@@ -152,6 +165,7 @@ class AccessTest : public ::testing::Test {
   static constexpr const char* kSoPassword = "first officer passphrase";
   MemoryStore store_;
   FakeClock clock_;
+  std::shared_ptr<crypto::EnvelopeKeys> seal_keys_ = TestSealKeys();
   std::vector<Alert> alerts_;
   std::unique_ptr<AccessControl> access_;
   Person so1_person_;

@@ -227,29 +227,37 @@ StatusOr<EffectivePolicy> AccountStore::EffectivePolicyOf(const Account& account
 
 StatusOr<std::string> AccountStore::Seal(std::string_view field, std::string_view account_id,
                                          std::span<const uint8_t> plaintext) const {
-  std::array<uint8_t, crypto::kGcmNonceSize> nonce;
-  crypto::RandomBytes(nonce);
-  std::string ad = AssociatedData(field, account_id);
-  ASSIGN_OR_RETURN(std::string sealed,
-                   crypto::Aes256GcmSeal(keys_.seal_key, nonce, plaintext, AsBytes(ad)));
-  std::string blob(reinterpret_cast<const char*>(nonce.data()), nonce.size());
-  blob += sealed;
-  return Base64Encode(blob);
+  ASSIGN_OR_RETURN(std::string sealed, keys_.seal_keys->Seal(crypto::EnvelopeUse::kAccountSecret,
+                                                             {field, account_id}, plaintext));
+  return Base64Encode(sealed);
 }
 
 StatusOr<SecretBytes> AccountStore::Open(std::string_view field, std::string_view account_id,
                                          std::string_view sealed) const {
   std::optional<std::string> blob = Base64Decode(sealed);
-  if (!blob || blob->size() < crypto::kGcmNonceSize + crypto::kGcmTagSize) {
-    return DataLoss("sealed account secret is malformed");
+  if (!blob) return DataLoss("sealed account secret is malformed", "malformed_ciphertext");
+  StatusOr<std::string> plain =
+      keys_.seal_keys->Open(crypto::EnvelopeUse::kAccountSecret, {field, account_id}, *blob);
+  // Secrets sealed before key versions are nonce | ciphertext | tag. Their
+  // first byte is random, so no format byte tells the layouts apart; GCM
+  // authentication does, as at most one of the two opens.
+  if (!plain.ok() && blob->size() >= crypto::kGcmNonceSize + crypto::kGcmTagSize) {
+    std::string ad = AssociatedData(field, account_id);  // of the unversioned layout
+    std::span<const uint8_t> bytes = AsBytes(*blob);
+    StatusOr<std::string> unversioned =
+        crypto::Aes256GcmOpen(keys_.unversioned_seal_key, bytes.first(crypto::kGcmNonceSize),
+                              bytes.subspan(crypto::kGcmNonceSize), AsBytes(ad));
+    if (unversioned.ok()) plain = std::move(unversioned);
   }
-  std::string ad = AssociatedData(field, account_id);
-  std::span<const uint8_t> bytes = AsBytes(*blob);
-  ASSIGN_OR_RETURN(std::string plain,
-                   crypto::Aes256GcmOpen(keys_.seal_key, bytes.first(crypto::kGcmNonceSize),
-                                         bytes.subspan(crypto::kGcmNonceSize), AsBytes(ad)));
-  SecretBytes out = SecretBytes::CopyFrom(plain);
-  SecureWipe(plain);
+  if (!plain.ok() && plain.status().reason() == "malformed_ciphertext") {
+    return DataLoss(
+        "sealed account secret opens neither as an envelope nor in the unversioned "
+        "layout (altered, or sealed for another field, account or store)",
+        "malformed_ciphertext");
+  }
+  RETURN_IF_ERROR(plain.status());
+  SecretBytes out = SecretBytes::CopyFrom(*plain);
+  SecureWipe(*plain);
   return out;
 }
 

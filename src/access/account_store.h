@@ -115,12 +115,14 @@ class AccountStore {
 
   // ---- Secrets at rest ----
   // Seals `plaintext` as the secret `field` ("password", "totp") of
-  // `account_id` under the seal key (AES-256-GCM), bound to the field and the
-  // account id as associated data; the result is text for the record.
+  // `account_id` in an envelope under the current account-secret key version,
+  // bound to the field and the account id; the result is text for the record.
   StatusOr<std::string> Seal(std::string_view field, std::string_view account_id,
                              std::span<const uint8_t> plaintext) const;
-  // The reverse of Seal. kDataLoss when `sealed` is malformed, or was sealed
-  // for another field or account, or under another key.
+  // The reverse of Seal, under any held key version; also opens secrets sealed
+  // before key versions (AccessKeys::unversioned_seal_key). kDataLoss when
+  // `sealed` is malformed, or was sealed for another field or account, or
+  // under another key.
   StatusOr<SecretBytes> Open(std::string_view field, std::string_view account_id,
                              std::string_view sealed) const;
   // The name under which a bearer token (session, API key, bootstrap token,

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "access/access_test_util.h"
 #include "access/totp.h"
 #include "core/bytes.h"
+#include "crypto/envelope.h"
 
 namespace warden::access::testing {
 namespace {
@@ -102,6 +105,131 @@ TEST_F(AccountStoreTest, SealedTotpSecretIsBoundToItsAccount) {
           .status();
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(st.code(), StatusCode::kDataLoss);
+}
+
+// ---- Sealed secrets: key versions ----
+
+// The value of the string member `name` of a stored account.
+std::string StoredField(Store& store, const std::string& account_id, const std::string& name) {
+  auto raw = store.Get(Space::kMeta, "acct/" + account_id);
+  if (!raw.ok() || !raw->has_value()) return "";
+  return nlohmann::json::parse(**raw).value(name, "");
+}
+
+// The key version the envelope of a sealed account secret names (0: none).
+uint32_t SealedKeyVersion(const std::string& sealed) {
+  std::optional<std::string> blob = Base64Decode(sealed);
+  if (!blob) return 0;
+  StatusOr<crypto::EnvelopeHeader> header = crypto::ParseEnvelopeHeader(*blob);
+  return header.ok() ? header->key_version : 0;
+}
+
+TEST_F(AccountStoreTest, SecretsSealedUnderVersionNOpenAfterTheRingHasVersionNPlusOne) {
+  Person p = CreatePerson("li.wei", {Role::kOfficer});
+  EXPECT_EQ(SealedKeyVersion(StoredField(store_, p.id, "password")), 1u);
+  EXPECT_EQ(SealedKeyVersion(StoredField(store_, p.id, "totp")), 1u);
+  // The key ring rotates: secrets under version 1 still open.
+  ASSERT_TRUE(seal_keys_->Add(2, SecretBytes::CopyFrom(std::string(32, 'f'))).ok());
+  StatusOr<IssuedToken> token = LogIn(p);
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  // What is sealed from now on is under version 2.
+  StatusOr<access::Principal> who = authenticator().Authenticate(token->token.view(), "127.0.0.1");
+  ASSERT_TRUE(who.ok()) << who.status().ToString();
+  ASSERT_TRUE(
+      authenticator().ChangePassword(*who, Text(p.password), Text("a new passphrase 42")).ok());
+  p.password = "a new passphrase 42";
+  EXPECT_EQ(SealedKeyVersion(StoredField(store_, p.id, "password")), 2u);
+  EXPECT_EQ(SealedKeyVersion(StoredField(store_, p.id, "totp")), 1u);
+  ASSERT_TRUE(LogIn(p).ok());
+  // A restarted server gets both versions from the ring.
+  seal_keys_ = TestSealKeys(2);
+  access_ = NewServer();
+  ASSERT_TRUE(LogIn(p).ok());
+}
+
+TEST_F(AccountStoreTest, SecretUnderAVersionNotHeldIsRefusedNamingTheRule) {
+  Person p = CreatePerson("li.wei", {Role::kOfficer});
+  seal_keys_ = TestSealKeys(2);
+  access_ = NewServer();
+  StatusOr<access::Principal> who = authenticator().Authenticate(TokenOf(p), "127.0.0.1");
+  ASSERT_TRUE(who.ok());
+  ASSERT_TRUE(
+      authenticator().ChangePassword(*who, Text(p.password), Text("a new passphrase 42")).ok());
+  p.password = "a new passphrase 42";
+  seal_keys_ = TestSealKeys(1);  // a server whose key ring state predates the rotation
+  access_ = NewServer();
+  Status st = LogIn(p).status();
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(st.reason(), "unknown_key_version") << st.ToString();
+}
+
+// An account as it was stored before secrets had key versions (password hash
+// and TOTP secret as base64 of nonce | ciphertext | tag under the unversioned
+// seal key 's' * 32), at FakeClock's start time.
+constexpr std::string_view kUnversionedAccountId = "a_2b467d1e9d95c5fc";
+constexpr std::string_view kUnversionedAccount =
+    R"({"created_at":1700000000000000,"created_by":"bootstrap","id":"a_2b467d1e9d95c5fc",)"
+    R"("kind":"human","password":"k2OWn0PiCwR4k8Ti16Qeye0ClM7Kl4BzDQsQEpWO9qNkDuAz+ksM11gxDOQ3bf)"
+    R"(/KuBTTyp4ZVU9V7L2uS6ifN78sPudIEbncXVFfWaKNwavJAKyXPurlhkQTQcByNz8wytJzphOISBov2u3KV/tz2b)"
+    R"(EaF6uWq7WVYA==","roles":["security_officer"],"suspended":false,)"
+    R"("totp":"mOCuVvjY2kfORS0aLUpGqgK/JKnfyTCBXZkAuitRRHJZhbdZFgQgRhCvrJ0XPugo",)"
+    R"("totp_last_step":-9223372036854775808,"username":"so.legacy"})";
+constexpr std::string_view kUnversionedTotp = "Z3J4VRKFY4YOGSRESLFFLQUNJA3QYD6J";
+
+// Puts that account, and its username, into `store`.
+Status PutUnversionedAccount(Store& store) {
+  WriteBatch batch;
+  batch.Put(Space::kMeta, "acct/" + std::string(kUnversionedAccountId),
+            std::string(kUnversionedAccount));
+  batch.Put(Space::kMeta, "user/so.legacy", std::string(kUnversionedAccountId));
+  return store.Write(batch);
+}
+
+TEST_F(AccountStoreTest, SecretsWrittenBeforeKeyVersionsStillOpen) {
+  ASSERT_TRUE(PutUnversionedAccount(store_).ok());
+  std::optional<SecretBytes> secret = Base32Decode(kUnversionedTotp);
+  ASSERT_TRUE(secret.has_value());
+  Person p{std::string(kUnversionedAccountId), "so.legacy", "legacy password 123",
+           std::move(*secret)};
+  EXPECT_EQ(SealedKeyVersion(StoredField(store_, p.id, "password")), 0u);
+
+  StatusOr<IssuedToken> token = LogIn(p);
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  // Only the new layout is written: a changed password is an envelope, the
+  // TOTP secret stays as it was until it is next sealed.
+  StatusOr<access::Principal> who = authenticator().Authenticate(token->token.view(), "127.0.0.1");
+  ASSERT_TRUE(who.ok());
+  ASSERT_TRUE(
+      authenticator().ChangePassword(*who, Text(p.password), Text("a new passphrase 42")).ok());
+  p.password = "a new passphrase 42";
+  EXPECT_EQ(SealedKeyVersion(StoredField(store_, p.id, "password")), 1u);
+  EXPECT_EQ(StoredField(store_, p.id, "totp"),
+            "mOCuVvjY2kfORS0aLUpGqgK/JKnfyTCBXZkAuitRRHJZhbdZFgQgRhCvrJ0XPugo");
+  ASSERT_TRUE(LogIn(p).ok());
+}
+
+TEST_F(AccountStoreTest, UnversionedSecretUnderAnotherKeyIsRefused) {
+  ASSERT_TRUE(PutUnversionedAccount(store_).ok());
+  AccessKeys keys = TestKeys(seal_keys_);
+  keys.unversioned_seal_key = SecretBytes::CopyFrom(std::string(32, 't'));
+  access_ = std::move(*AccessControl::Create(store_, clock_, std::move(keys), FastOptions()));
+  clock_.Advance(seconds(30));
+  Status st = authenticator()
+                  .Login("so.legacy", Text("legacy password 123"),
+                         TotpCode(*Base32Decode(kUnversionedTotp), clock_.NowSeconds()), "")
+                  .status();
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss);
+}
+
+TEST(AccessKeysTest, MissingOrShortKeysAreRefused) {
+  MemoryStore store;
+  FakeClock clock;
+  EXPECT_EQ(AccessControl::Create(store, clock, TestKeys(nullptr)).status().code(),
+            StatusCode::kInvalidArgument);
+  AccessKeys short_key = TestKeys();
+  short_key.unversioned_seal_key = SecretBytes::CopyFrom("short");
+  EXPECT_EQ(AccessControl::Create(store, clock, std::move(short_key)).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -66,13 +66,23 @@ Answer SealNow(const RequestScope& scope) {
 }
 
 // {"collection": "persons", "key": "data_key" | "kek"}: a new key version;
-// existing records keep opening with theirs.
+// existing records keep opening with theirs. {"key": "account_secret" |
+// "audit_context"}: a new version of that envelope key; what it sealed before
+// keeps opening.
 Answer Rotate(const RequestScope& scope) {
   const ApiContext& ctx = scope.ctx;
   return RunAudited(scope, "", [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
     RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
     ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
     std::string kind = body->value("key", "data_key");
+    if (kind == "account_secret" || kind == "audit_context") {
+      ASSIGN_OR_RETURN(uint32_t version,
+                       scope.services->keys->RotateEnvelopeKey(
+                           kind == "account_secret" ? "account-secret" : "audit-context"));
+      event.detail = "rotate " + kind;
+      return http::Response::Json(
+          200, {{"rotated", kind}, {"versions", nlohmann::json{{kind, version}}}});
+    }
     std::vector<std::string> collections;
     if (body->contains("collection")) {
       ASSIGN_OR_RETURN(const schema::CollectionSchema* c,
@@ -82,7 +92,8 @@ Answer Rotate(const RequestScope& scope) {
       for (const auto& c : ctx.schema.collections()) collections.push_back(c.name);
     }
     if (kind != "data_key" && kind != "kek") {
-      return FieldInvalid("key", "enum", "key must be data_key or kek");
+      return FieldInvalid("key", "enum",
+                          "key must be data_key, kek, account_secret or audit_context");
     }
     nlohmann::json versions = nlohmann::json::object();
     for (const std::string& c : collections) {

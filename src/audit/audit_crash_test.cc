@@ -59,8 +59,8 @@ TEST(AuditCrashChild, AppendUntilKilled) {
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   AuditLogOptions options;
   options.checkpoint_every = 64;
-  auto log =
-      AuditLog::Open(**store, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+  auto log = AuditLog::Open(**store, testing::TestHashKey(), testing::TestSignSeed(),
+                            testing::TestContextKeys(), std::move(options));
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t) {
@@ -173,7 +173,7 @@ TEST(AuditRocksDbTest, LogSurvivesReopenAndVerifiesWithQueriesIntact) {
     options.checkpoint_every = 16;
     options.checkpoint_interval = std::chrono::hours(1);
     auto log = AuditLog::Open(**store, testing::TestHashKey(), testing::TestSignSeed(),
-                              std::move(options));
+                              testing::TestContextKeys(), std::move(options));
     ASSERT_TRUE(log.ok());
     for (int i = 0; i < 100; ++i) {
       ASSERT_TRUE((*log)->Append(ReadOf(Officer("alice"), SyntheticId(i))).ok());
@@ -181,7 +181,8 @@ TEST(AuditRocksDbTest, LogSurvivesReopenAndVerifiesWithQueriesIntact) {
   }
   auto store = OpenSmallStore(dir);
   ASSERT_TRUE(store.ok());
-  auto log = AuditLog::Open(**store, testing::TestHashKey(), testing::TestSignSeed(), {});
+  auto log = AuditLog::Open(**store, testing::TestHashKey(), testing::TestSignSeed(),
+                            testing::TestContextKeys(), {});
   ASSERT_TRUE(log.ok());
   EXPECT_EQ((*log)->last_seq(), 100u);
   StatusOr<AccessReport> report =

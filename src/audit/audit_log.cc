@@ -9,7 +9,8 @@ namespace warden::audit {
 namespace {
 
 constexpr std::string_view kHeadKey = "m/head";
-constexpr std::string_view kContextAd = "warden-audit-context-v1";
+// The associated data of contexts sealed before key versions.
+constexpr std::string_view kUnversionedContextAd = "warden-audit-context-v1";
 // A conflict means another server committed first, so retrying always makes
 // progress; the bound only stops a livelock from hanging the writer.
 constexpr int kMaxConflictRetries = 64;
@@ -59,10 +60,11 @@ AuditLog::AuditLog(Store& store, AuditLogOptions options)
       options_(std::move(options)),
       clock_(options_.clock != nullptr ? *options_.clock : Clock::Real()) {}
 
-StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretBytes& hash_key,
-                                                   const SecretBytes& sign_seed,
-                                                   AuditLogOptions options) {
+StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
+    Store& store, const SecretBytes& hash_key, const SecretBytes& sign_seed,
+    std::shared_ptr<const crypto::EnvelopeKeys> context_keys, AuditLogOptions options) {
   if (hash_key.size() < 32) return InvalidArgument("audit-hash key must be at least 32 bytes");
+  if (context_keys == nullptr) return InvalidArgument("audit context keys are required");
   if (sign_seed.size() != crypto::kEd25519SeedSize) {
     return InvalidArgument("audit-sign seed must be 32 bytes");
   }
@@ -71,7 +73,8 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store, const SecretByt
   std::unique_ptr<AuditLog> log(new AuditLog(store, std::move(options)));
   ASSIGN_OR_RETURN(SecretBytes id_key, DeriveAuditKey(hash_key, "identifier-hash-v1"));
   log->id_mac_ = std::make_unique<crypto::HmacSha256Key>(id_key);
-  ASSIGN_OR_RETURN(log->seal_key_, DeriveAuditKey(hash_key, "context-seal-v1"));
+  log->context_keys_ = std::move(context_keys);
+  ASSIGN_OR_RETURN(log->unversioned_context_key_, DeriveAuditKey(hash_key, "context-seal-v1"));
   ASSIGN_OR_RETURN(log->entry_mac_, EntryMac::FromAuditHashKey(hash_key));
   log->sign_seed_ = sign_seed.Clone();
   ASSIGN_OR_RETURN(log->public_key_, crypto::Ed25519PublicKey(sign_seed));
@@ -313,28 +316,36 @@ StatusOr<AuditEntry> AuditLog::Prepare(const AuditEvent& event) const {
   AuditContext context{event.actor.purpose_reference, event.actor.reason, event.detail};
   if (!context.empty()) {
     std::string plain = EncodeContext(context);
-    std::string nonce(crypto::kGcmNonceSize, '\0');
-    crypto::RandomBytes({reinterpret_cast<uint8_t*>(nonce.data()), nonce.size()});
-    StatusOr<std::string> sealed =
-        crypto::Aes256GcmSeal(seal_key_, AsBytes(nonce), AsBytes(plain), AsBytes(kContextAd));
+    StatusOr<std::string> sealed = context_keys_->Seal(crypto::EnvelopeUse::kAuditContext,
+                                                       {e.account, e.session}, AsBytes(plain));
     SecureWipe(plain);
     if (!sealed.ok()) return sealed.status();
-    e.sealed_context = nonce + *sealed;
+    e.sealed_context = *std::move(sealed);
   }
   return e;
 }
 
 AuditRecord AuditLog::Unseal(AuditEntry entry) const {
   AuditRecord record;
-  if (entry.sealed_context.size() > crypto::kGcmNonceSize) {
-    std::string_view sealed = entry.sealed_context;
-    StatusOr<std::string> plain =
-        crypto::Aes256GcmOpen(seal_key_, AsBytes(sealed.substr(0, crypto::kGcmNonceSize)),
-                              AsBytes(sealed.substr(crypto::kGcmNonceSize)), AsBytes(kContextAd));
+  if (!entry.sealed_context.empty()) {
+    const std::string_view sealed = entry.sealed_context;
+    StatusOr<std::string> plain = context_keys_->Open(crypto::EnvelopeUse::kAuditContext,
+                                                      {entry.account, entry.session}, sealed);
+    // Contexts sealed before key versions are nonce | ciphertext | tag. Their
+    // first byte is random, so no format byte tells the layouts apart; GCM
+    // authentication does, as at most one of the two opens.
+    if (!plain.ok() && sealed.size() >= crypto::kGcmNonceSize + crypto::kGcmTagSize) {
+      StatusOr<std::string> unversioned = crypto::Aes256GcmOpen(
+          unversioned_context_key_, AsBytes(sealed.substr(0, crypto::kGcmNonceSize)),
+          AsBytes(sealed.substr(crypto::kGcmNonceSize)), AsBytes(kUnversionedContextAd));
+      if (unversioned.ok()) plain = std::move(unversioned);
+    }
     if (plain.ok()) {
       StatusOr<AuditContext> context = DecodeContext(*plain);
       if (context.ok()) record.context = *std::move(context);
       SecureWipe(*plain);
+    } else if (plain.status().reason() == "unknown_key_version") {
+      record.context.detail = "(context sealed under a key version this server does not hold)";
     } else {
       record.context.detail = "(context does not open: modified or sealed under another key)";
     }

@@ -30,10 +30,14 @@
 // recovery alert fires. No restart is needed.
 //
 // Identifiers are hashed with HMAC-SHA256 under a key derived (HKDF) from the
-// "audit-hash" key; purpose reference, reason and detail are sealed with
-// AES-256-GCM under a second key derived from it, so that only this server can
-// show them to an auditor. The "audit-sign" seed signs checkpoints; its public
-// key is stored with the log (m/public-key) for offline verification.
+// "audit-hash" key; purpose reference, reason and detail are sealed in an
+// envelope (crypto/envelope.h, use kAuditContext, bound to the entry's account
+// and session) under the key ring's versioned "audit-context" key, so that
+// only the sealed key hierarchy can show them to an auditor. Contexts sealed
+// before that key had versions (nonce | ciphertext, under a key derived from
+// the "audit-hash" key) still open. The "audit-sign" seed signs checkpoints;
+// its public key is stored with the log (m/public-key) for offline
+// verification.
 //
 // Several servers may share one store: a batch commits only if the entry
 // before it is still the head it chained to; otherwise the writer re-reads the
@@ -65,6 +69,7 @@
 #include "core/mutex.h"
 #include "core/secret.h"
 #include "core/status.h"
+#include "crypto/envelope.h"
 #include "crypto/primitives.h"
 #include "store/store.h"
 
@@ -162,12 +167,14 @@ class AuditLog {
  public:
   // Opens the log in `store`, re-reading its head, and starts the writer.
   // `hash_key` is the "audit-hash" key (>= 32 bytes); `sign_seed` is the
-  // 32-byte "audit-sign" Ed25519 seed. kConflict if the log was created with a
+  // 32-byte "audit-sign" Ed25519 seed; `context_keys` (the key ring's
+  // "audit-context" envelope key, non-null) seal contexts under their current
+  // version and open any held one. kConflict if the log was created with a
   // different signing key. A tail that does not verify is not an error here:
   // the log opens refusing every append (see above).
-  static StatusOr<std::unique_ptr<AuditLog>> Open(Store& store, const SecretBytes& hash_key,
-                                                  const SecretBytes& sign_seed,
-                                                  AuditLogOptions options);
+  static StatusOr<std::unique_ptr<AuditLog>> Open(
+      Store& store, const SecretBytes& hash_key, const SecretBytes& sign_seed,
+      std::shared_ptr<const crypto::EnvelopeKeys> context_keys, AuditLogOptions options);
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
@@ -264,7 +271,8 @@ class AuditLog {
   Clock& clock_;
   std::unique_ptr<crypto::HmacSha256Key> id_mac_;  // "identifier-hash-v1", expanded once
   std::unique_ptr<EntryMac> entry_mac_;            // "entry-mac-v2"
-  SecretBytes seal_key_;
+  std::shared_ptr<const crypto::EnvelopeKeys> context_keys_;
+  SecretBytes unversioned_context_key_;  // "context-seal-v1": opens contexts from before versions
   SecretBytes sign_seed_;
   std::string public_key_;
 

@@ -4,10 +4,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "audit/audit_test_util.h"
+#include "core/bytes.h"
 #include "store/memory_store.h"
 
 namespace warden::audit {
@@ -60,10 +64,12 @@ bool WaitFor(Pred pred, std::chrono::milliseconds limit = std::chrono::milliseco
 
 class AuditLogTest : public ::testing::Test {
  protected:
-  std::unique_ptr<AuditLog> OpenLog(Store& store, AuditLogOptions options = {}) {
+  std::unique_ptr<AuditLog> OpenLog(
+      Store& store, AuditLogOptions options = {},
+      std::shared_ptr<const crypto::EnvelopeKeys> context_keys = testing::TestContextKeys()) {
     if (!options.on_alert) options.on_alert = alerts_.fn();
-    StatusOr<std::unique_ptr<AuditLog>> log =
-        AuditLog::Open(store, TestHashKey(), TestSignSeed(), std::move(options));
+    StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(
+        store, TestHashKey(), TestSignSeed(), std::move(context_keys), std::move(options));
     EXPECT_TRUE(log.ok()) << log.status().ToString();
     return log.ok() ? std::move(log).value() : nullptr;
   }
@@ -125,6 +131,130 @@ TEST_F(AuditLogTest, AuditorSeesUnsealedPurposeAndReason) {
   EXPECT_EQ(page->records[0].entry.purpose_kind, "case");
 }
 
+// The key version the envelope of entry `seq`'s context names.
+uint32_t ContextKeyVersion(Store& store, uint64_t seq) {
+  StatusOr<std::optional<std::string>> raw = store.Get(Space::kAudit, audit_keys::Entry(seq));
+  if (!raw.ok() || !raw->has_value()) return 0;
+  StatusOr<AuditEntry> entry = DecodeEntry(**raw);
+  if (!entry.ok()) return 0;
+  StatusOr<crypto::EnvelopeHeader> header = crypto::ParseEnvelopeHeader(entry->sealed_context);
+  return header.ok() ? header->key_version : 0;
+}
+
+// The contexts an auditor is shown, in sequence order.
+std::vector<AuditContext> ContextsShown(AuditLog& log) {
+  StatusOr<AuditPage> page = log.Query(Auditor(), {});
+  EXPECT_TRUE(page.ok()) << page.status().ToString();
+  std::vector<AuditContext> out;
+  if (page.ok()) {
+    for (const AuditRecord& r : page->records) out.push_back(r.context);
+  }
+  return out;
+}
+
+TEST_F(AuditLogTest, ContextSealedUnderVersionNOpensAfterTheRingHasVersionNPlusOne) {
+  std::shared_ptr<crypto::EnvelopeKeys> keys = testing::TestContextKeys(1);
+  auto log = OpenLog(store_, {}, keys);
+  AuditEvent first = ReadOf(Officer("officer-1"), SyntheticId(1));
+  first.actor.purpose_reference = "C-1";
+  ASSERT_EQ(*log->Append(first), 1u);
+  // The key ring rotates: the log seals under the new version at once.
+  ASSERT_TRUE(keys->Add(2, SecretBytes::CopyFrom(std::string(32, '\x66'))).ok());
+  AuditEvent second = ReadOf(Officer("officer-2"), SyntheticId(2));
+  second.actor.purpose_reference = "C-2";
+  ASSERT_EQ(*log->Append(second), 2u);
+  EXPECT_EQ(ContextKeyVersion(store_, 1), 1u);
+  EXPECT_EQ(ContextKeyVersion(store_, 2), 2u);
+
+  std::vector<AuditContext> shown = ContextsShown(*log);
+  ASSERT_GE(shown.size(), 2u);
+  EXPECT_EQ(shown[0].purpose_reference, "C-1");
+  EXPECT_EQ(shown[1].purpose_reference, "C-2");
+  log.reset();
+
+  // After a restart the ring hands out both versions again.
+  shown = ContextsShown(*OpenLog(store_, {}, testing::TestContextKeys(2)));
+  ASSERT_GE(shown.size(), 2u);
+  EXPECT_EQ(shown[0].purpose_reference, "C-1");
+  EXPECT_EQ(shown[1].purpose_reference, "C-2");
+}
+
+TEST_F(AuditLogTest, ContextUnderAVersionNotHeldSaysSoAndTheRestStillReads) {
+  {
+    std::shared_ptr<crypto::EnvelopeKeys> keys = testing::TestContextKeys(1);
+    auto log = OpenLog(store_, {}, keys);
+    ASSERT_TRUE(log->Append(ReadOf(Officer("o"), SyntheticId(1))).ok());
+    ASSERT_TRUE(keys->Add(2, SecretBytes::CopyFrom(std::string(32, '\x66'))).ok());
+    AuditEvent later = ReadOf(Officer("o"), SyntheticId(2));
+    later.actor.purpose_reference = "C-2";
+    ASSERT_TRUE(log->Append(later).ok());
+  }
+  // A server whose key ring state predates the rotation.
+  std::vector<AuditContext> shown =
+      ContextsShown(*OpenLog(store_, {}, testing::TestContextKeys(1)));
+  ASSERT_GE(shown.size(), 2u);
+  EXPECT_EQ(shown[0].purpose_reference, "C-2031-0001");
+  EXPECT_EQ(shown[1].purpose_reference, "");
+  EXPECT_NE(shown[1].detail.find("key version"), std::string::npos);
+}
+
+// The entry MAC and the chain catch the move (audit verify); the binding
+// keeps the moved context from being shown as the other entry's.
+TEST_F(AuditLogTest, ContextCopiedOntoAnotherAccountsEntryDoesNotOpen) {
+  auto log = OpenLog(store_);
+  ASSERT_TRUE(log->Append(ReadOf(Officer("officer-1"), SyntheticId(1))).ok());
+  ASSERT_TRUE(log->Append(ReadOf(Officer("officer-2"), SyntheticId(2))).ok());
+  StatusOr<std::optional<std::string>> one = store_.Get(Space::kAudit, audit_keys::Entry(1));
+  StatusOr<std::optional<std::string>> two = store_.Get(Space::kAudit, audit_keys::Entry(2));
+  ASSERT_TRUE(one.ok() && one->has_value() && two.ok() && two->has_value());
+  AuditEntry moved = *DecodeEntry(**one);
+  moved.sealed_context = DecodeEntry(**two)->sealed_context;
+  WriteBatch batch;
+  batch.Put(Space::kAudit, audit_keys::Entry(1), EncodeEntry(moved));
+  ASSERT_TRUE(store_.Write(batch).ok());
+  std::vector<AuditContext> shown = ContextsShown(*log);
+  ASSERT_GE(shown.size(), 2u);
+  EXPECT_EQ(shown[0].purpose_reference, "");
+  EXPECT_NE(shown[0].detail.find("does not open"), std::string::npos);
+  EXPECT_EQ(shown[1].purpose_reference, "C-2031-0001");
+}
+
+// testdata/unversioned_context.kv: the audit space of a store written before
+// audit contexts had key versions (nonce | ciphertext under the key derived
+// from the audit-hash key): one read by "officer-legacy" and a checkpoint.
+TEST_F(AuditLogTest, ContextWrittenBeforeKeyVersionsStillReads) {
+  const char* dir = std::getenv("WARDEN_SOURCE_DIR");
+  const std::string root = dir != nullptr ? dir : WARDEN_SOURCE_DIR_FALLBACK;
+  std::ifstream in(root + "/src/audit/testdata/unversioned_context.kv");
+  ASSERT_TRUE(in.good());
+  WriteBatch batch;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    int space = 0;
+    std::string key, value;
+    fields >> space >> key >> value;
+    ASSERT_EQ(space, static_cast<int>(Space::kAudit));
+    batch.Put(Space::kAudit, *HexDecode(key), *HexDecode(value));
+  }
+  ASSERT_TRUE(store_.Write(batch).ok());
+
+  auto log = OpenLog(store_);
+  ASSERT_FALSE(log->tail_rejected());
+  AuditEvent fresh = ReadOf(Officer("officer-new"), SyntheticId(8));
+  fresh.actor.purpose_reference = "C-NEW";
+  ASSERT_EQ(*log->Append(fresh), 2u);
+  EXPECT_EQ(ContextKeyVersion(store_, 1), 0u);  // no envelope header
+  EXPECT_EQ(ContextKeyVersion(store_, 2), 1u);
+
+  std::vector<AuditContext> shown = ContextsShown(*log);
+  ASSERT_GE(shown.size(), 2u);
+  EXPECT_EQ(shown[0].purpose_reference, "C-2031-0001");
+  EXPECT_EQ(shown[0].reason, "synthetic reason text");
+  EXPECT_EQ(shown[1].purpose_reference, "C-NEW");
+  ASSERT_TRUE(log->Checkpoint().ok());
+  ExpectVerifies(store_);
+}
+
 TEST_F(AuditLogTest, IdentifierHashDependsOnKindAndKeyAndSurvivesReopen) {
   std::string h1;
   {
@@ -137,8 +267,8 @@ TEST_F(AuditLogTest, IdentifierHashDependsOnKindAndKeyAndSurvivesReopen) {
   auto reopened = OpenLog(store_);
   EXPECT_EQ(h1, reopened->HashIdentifier(IdentifierKind::kNationalId, "110101199001011234"));
   MemoryStore other;
-  auto other_key =
-      AuditLog::Open(other, SecretBytes::CopyFrom(std::string(32, '\x44')), TestSignSeed(), {});
+  auto other_key = AuditLog::Open(other, SecretBytes::CopyFrom(std::string(32, '\x44')),
+                                  TestSignSeed(), testing::TestContextKeys(), {});
   ASSERT_TRUE(other_key.ok());
   EXPECT_NE(h1, (*other_key)->HashIdentifier(IdentifierKind::kNationalId, "110101199001011234"));
 }
@@ -337,7 +467,8 @@ TEST_F(AuditLogTest, ReopenContinuesTheChain) {
 
 TEST_F(AuditLogTest, ReopenWithAnotherSigningKeyIsRefused) {
   { auto log = OpenLog(store_); }
-  auto other = AuditLog::Open(store_, TestHashKey(), testing::OtherSignSeed(), {});
+  auto other = AuditLog::Open(store_, TestHashKey(), testing::OtherSignSeed(),
+                              testing::TestContextKeys(), {});
   EXPECT_EQ(other.status().code(), StatusCode::kConflict);
 }
 

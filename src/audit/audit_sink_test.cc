@@ -142,8 +142,8 @@ TEST(RemoteSyslogSinkTest, CollectedCopyVerifiesAndCatchesATailCutWithItsCheckpo
   options.checkpoint_interval = std::chrono::hours(1);
   options.sinks.push_back(std::make_shared<RemoteSyslogSink>("127.0.0.1", collector->port()));
   options.on_alert = [&alerts](const AuditAlert& a) { alerts.push_back(a.kind); };
-  auto log =
-      AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+  auto log = AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(),
+                            testing::TestContextKeys(), std::move(options));
   ASSERT_TRUE(log.ok());
   for (int i = 0; i < 35; ++i) {
     ASSERT_TRUE((*log)->Append(ReadOf(Officer("o"), SyntheticId(i))).ok());
@@ -191,8 +191,8 @@ TEST(RemoteSyslogSinkTest, UnreachableCollectorFailsQuicklyAndIsAlertedWhileRequ
   options.sinks.push_back(std::make_shared<RemoteSyslogSink>(
       "127.0.0.1", FreeLoopbackPort(), "warden-audit", std::chrono::milliseconds(200)));
   options.on_alert = [&alerts](const AuditAlert& a) { alerts.push_back(a.kind); };
-  auto log =
-      AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+  auto log = AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(),
+                            testing::TestContextKeys(), std::move(options));
   ASSERT_TRUE(log.ok());
   const auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < 6; ++i) {

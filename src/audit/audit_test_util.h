@@ -4,16 +4,28 @@
 #define WARDEN_AUDIT_AUDIT_TEST_UTIL_H_
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "audit/audit_entry.h"
 #include "core/secret.h"
+#include "crypto/envelope.h"
 
 namespace warden::audit::testing {
 
 inline SecretBytes TestHashKey() { return SecretBytes::CopyFrom(std::string(32, '\x11')); }
 inline SecretBytes TestSignSeed() { return SecretBytes::CopyFrom(std::string(32, '\x22')); }
 inline SecretBytes OtherSignSeed() { return SecretBytes::CopyFrom(std::string(32, '\x33')); }
+// The "audit-context" envelope key of a test store: version 1 is 0x55 * 32,
+// version 2 (with `versions` = 2) 0x66 * 32.
+inline std::shared_ptr<crypto::EnvelopeKeys> TestContextKeys(uint32_t versions = 1) {
+  auto keys = std::make_shared<crypto::EnvelopeKeys>("audit-test-store");
+  for (uint32_t v = 1; v <= versions; ++v) {
+    keys->Add(v, SecretBytes::CopyFrom(std::string(32, static_cast<char>(0x44 + 0x11 * v))))
+        .IgnoreError();
+  }
+  return keys;
+}
 
 inline AuditActor Officer(std::string account, std::string session = "s-1") {
   AuditActor a;

@@ -21,7 +21,8 @@ std::string PhoneOf(int i) { return "+86138" + std::to_string(10000000 + i); }
 class TraceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto log = AuditLog::Open(store_, testing::TestHashKey(), testing::TestSignSeed(), {});
+    auto log = AuditLog::Open(store_, testing::TestHashKey(), testing::TestSignSeed(),
+                              testing::TestContextKeys(), {});
     ASSERT_TRUE(log.ok());
     log_ = std::move(log).value();
   }

@@ -44,8 +44,8 @@ class TamperTest : public ::testing::Test {
     options.sinks.push_back(std::make_shared<JsonlFileSink>(fs_, sink_path_, true));
     // Checkpoints only, as the server ships them to its data directory.
     options.sinks.push_back(std::make_shared<JsonlFileSink>(fs_, checkpoint_path_, false));
-    auto log =
-        AuditLog::Open(store_, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+    auto log = AuditLog::Open(store_, testing::TestHashKey(), testing::TestSignSeed(),
+                              testing::TestContextKeys(), std::move(options));
     ASSERT_TRUE(log.ok());
     public_key_ = (*log)->public_key();
     for (uint64_t i = 1; i <= kEntries; ++i) {
@@ -180,8 +180,8 @@ class TamperTest : public ::testing::Test {
     options.checkpoint_every = 10;
     options.sinks.push_back(std::make_shared<JsonlFileSink>(fs_, checkpoint_path_, false));
     options.on_alert = [raw = r.get()](const AuditAlert& a) { raw->alerts.push_back(a.kind); };
-    auto log =
-        AuditLog::Open(store_, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+    auto log = AuditLog::Open(store_, testing::TestHashKey(), testing::TestSignSeed(),
+                              testing::TestContextKeys(), std::move(options));
     EXPECT_TRUE(log.ok()) << log.status().ToString();
     if (log.ok()) r->log = std::move(log).value();
     return r;
@@ -530,8 +530,8 @@ TEST(ShippedCopyTest, SinkFailureIsAlertedAndTheGapIsReshipped) {
     std::lock_guard lock(mu);
     alerts.push_back(a.kind);
   };
-  auto log =
-      AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+  auto log = AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(),
+                            testing::TestContextKeys(), std::move(options));
   ASSERT_TRUE(log.ok());
   auto append = [&](int n) {
     for (int i = 0; i < n; ++i)
@@ -562,8 +562,8 @@ TEST(CheckpointTriggerTest, StopWritesACheckpointSoNoEntryIsLeftUnsigned) {
   AuditLogOptions options;
   options.checkpoint_every = 1000;
   options.checkpoint_interval = std::chrono::hours(1);
-  auto log =
-      AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+  auto log = AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(),
+                            testing::TestContextKeys(), std::move(options));
   ASSERT_TRUE(log.ok());
   for (int i = 0; i < 7; ++i) {
     ASSERT_TRUE((*log)->Append(ReadOf(Officer("o"), SyntheticId(i))).ok());
@@ -585,8 +585,8 @@ TEST(CheckpointTriggerTest, OnlineVerifyChecksEveryMacAndReportsTheUnsignedTail)
   AuditLogOptions options;
   options.checkpoint_every = 4;
   options.checkpoint_interval = std::chrono::hours(1);
-  auto log =
-      AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+  auto log = AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(),
+                            testing::TestContextKeys(), std::move(options));
   ASSERT_TRUE(log.ok());
   for (int i = 0; i < 6; ++i) {
     ASSERT_TRUE((*log)->Append(ReadOf(Officer("o"), SyntheticId(i))).ok());
@@ -606,8 +606,8 @@ TEST(ShippedCopyTest, RestartContinuesTheShippedCopyWithoutGapsOrRepeats) {
     AuditLogOptions options;
     options.checkpoint_every = 4;
     options.sinks.push_back(std::make_shared<JsonlFileSink>(FileSystem::Default(), path, true));
-    auto log =
-        AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(), std::move(options));
+    auto log = AuditLog::Open(store, testing::TestHashKey(), testing::TestSignSeed(),
+                              testing::TestContextKeys(), std::move(options));
     ASSERT_TRUE(log.ok());
     for (int i = 0; i < 6; ++i) {
       ASSERT_TRUE((*log)->Append(ReadOf(Officer("o"), SyntheticId(i))).ok());

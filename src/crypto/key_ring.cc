@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "core/bytes.h"
-#include "crypto/ciphertext.h"
+#include "crypto/envelope.h"
 #include "crypto/primitives.h"
 
 namespace warden::crypto {
@@ -112,6 +112,9 @@ struct KeyRing::WrappedCollection {
 struct KeyRing::WrappedState {
   std::string service_master;  // under the root key
   std::map<std::string, WrappedCollection, std::less<>> collections;
+  // Current envelope key version by purpose; a purpose never rotated (at 1)
+  // is absent, so a state without rotations reads as before envelope keys.
+  std::map<std::string, uint32_t, std::less<>> envelope_key_versions;
 };
 
 struct KeyRing::CollectionKeys {
@@ -195,6 +198,14 @@ StatusOr<std::unique_ptr<KeyRing>> KeyRing::Load(SecretBytes root_key, std::stri
       }
       wrapped.collections.emplace(name, std::move(wc));
     }
+    if (json.contains("envelope_keys")) {
+      for (const auto& [purpose, version] : json.at("envelope_keys").items()) {
+        if (!CheckName("purpose", purpose, false).ok() || version.get<uint32_t>() < 2) {
+          return KeyRingStateInvalid("bad envelope key version");
+        }
+        wrapped.envelope_key_versions[purpose] = version.get<uint32_t>();
+      }
+    }
   } catch (const std::exception&) {
     return KeyRingStateInvalid("missing or mistyped member");
   }
@@ -252,6 +263,9 @@ std::string KeyRing::Serialise(const WrappedState& wrapped, const SecretBytes& m
     collections[name] = std::move(c);
   }
   json["collections"] = std::move(collections);
+  if (!wrapped.envelope_key_versions.empty()) {
+    json["envelope_keys"] = wrapped.envelope_key_versions;
+  }
   json["mac"] = HexEncode(HmacSha256(mac_key, AsBytes(json.dump())));
   return json.dump();
 }
@@ -333,53 +347,22 @@ StatusOr<std::string> KeyRing::SealRecord(std::string_view collection, std::stri
   ReaderMutexLock lock(mu_);
   const CollectionKeys* keys = FindCollection(collection);
   if (keys == nullptr) return UnknownCollection();
-  RecordHeader header;
-  header.key_version = keys->data_key_version;
-  RandomNonceBytes(header.nonce);
-  std::string aad;
-  aad.reserve(64 + collection.size() + record_key.size() + field_set.size());
-  AppendRecordAssociatedData(keyring_id_, header, collection, record_key, field_set, aad);
-  std::string out;
-  out.reserve(kRecordOverhead + plaintext.size());
-  AppendRecordHeader(header, out);
-  out.resize(kRecordOverhead + plaintext.size());
-  RETURN_IF_ERROR(Aes256GcmSealInto(keys->data_keys.find(header.key_version)->second, header.nonce,
-                                    plaintext, AsBytes(aad),
-                                    {reinterpret_cast<uint8_t*>(out.data()) + kRecordHeaderSize,
-                                     plaintext.size() + kGcmTagSize}));
-  return out;
+  const uint32_t version = keys->data_key_version;
+  return SealEnvelope(EnvelopeUse::kRecord, keyring_id_, {collection, record_key, field_set},
+                      version, keys->data_keys.find(version)->second, plaintext);
 }
 
 StatusOr<std::string> KeyRing::OpenRecord(std::string_view collection, std::string_view record_key,
                                           std::string_view field_set,
                                           std::string_view ciphertext) const {
-  ASSIGN_OR_RETURN(RecordHeader header, ParseRecordHeader(ciphertext));
   ReaderMutexLock lock(mu_);
   const CollectionKeys* keys = FindCollection(collection);
   if (keys == nullptr) return UnknownCollection();
-  auto key = keys->data_keys.find(header.key_version);
-  if (key == keys->data_keys.end()) {
-    const bool newer = header.key_version > keys->data_key_version;
-    return DataLoss("record names data key version " + std::to_string(header.key_version) +
-                        (newer ? ", newer than any this key ring holds (stale key ring state?)"
-                               : ", which this key ring does not hold (retired?)"),
-                    "unknown_key_version");
-  }
-  std::string aad;
-  aad.reserve(64 + collection.size() + record_key.size() + field_set.size());
-  AppendRecordAssociatedData(keyring_id_, header, collection, record_key, field_set, aad);
-  std::string out(ciphertext.size() - kRecordOverhead, '\0');
-  Status st =
-      Aes256GcmOpenInto(key->second, header.nonce, AsBytes(ciphertext.substr(kRecordHeaderSize)),
-                        AsBytes(aad), {reinterpret_cast<uint8_t*>(out.data()), out.size()});
-  if (!st.ok()) {
-    if (st.code() != StatusCode::kDataLoss) return st;
-    return DataLoss(
-        "record failed authentication: altered, or sealed for another record key, field set, "
-        "collection or store",
-        "record_authentication_failed");
-  }
-  return out;
+  return OpenEnvelope(EnvelopeUse::kRecord, keyring_id_, {collection, record_key, field_set},
+                      ciphertext, [keys](uint32_t version) -> const SecretBytes* {
+                        auto it = keys->data_keys.find(version);
+                        return it == keys->data_keys.end() ? nullptr : &it->second;
+                      });
 }
 
 StatusOr<std::string> KeyRing::BlindIndex(std::string_view collection, std::string_view index_name,
@@ -414,6 +397,55 @@ StatusOr<SecretBytes> KeyRing::DeriveServiceKey(std::string_view purpose) const 
   info.append(purpose);
   ReaderMutexLock lock(mu_);
   return HkdfSha256(service_master_, AsBytes(keyring_id_), AsBytes(info), kAes256KeySize);
+}
+
+StatusOr<SecretBytes> KeyRing::DeriveEnvelopeKey(std::string_view purpose, uint32_t version) const {
+  std::string info = "warden-envelope-key-v1:";
+  info.append(purpose).push_back(':');
+  info += std::to_string(version);
+  return HkdfSha256(service_master_, AsBytes(keyring_id_), AsBytes(info), kAes256KeySize);
+}
+
+StatusOr<std::shared_ptr<const EnvelopeKeys>> KeyRing::EnvelopeKeysFor(std::string_view purpose) {
+  RETURN_IF_ERROR(CheckName("purpose", purpose, false));
+  WriterMutexLock lock(mu_);
+  auto it = envelope_keys_.find(purpose);
+  if (it != envelope_keys_.end()) return std::shared_ptr<const EnvelopeKeys>(it->second);
+  auto keys = std::make_shared<EnvelopeKeys>(keyring_id_);
+  auto current = wrapped_->envelope_key_versions.find(purpose);
+  const uint32_t last = current == wrapped_->envelope_key_versions.end() ? 1 : current->second;
+  for (uint32_t version = 1; version <= last; ++version) {
+    ASSIGN_OR_RETURN(SecretBytes key, DeriveEnvelopeKey(purpose, version));
+    RETURN_IF_ERROR(keys->Add(version, std::move(key)));
+  }
+  envelope_keys_.emplace(std::string(purpose), keys);
+  return std::shared_ptr<const EnvelopeKeys>(std::move(keys));
+}
+
+StatusOr<uint32_t> KeyRing::EnvelopeKeyVersion(std::string_view purpose) const {
+  RETURN_IF_ERROR(CheckName("purpose", purpose, false));
+  ReaderMutexLock lock(mu_);
+  auto current = wrapped_->envelope_key_versions.find(purpose);
+  return current == wrapped_->envelope_key_versions.end() ? 1 : current->second;
+}
+
+StatusOr<uint32_t> KeyRing::RotateEnvelopeKey(std::string_view purpose) {
+  RETURN_IF_ERROR(CheckName("purpose", purpose, false));
+  WriterMutexLock lock(mu_);
+  auto current = wrapped_->envelope_key_versions.find(purpose);
+  const uint32_t last = current == wrapped_->envelope_key_versions.end() ? 1 : current->second;
+  if (last == std::numeric_limits<uint32_t>::max()) {
+    return Conflict("envelope key versions exhausted", "key_versions_exhausted");
+  }
+  const uint32_t version = last + 1;
+  ASSIGN_OR_RETURN(SecretBytes key, DeriveEnvelopeKey(purpose, version));
+  WrappedState draft = *wrapped_;
+  draft.envelope_key_versions[std::string(purpose)] = version;
+  RETURN_IF_ERROR(Persist(draft, state_mac_key_));
+  *wrapped_ = std::move(draft);
+  auto held = envelope_keys_.find(purpose);
+  if (held != envelope_keys_.end()) RETURN_IF_ERROR(held->second->Add(version, std::move(key)));
+  return version;
 }
 
 StatusOr<uint32_t> KeyRing::RotateDataKey(std::string_view collection) {
@@ -508,7 +540,7 @@ StatusOr<CollectionKeyVersions> KeyRing::Versions(std::string_view collection) c
 }
 
 StatusOr<uint32_t> KeyRing::DataKeyVersionOf(std::string_view ciphertext) {
-  ASSIGN_OR_RETURN(RecordHeader header, ParseRecordHeader(ciphertext));
+  ASSIGN_OR_RETURN(EnvelopeHeader header, ParseEnvelopeHeader(ciphertext));
   return header.key_version;
 }
 

@@ -2,6 +2,7 @@
 //
 //   root key (sealed: Shamir shares, an HSM, or a development key file)
 //    ├─ service master          → DeriveServiceKey("audit-sign"), ...
+//    │                          → EnvelopeKeysFor("account-secret"), ..., versioned
 //    └─ per collection: key-encryption key (KEK), versioned
 //        ├─ data keys (DEKs), versioned     → SealRecord / OpenRecord
 //        └─ blind-index seed                → one derived key per index
@@ -19,8 +20,9 @@
 // unreadable after a restart.
 //
 // Thread safety: all methods may be called concurrently. Seal/Open/BlindIndex
-// take a shared lock only; mutations take it exclusively (and hold it while
-// the persister runs, which therefore must not call back into the KeyRing).
+// take a shared lock only; mutations and EnvelopeKeysFor take it exclusively
+// (and hold it while the persister runs, which therefore must not call back
+// into the KeyRing).
 // Unwrapped keys live in SecretBytes (locked, excluded from core dumps, wiped).
 #ifndef WARDEN_CRYPTO_KEY_RING_H_
 #define WARDEN_CRYPTO_KEY_RING_H_
@@ -39,6 +41,7 @@
 #include "core/mutex.h"
 #include "core/secret.h"
 #include "core/status.h"
+#include "crypto/envelope.h"
 
 namespace warden::crypto {
 
@@ -116,6 +119,18 @@ class KeyRing {
   // Purposes are 1-64 characters of [a-z0-9-].
   [[nodiscard]] StatusOr<SecretBytes> DeriveServiceKey(std::string_view purpose) const;
 
+  // The versioned key with which another layer seals envelopes
+  // (crypto/envelope.h) for `purpose`: "account-secret", "audit-context"
+  // (1-64 characters of [a-z0-9-]). Version v is HKDF-SHA256 of the service
+  // master (salt = key ring id, info "warden-envelope-key-v1:" purpose ":" v),
+  // so it survives KEK rotations and rekeys; the state records only the
+  // current version, 1 until the first RotateEnvelopeKey. The set is shared:
+  // a rotation through this KeyRing reaches every holder at once.
+  [[nodiscard]] StatusOr<std::shared_ptr<const EnvelopeKeys>> EnvelopeKeysFor(
+      std::string_view purpose);
+  // The version new envelopes of `purpose` are sealed under.
+  [[nodiscard]] StatusOr<uint32_t> EnvelopeKeyVersion(std::string_view purpose) const;
+
   // --- Rotation -----------------------------------------------------------
   // A new data key version for new seals; older versions still open.
   [[nodiscard]] StatusOr<uint32_t> RotateDataKey(std::string_view collection);
@@ -141,6 +156,9 @@ class KeyRing {
   // pass); records still under it become unreadable. kConflict for the
   // current version, kNotFound for a version not held.
   Status RetireDataKey(std::string_view collection, uint32_t version);
+  // A new version of `purpose`'s envelope key for new seals. Versions are
+  // derived, so none is forgotten: envelopes under older ones keep opening.
+  [[nodiscard]] StatusOr<uint32_t> RotateEnvelopeKey(std::string_view purpose);
 
  private:
   struct WrappedCollection;
@@ -154,6 +172,9 @@ class KeyRing {
   // Persists `draft` (serialised under `mac_key`) through the persister, if any.
   Status Persist(const WrappedState& draft, const SecretBytes& mac_key) const REQUIRES_SHARED(mu_);
   const CollectionKeys* FindCollection(std::string_view collection) const REQUIRES_SHARED(mu_);
+  // Version `version` of `purpose`'s envelope key.
+  StatusOr<SecretBytes> DeriveEnvelopeKey(std::string_view purpose, uint32_t version) const
+      REQUIRES_SHARED(mu_);
 
   const std::string keyring_id_;  // raw bytes
   const std::string keyring_id_hex_;
@@ -164,6 +185,8 @@ class KeyRing {
   SecretBytes service_master_ GUARDED_BY(mu_);
   std::unique_ptr<WrappedState> wrapped_ GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<CollectionKeys>, std::less<>> collections_ GUARDED_BY(mu_);
+  // Envelope key sets handed out, by purpose; rotations add to them.
+  std::map<std::string, std::shared_ptr<EnvelopeKeys>, std::less<>> envelope_keys_ GUARDED_BY(mu_);
   StatePersister persister_ GUARDED_BY(mu_);
 };
 

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "core/bytes.h"
-#include "crypto/ciphertext.h"
+#include "crypto/envelope.h"
 
 namespace warden::crypto {
 namespace {
@@ -41,7 +41,7 @@ TEST(KeyRingTest, SealedRecordOpensWithItsBindingsAndHidesPlaintext) {
   SecretBytes root = NewRoot();
   auto ring = NewRing(root);
   std::string sealed = Seal(*ring, "persons", "110101199003074514", "all", kRecord);
-  EXPECT_EQ(sealed.size(), kRecord.size() + kRecordOverhead);
+  EXPECT_EQ(sealed.size(), kRecord.size() + kEnvelopeOverhead);
   EXPECT_EQ(sealed.find("Zhang"), std::string::npos);
   EXPECT_EQ(*ring->OpenRecord("persons", "110101199003074514", "all", sealed), kRecord);
 }
@@ -117,7 +117,7 @@ TEST(KeyRingTest, EveryFlippedBitFailsToOpen) {
 TEST(KeyRingTest, TruncatedOrUnknownHeaderIsMalformed) {
   auto ring = NewRing(NewRoot());
   std::string sealed = Seal(*ring, "persons", "k", "f", "x");
-  ExpectOpenFails(ring->OpenRecord("persons", "k", "f", sealed.substr(0, kRecordOverhead - 1)),
+  ExpectOpenFails(ring->OpenRecord("persons", "k", "f", sealed.substr(0, kEnvelopeOverhead - 1)),
                   "malformed_ciphertext");
   ExpectOpenFails(ring->OpenRecord("persons", "k", "f", ""), "malformed_ciphertext");
   std::string future = sealed;
@@ -145,6 +145,32 @@ TEST(KeyRingTest, InvalidNamesAreRefusedWithTheRule) {
   EXPECT_FALSE(ring->AddCollection(std::string(65, 'a')).ok());
   EXPECT_FALSE(ring->BlindIndex("persons", "na\nme", "x").ok());
   EXPECT_FALSE(ring->DeriveServiceKey("Audit Sign").ok());
+}
+
+// Written by KeyRing::SealRecord before records used the shared envelope
+// (crypto/envelope.h): a store's key ring state, its root key and one record.
+// Data directories from then must keep opening.
+constexpr std::string_view kEarlierRoot =
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
+constexpr std::string_view kEarlierState =
+    R"({"collections":{"persons":{"data_key_version":1,"data_keys":{"1":"ARDJ3TcCnw5llvUwgvsHwgiwUBcHmGzKUxu7tS0MQirikTlgiKIihLD+DANj8MzgYKX1r1dDXxWGsj7wOg=="},"index_seed":"AX2aibSCCX0dmUf2fc1eBV08PFNbAFJiCKPUcTW0MZ+CsLr7IbQiGgGXEoyN+mIK9z374N4CpnkR9DmN4w==","kek":"AUFpjgtSi1ht41SBdQ1y/ACBfFDoHHdnceM3XsT/Nem3770oke5ZLJ9kULexdMP14E47+V0XzGdZwWQzZA==","kek_version":1}},"format":"warden-keyring-v1","keyring_id":"901ee34de4b68e2b2ac1744dae657b92","mac":"11ec0341994c0faa90a51f428ad41cd4321b45e95bc784f6028b055fe493b6e8","service_master":"AXhyAkImTHnXNEsS9mpF/x/rPTJFGWwBHt94aDNHs2DypbqiZKrsmJsGZzc3B6Phbt/dsuKYUs7BrQVsKQ=="})";
+constexpr std::string_view kEarlierRecord =
+    "010100000001e4ba5426752f85ba732cdbb7a39762256581a73448929b6a7566afa8f57b8149f7cefea60dd2e4"
+    "1fe6b4209a9385aba9";
+
+TEST(KeyRingTest, RecordSealedBeforeTheSharedEnvelopeStillOpens) {
+  auto ring = KeyRing::Load(SecretBytes::CopyFrom(*HexDecode(kEarlierRoot)), kEarlierState);
+  ASSERT_TRUE(ring.ok()) << ring.status().ToString();
+  const std::string sealed = *HexDecode(kEarlierRecord);
+  auto opened = (*ring)->OpenRecord("persons", "110101199003074514", "v1:record", sealed);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(*opened, R"({"name":"Zhang San"})");
+  ExpectOpenFails((*ring)->OpenRecord("persons", "110101199003074522", "v1:record", sealed),
+                  "record_authentication_failed");
+  // What it seals now has the same layout and opens under the same rules.
+  std::string fresh = Seal(**ring, "persons", "110101199003074514", "v1:record", "{}");
+  EXPECT_EQ(fresh.substr(0, 6), sealed.substr(0, 6));
+  EXPECT_EQ(*(*ring)->OpenRecord("persons", "110101199003074514", "v1:record", fresh), "{}");
 }
 
 TEST(KeyRingTest, WrongSizedRootKeyIsRefused) {
@@ -340,6 +366,70 @@ TEST(KeyRingTest, ServiceKeysAreStableAndDistinctPerPurpose) {
   EXPECT_TRUE(*(*KeyRing::Load(root.Clone(), ring->State()))->DeriveServiceKey("audit-sign") ==
               sign);
   EXPECT_FALSE(*NewRing(root)->DeriveServiceKey("audit-sign") == sign);
+}
+
+TEST(KeyRingTest, EnvelopeKeysStartAtVersionOneAndLeaveTheStateAsItWas) {
+  SecretBytes root = NewRoot();
+  auto ring = NewRing(root);
+  const std::string state = ring->State();
+  auto keys = ring->EnvelopeKeysFor("account-secret");
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  EXPECT_EQ((*keys)->current_version(), 1u);
+  EXPECT_EQ(*ring->EnvelopeKeyVersion("account-secret"), 1u);
+  EXPECT_EQ(ring->State(), state);
+  EXPECT_EQ(ring->EnvelopeKeysFor("account-secret")->get(), keys->get());  // one shared set
+}
+
+TEST(KeyRingTest, EnvelopeSealedUnderVersionNOpensAfterRotationAndReload) {
+  SecretBytes root = NewRoot();
+  auto ring = NewRing(root);
+  std::shared_ptr<const EnvelopeKeys> keys = *ring->EnvelopeKeysFor("audit-context");
+  auto under_1 = keys->Seal(EnvelopeUse::kAuditContext, {"acct", "sess"}, AsBytes("case/1"));
+  ASSERT_TRUE(under_1.ok());
+  ASSERT_EQ(*ring->RotateEnvelopeKey("audit-context"), 2u);
+  // The holder seals under the new version at once.
+  EXPECT_EQ(keys->current_version(), 2u);
+  auto under_2 = keys->Seal(EnvelopeUse::kAuditContext, {"acct", "sess"}, AsBytes("case/2"));
+  ASSERT_TRUE(under_2.ok());
+  EXPECT_EQ(*KeyRing::DataKeyVersionOf(*under_2), 2u);
+  EXPECT_EQ(*keys->Open(EnvelopeUse::kAuditContext, {"acct", "sess"}, *under_1), "case/1");
+
+  // Rotation persists the version; a reloaded ring (after a rekey too) opens both.
+  SecretBytes new_root = NewRoot();
+  ASSERT_TRUE(ring->Rekey(new_root.Clone()).ok());
+  auto reloaded = KeyRing::Load(new_root.Clone(), ring->State());
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  EXPECT_EQ(*(*reloaded)->EnvelopeKeyVersion("audit-context"), 2u);
+  std::shared_ptr<const EnvelopeKeys> again = *(*reloaded)->EnvelopeKeysFor("audit-context");
+  EXPECT_EQ(*again->Open(EnvelopeUse::kAuditContext, {"acct", "sess"}, *under_1), "case/1");
+  EXPECT_EQ(*again->Open(EnvelopeUse::kAuditContext, {"acct", "sess"}, *under_2), "case/2");
+  // Other purposes did not move.
+  EXPECT_EQ(*(*reloaded)->EnvelopeKeyVersion("account-secret"), 1u);
+}
+
+TEST(KeyRingTest, EnvelopeKeysArePerPurposeAndPerStore) {
+  SecretBytes root = NewRoot();
+  auto ring = NewRing(root);
+  auto secrets = *ring->EnvelopeKeysFor("account-secret");
+  auto contexts = *ring->EnvelopeKeysFor("audit-context");
+  auto elsewhere = *NewRing(root)->EnvelopeKeysFor("account-secret");
+  auto sealed = secrets->Seal(EnvelopeUse::kAccountSecret, {"totp", "a"}, AsBytes("x"));
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(contexts->Open(EnvelopeUse::kAccountSecret, {"totp", "a"}, *sealed).status().reason(),
+            "account_secret_authentication_failed");
+  EXPECT_EQ(elsewhere->Open(EnvelopeUse::kAccountSecret, {"totp", "a"}, *sealed).status().reason(),
+            "account_secret_authentication_failed");
+  EXPECT_EQ(ring->EnvelopeKeysFor("Bad Purpose").status().code(), StatusCode::kUnprocessable);
+  EXPECT_EQ(ring->RotateEnvelopeKey("").status().code(), StatusCode::kUnprocessable);
+}
+
+TEST(KeyRingTest, FailedPersistCancelsTheEnvelopeKeyRotation) {
+  auto ring = NewRing(NewRoot());
+  auto keys = *ring->EnvelopeKeysFor("account-secret");
+  ring->SetStatePersister([](std::string_view) { return Unavailable("disk full"); });
+  EXPECT_EQ(ring->RotateEnvelopeKey("account-secret").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(keys->current_version(), 1u);
+  EXPECT_EQ(*ring->EnvelopeKeyVersion("account-secret"), 1u);
 }
 
 TEST(KeyRingTest, ConcurrentSealsAndOpensSurviveRotation) {

@@ -35,7 +35,9 @@ StatusOr<std::shared_ptr<UnsealedServices>> OpenServices(Store& store, const sch
 
   access::AccessKeys access_keys;
   ASSIGN_OR_RETURN(access_keys.token_hash_key, services->keys->DeriveServiceKey("token-hash"));
-  ASSIGN_OR_RETURN(access_keys.seal_key, services->keys->DeriveServiceKey("access-seal"));
+  ASSIGN_OR_RETURN(access_keys.seal_keys, services->keys->EnvelopeKeysFor("account-secret"));
+  ASSIGN_OR_RETURN(access_keys.unversioned_seal_key,
+                   services->keys->DeriveServiceKey("access-seal"));
   ASSIGN_OR_RETURN(services->access, access::AccessControl::Create(
                                          store, clock, std::move(access_keys), options.access));
   if (options.on_access_alert) services->access->tripwires().SetAlertSink(options.on_access_alert);
@@ -52,8 +54,11 @@ StatusOr<std::shared_ptr<UnsealedServices>> OpenServices(Store& store, const sch
     if (also) also(alert);
     tripwires->RaiseSystemAlert(std::string(audit::AuditAlertKindName(alert.kind)), alert.message);
   };
+  ASSIGN_OR_RETURN(std::shared_ptr<const crypto::EnvelopeKeys> context_keys,
+                   services->keys->EnvelopeKeysFor("audit-context"));
   ASSIGN_OR_RETURN(services->audit,
-                   audit::AuditLog::Open(store, hash_key, sign_seed, std::move(options.audit)));
+                   audit::AuditLog::Open(store, hash_key, sign_seed, std::move(context_keys),
+                                         std::move(options.audit)));
   return services;
 }
 
