@@ -37,7 +37,7 @@ nlohmann::json EnrollmentJson(const access::Enrollment& e) {
 // The audit entry of a login or an enrolment, made before any session
 // exists: where the call came from and, when it failed, why. The name typed
 // may be anything (even a password): only its keyed hash is kept.
-audit::AuditEvent SignInEvent(AuditAction action, const http::Request& req,
+audit::AuditEvent SignInEvent(audit::AuditAction action, const http::Request& req,
                               const std::string& username, const Status& outcome) {
   audit::AuditEvent event;
   event.action = action;

@@ -27,7 +27,7 @@ using schema::Record;
 Status ReleaseCheck(const RequestScope& scope, const CollectionSchema& collection,
                     const Record& record) {
   RETURN_IF_ERROR(scope.access().tripwires().CheckCanary(scope.who, collection.name,
-                                             schema::RecordKeyOf(collection, record)));
+                                                         schema::RecordKeyOf(collection, record)));
   return access::CheckDivision(scope.who, schema::RecordDivision(collection, record));
 }
 
@@ -228,9 +228,9 @@ Answer WriteRecord(const RecordCall& call, bool patch) {
                      ValidateForKey(scope.ctx, collection, std::move(input), call.key));
     event.subjects.clear();
     AddSubjects(collection, record, event.subjects);
+    RETURN_IF_ERROR(access::CheckDivision(scope.who, schema::RecordDivision(collection, record)));
     RETURN_IF_ERROR(
-        access::CheckDivision(scope.who, schema::RecordDivision(collection, record)));
-    RETURN_IF_ERROR(scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
+        scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
     ASSIGN_OR_RETURN(bool replaced, scope.barrier().Put(collection, record));
     event.result_count = 1;
     return http::Response::Json(replaced ? 200 : 201, {{"key", call.key}, {"created", !replaced}});
@@ -242,9 +242,9 @@ Answer EraseRecord(const RecordCall& call) {
   const CollectionSchema& collection = call.collection;
   return call.Audited(Operation::kErase, [&](AuditEvent& event) -> StatusOr<http::Response> {
     ASSIGN_OR_RETURN(Record current, ReadActedOn(scope, collection, call.key, event));
+    RETURN_IF_ERROR(access::CheckDivision(scope.who, schema::RecordDivision(collection, current)));
     RETURN_IF_ERROR(
-        access::CheckDivision(scope.who, schema::RecordDivision(collection, current)));
-    RETURN_IF_ERROR(scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
+        scope.access().limits().ChargeRecords(scope.who, QuotaKind::kWrite, 1).status());
     RETURN_IF_ERROR(scope.barrier().Erase(collection, call.key));
     event.result_count = 1;
     return http::Response::NoContent();
@@ -276,9 +276,7 @@ Answer BatchUpsert(const RecordCall& call) {
                             : StatusOr<Record>(FieldInvalid("records[" + std::to_string(i) + "]",
                                                             "type", "a record must be an object"));
       if (record.ok()) {
-        record = scope.access()
-                         .CheckDivision(scope.who, schema::RecordDivision(collection, *record))
-                         .ok()
+        record = access::CheckDivision(scope.who, schema::RecordDivision(collection, *record)).ok()
                      ? std::move(record)
                      : StatusOr<Record>(PermissionDenied("outside the account's division scope",
                                                          "division_forbidden"));
@@ -302,6 +300,7 @@ Answer BatchUpsert(const RecordCall& call) {
     if (!valid.empty()) {
       RETURN_IF_ERROR(
           scope.access()
+              .limits()
               .ChargeRecords(scope.who, QuotaKind::kWrite, static_cast<int64_t>(valid.size()))
               .status());
     }

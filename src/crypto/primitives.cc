@@ -16,31 +16,17 @@
 #include <cstring>
 #include <memory>
 
+#include "core/c_ptr.h"
+
 namespace warden::crypto {
 namespace {
 
-struct CipherCtxDeleter {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct KdfDeleter {
-  void operator()(EVP_KDF* p) const { EVP_KDF_free(p); }
-};
-struct KdfCtxDeleter {
-  void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+using CipherCtx = CPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
+using Pkey = CPtr<EVP_PKEY, EVP_PKEY_free>;
+using PkeyCtx = CPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using MdCtx = CPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using Kdf = CPtr<EVP_KDF, EVP_KDF_free>;
+using KdfCtx = CPtr<EVP_KDF_CTX, EVP_KDF_CTX_free>;
 
 // The process-wide AES-256-GCM cipher, fetched once (EVP_CIPHER_fetch is not free).
 const EVP_CIPHER* Aes256Gcm() {
@@ -312,9 +298,9 @@ HmacSha256Tag HmacSha256Key::Compute(std::span<const uint8_t> data) const {
 StatusOr<SecretBytes> HkdfSha256(const SecretBytes& input_key, std::span<const uint8_t> salt,
                                  std::span<const uint8_t> info, size_t length) {
   if (length == 0 || length > 255 * kSha256Size) return Internal("HKDF length out of range");
-  std::unique_ptr<EVP_KDF, KdfDeleter> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  Kdf kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
   if (!kdf) return Internal("HKDF unavailable");
-  std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter> ctx(EVP_KDF_CTX_new(kdf.get()));
+  KdfCtx ctx(EVP_KDF_CTX_new(kdf.get()));
   if (!ctx) return Internal("HKDF context failed");
   char digest[] = "SHA256";
   static uint8_t empty_byte = 0;

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/bytes.h"
+#include "core/c_ptr.h"
 
 namespace warden {
 namespace {
@@ -63,10 +64,7 @@ const std::vector<std::vector<std::string>>& Migrations() {
   return migrations;
 }
 
-struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using Result = CPtr<PGresult, PQclear>;
 
 bool IsRetryable(const std::string& sqlstate) {
   return sqlstate == "40001" || sqlstate == "40P01";  // serialization failure, deadlock
