@@ -77,10 +77,10 @@ TEST_F(SecureDefaultsTest, OnlyModernTlsIsSpoken) {
   old.security_level = 0;
   EXPECT_FALSE(http::TestClient::Connect(d().port(), old).ok());
 
-  // Plain HTTP to the TLS port gets no HTTP answer.
+  // Plain HTTP to the TLS port gets no HTTP answer at all.
   Client plain(d().port(), "", /*tls=*/false);
   Answer a = plain.Call("GET", "/healthz");
-  EXPECT_NE(a.status, 200) << a;
+  EXPECT_EQ(a.status, 0) << a;
 }
 
 TEST_F(SecureDefaultsTest, TheBootstrapTokenWorksOnceAndTotpIsRequired) {
@@ -92,8 +92,7 @@ TEST_F(SecureDefaultsTest, TheBootstrapTokenWorksOnceAndTotpIsRequired) {
   Answer no_totp = client().Call(
       "POST", "/v1/auth/login", {},
       json{{"username", account("officer2").username}, {"password", account("officer2").password}});
-  EXPECT_GE(no_totp.status, 400) << no_totp;
-  EXPECT_LT(no_totp.status, 500) << no_totp;
+  EXPECT_EQ(no_totp.status, 422) << no_totp;
   EXPECT_TRUE(no_totp.NamesField("totp")) << no_totp;
   EXPECT_EQ(no_totp.Header("set-cookie"), nullptr);
 }
@@ -155,8 +154,7 @@ TEST_F(SealTest, ASealedServerAnswersOnlyHealthAndUnseal) {
   ASSERT_EQ(first.status, 200) << first;
   EXPECT_EQ(first.body_json, json({{"sealed", true}, {"progress", 1}, {"threshold", 3}}));
   Answer garbage = client().Call("POST", "/v1/sys/unseal", {}, json{{"share", "not a share"}});
-  EXPECT_GE(garbage.status, 400) << garbage;
-  EXPECT_LT(garbage.status, 500) << garbage;
+  EXPECT_EQ(garbage.status, 422) << garbage;
   EXPECT_TRUE(garbage.IsSpecError()) << garbage;
   client().Call("POST", "/v1/sys/unseal", {}, json{{"share", d().init().shares[3]}});
   Answer done = client().Call("POST", "/v1/sys/unseal", {}, json{{"share", d().init().shares[2]}});

@@ -23,6 +23,7 @@
 #include "audit/audit_verify.h"
 #include "core/bytes.h"
 #include "store/memory_store.h"
+#include "store/store_test_util.h"
 
 extern char** environ;
 
@@ -131,7 +132,7 @@ class SyslogCollector {
 
 TEST(RemoteSyslogSinkTest, CollectedCopyVerifiesAndCatchesATailCutWithItsCheckpoints) {
   const std::string rsyslogd = FindRsyslogd();
-  if (rsyslogd.empty()) GTEST_SKIP() << "rsyslogd is not installed (scripts/bootstrap)";
+  WARDEN_REQUIRE_OR_SKIP(!rsyslogd.empty(), "rsyslogd is not installed (scripts/bootstrap)");
   std::unique_ptr<SyslogCollector> collector = SyslogCollector::Start(rsyslogd);
   ASSERT_NE(collector, nullptr) << "rsyslogd did not start";
 

@@ -412,8 +412,7 @@ StatusOr<std::shared_ptr<const EnvelopeKeys>> KeyRing::EnvelopeKeysFor(std::stri
   auto it = envelope_keys_.find(purpose);
   if (it != envelope_keys_.end()) return std::shared_ptr<const EnvelopeKeys>(it->second);
   auto keys = std::make_shared<EnvelopeKeys>(keyring_id_);
-  auto current = wrapped_->envelope_key_versions.find(purpose);
-  const uint32_t last = current == wrapped_->envelope_key_versions.end() ? 1 : current->second;
+  const uint32_t last = CurrentEnvelopeKeyVersion(purpose);
   for (uint32_t version = 1; version <= last; ++version) {
     ASSIGN_OR_RETURN(SecretBytes key, DeriveEnvelopeKey(purpose, version));
     RETURN_IF_ERROR(keys->Add(version, std::move(key)));
@@ -425,6 +424,10 @@ StatusOr<std::shared_ptr<const EnvelopeKeys>> KeyRing::EnvelopeKeysFor(std::stri
 StatusOr<uint32_t> KeyRing::EnvelopeKeyVersion(std::string_view purpose) const {
   RETURN_IF_ERROR(CheckName("purpose", purpose, false));
   ReaderMutexLock lock(mu_);
+  return CurrentEnvelopeKeyVersion(purpose);
+}
+
+uint32_t KeyRing::CurrentEnvelopeKeyVersion(std::string_view purpose) const {
   auto current = wrapped_->envelope_key_versions.find(purpose);
   return current == wrapped_->envelope_key_versions.end() ? 1 : current->second;
 }
@@ -432,8 +435,7 @@ StatusOr<uint32_t> KeyRing::EnvelopeKeyVersion(std::string_view purpose) const {
 StatusOr<uint32_t> KeyRing::RotateEnvelopeKey(std::string_view purpose) {
   RETURN_IF_ERROR(CheckName("purpose", purpose, false));
   WriterMutexLock lock(mu_);
-  auto current = wrapped_->envelope_key_versions.find(purpose);
-  const uint32_t last = current == wrapped_->envelope_key_versions.end() ? 1 : current->second;
+  const uint32_t last = CurrentEnvelopeKeyVersion(purpose);
   if (last == std::numeric_limits<uint32_t>::max()) {
     return Conflict("envelope key versions exhausted", "key_versions_exhausted");
   }

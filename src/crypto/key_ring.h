@@ -175,6 +175,8 @@ class KeyRing {
   // Version `version` of `purpose`'s envelope key.
   StatusOr<SecretBytes> DeriveEnvelopeKey(std::string_view purpose, uint32_t version) const
       REQUIRES_SHARED(mu_);
+  // The current version of `purpose`'s envelope key (1 until it is rotated).
+  uint32_t CurrentEnvelopeKeyVersion(std::string_view purpose) const REQUIRES_SHARED(mu_);
 
   const std::string keyring_id_;  // raw bytes
   const std::string keyring_id_hex_;

@@ -459,6 +459,7 @@ class HttpSession final : public Session {
   void OnReadError(error_code ec) {
     if (ec == beast_http::error::header_limit) {
       close_after_ = true;
+      linger_ = true;  // the rest of the header may still be arriving
       return Respond(ErrorResponse(431, "header_too_large", "request header too large"));
     }
     if (ec == beast_http::error::body_limit) {

@@ -22,7 +22,7 @@ class PostgresStoreTest : public testing::Test {
  protected:
   void SetUp() override {
     conn_ = TestPostgresConnection();
-    if (conn_.empty()) GTEST_SKIP() << "WARDEN_TEST_PG is unset; scripts/test sets it";
+    WARDEN_REQUIRE_OR_SKIP(!conn_.empty(), "WARDEN_TEST_PG is unset; scripts/test sets it");
     static std::atomic<int> serial{0};
     schema_ = "warden_pgtest_" + std::to_string(getpid()) + "_" + std::to_string(serial++);
   }

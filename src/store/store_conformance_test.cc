@@ -111,7 +111,8 @@ class StoreConformanceTest : public testing::TestWithParam<BackendParam> {
  protected:
   void SetUp() override {
     backend_ = GetParam().make();
-    if (std::string reason = backend_->SkipReason(); !reason.empty()) GTEST_SKIP() << reason;
+    const std::string missing = backend_->SkipReason();
+    WARDEN_REQUIRE_OR_SKIP(missing.empty(), missing);
     auto store = backend_->Open();
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();

@@ -33,8 +33,25 @@ class ScratchDir {
   std::string path_;
 };
 
+// Whether the tests run in CI (CI=true), where every backend and service a
+// test needs must be there: a missing one fails the test instead of skipping
+// it, so that "100% passed" cannot hide a backend that never ran.
+inline bool RunningInCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+// In a test body or SetUp: unless `available`, skips the test with `why`
+// (outside CI) or fails it (in CI, see RunningInCi).
+#define WARDEN_REQUIRE_OR_SKIP(available, why)           \
+  if (available) {                                       \
+  } else if (::warden::RunningInCi())                    \
+    GTEST_FAIL() << "required under CI=true: " << (why); \
+  else                                                   \
+    GTEST_SKIP() << (why)
+
 // The PostgreSQL connection string for tests, or empty when WARDEN_TEST_PG is
-// unset (PostgreSQL tests then skip).
+// unset (PostgreSQL tests then skip, or fail under CI=true).
 inline std::string TestPostgresConnection() {
   const char* conn = std::getenv("WARDEN_TEST_PG");
   return conn == nullptr ? std::string() : std::string(conn);

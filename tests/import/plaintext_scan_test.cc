@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "import_test_util.h"
+#include "store/store_test_util.h"
 
 namespace warden::import_test {
 namespace {
@@ -218,9 +219,8 @@ TEST_F(PlaintextScanTest, NoInputValueAppearsInAnyFileOfTheDataDirectory) {
 TEST_F(PlaintextScanTest, NoInputValueAppearsInThePostgresDataDirectory) {
   const char* conn = std::getenv("WARDEN_TEST_PG");
   const char* pg_data = std::getenv("WARDEN_TEST_PG_DATA");
-  if (conn == nullptr || pg_data == nullptr) {
-    GTEST_SKIP() << "WARDEN_TEST_PG or WARDEN_TEST_PG_DATA is unset; scripts/test sets them";
-  }
+  WARDEN_REQUIRE_OR_SKIP(conn != nullptr && pg_data != nullptr,
+                         "WARDEN_TEST_PG or WARDEN_TEST_PG_DATA is unset; scripts/test sets them");
   // A database of its own.
   const std::string db = "warden_import_scan_" + std::to_string(getpid());
   {
