@@ -82,12 +82,12 @@ Answer GetAccount(const RequestScope& scope) {
 // {...}} for a service account. Either waits for a second security officer;
 // a person's answer carries one half of the enrolment code.
 Answer CreateAccount(const RequestScope& scope) {
-  return AdminCall(
-      scope, Operation::kManageAccounts, "create account",
-      [&](const RequestScope& s) -> StatusOr<http::Response> {
-        ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
-        if (body->contains("service")) {
-          ASSIGN_OR_RETURN(access::Policy policy,
+  return AdminCall(scope, Operation::kManageAccounts, "create account",
+                   [&](const RequestScope& s) -> StatusOr<http::Response> {
+                     ASSIGN_OR_RETURN(const nlohmann::json* body, JsonObjectBody(scope.request));
+                     if (body->contains("service")) {
+                       ASSIGN_OR_RETURN(
+                           access::Policy policy,
                            PolicyParam(body->value("policy", nlohmann::json::object())));
                        if (!(*body)["service"].is_string())
                          return FieldInvalid("service", "type", "service must be a name");
@@ -266,8 +266,9 @@ Answer ListApiKeys(const RequestScope& scope) {
   const std::string* account = scope.request.Query("account");
   return AdminCall(scope, Operation::kManageAccounts, "list api keys",
                    [&](const RequestScope& s) -> StatusOr<http::Response> {
-                     ASSIGN_OR_RETURN(std::vector<access::ApiKeyInfo> keys,
-                                      s.access().administration().ListApiKeys(s.who, account ? *account : ""));
+                     ASSIGN_OR_RETURN(
+                         std::vector<access::ApiKeyInfo> keys,
+                         s.access().administration().ListApiKeys(s.who, account ? *account : ""));
                      nlohmann::json out = nlohmann::json::array();
                      for (const access::ApiKeyInfo& k : keys) {
                        out.push_back({{"key_id", k.key_id},
@@ -344,7 +345,8 @@ Answer AcknowledgeAlert(const RequestScope& scope) {
   const std::string id(scope.request.Param("alert"));
   return AdminCall(scope, Operation::kManageAccounts, "acknowledge alert " + id,
                    [&](const RequestScope& s) -> StatusOr<http::Response> {
-                     ASSIGN_OR_RETURN(access::Alert alert, s.access().tripwires().AcknowledgeAlert(s.who, id));
+                     ASSIGN_OR_RETURN(access::Alert alert,
+                                      s.access().tripwires().AcknowledgeAlert(s.who, id));
                      return http::Response::Json(200, AlertJson(alert));
                    });
 }

@@ -116,10 +116,17 @@ StatusOr<const ApiRoute*> RouteToMount(std::string_view operation_id, bool with_
   return route;
 }
 
-// Sends `result` once its audit entry, if it has one, is durable; 503
-// "audit_unavailable" instead when the entry cannot be written.
-void SendWhenAudited(Answer result, http::Responder responder) {
-  if (!result.audit_event) return responder.Send(std::move(result.answer));
+// Sends `result` once its audit entry is durable; 503 "audit_unavailable"
+// instead when the entry cannot be written. A route without an audit action
+// answers at once; one with an action never answers success without its
+// entry.
+void SendWhenAudited(const ApiRoute& route, Answer result, http::Responder responder) {
+  if (!result.audit_event && !result.audit_written && route.audit && result.answer.ok()) {
+    return responder.Send(Internal(
+        std::string(route.operation_id) + " answered without its audit entry; nothing was sent",
+        "unaudited_answer"));
+  }
+  if (!result.audit_event || result.audit_written) return responder.Send(std::move(result.answer));
   // Responder is move-only and std::function needs a copyable callable.
   auto shared = std::make_shared<std::pair<http::Responder, StatusOr<http::Response>>>(
       std::move(responder), std::move(result.answer));
@@ -143,7 +150,7 @@ Status MountCall(http::Router& router, const ApiContext& ctx, std::string_view o
                                                                   http::Responder responder) {
                            StatusOr<RequestScope> scope = BeginRequest(*c, *route, req);
                            if (!scope.ok()) return responder.Send(scope.status());
-                           SendWhenAudited(handler(*scope), std::move(responder));
+                           SendWhenAudited(*route, handler(*scope), std::move(responder));
                          });
 }
 

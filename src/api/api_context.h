@@ -96,6 +96,11 @@ struct Answer {
   StatusOr<http::Response> answer;
   std::optional<audit::AuditEvent> audit_event;
   std::shared_ptr<node::UnsealedServices> services;  // whose audit log takes the event
+  // Set when the call's entry is durable already: written by the handler
+  // because an action had to follow it (sealing drops the keys the audit log
+  // needs), or by the audit log itself as part of an auditor's read. The
+  // answer is then sent at once.
+  bool audit_written = false;
 };
 
 using AuditedBody = std::function<StatusOr<http::Response>(audit::AuditEvent&)>;
@@ -104,7 +109,9 @@ using AuditedBody = std::function<StatusOr<http::Response>(audit::AuditEvent&)>;
 // under the route's action — to the answer. MountCall releases the answer
 // only once the entry is durable, and sends 503 "audit_unavailable" instead
 // if it cannot be written (G1). The route must have an audit action
-// (500 "internal" otherwise).
+// (500 "internal" otherwise). A successful answer of a route with an audit
+// action that carries no entry is never sent: MountCall answers 500
+// "unaudited_answer" instead.
 Answer RunAudited(const RequestScope& scope, std::string_view collection, const AuditedBody& body);
 
 // An authenticated call's handler; BeginRequest has run.

@@ -158,7 +158,8 @@ class InMemoryApi {
   std::string Account(const std::string& username, const std::vector<access::Role>& roles) {
     access::RoleSet set;
     for (access::Role r : roles) set.Add(r);
-    StatusOr<access::ChangeResult> asked = access().administration().CreateHumanAccount(officers_[0], username, set);
+    StatusOr<access::ChangeResult> asked =
+        access().administration().CreateHumanAccount(officers_[0], username, set);
     EXPECT_TRUE(asked.ok()) << asked.status().ToString();
     if (!asked.ok()) return "";
     StatusOr<access::ApprovalResult> approved =
@@ -167,7 +168,7 @@ class InMemoryApi {
     if (!approved.ok()) return "";
     StatusOr<access::Enrollment> e =
         access().authenticator().Enrol(username, asked->enrolment_part, approved->enrolment_part,
-                       SecretBytes::CopyFrom(kPassword));
+                                       SecretBytes::CopyFrom(kPassword));
     EXPECT_TRUE(e.ok()) << e.status().ToString();
     if (!e.ok()) return "";
     accounts_[username] = asked->account_id;
@@ -263,7 +264,7 @@ class InMemoryApi {
     if (!secret) return "";
     StatusOr<access::IssuedToken> t =
         access().authenticator().Login(username, SecretBytes::CopyFrom(kPassword),
-                       access::TotpCode(*secret, clock_.NowSeconds()), "192.0.2.7");
+                                       access::TotpCode(*secret, clock_.NowSeconds()), "192.0.2.7");
     EXPECT_TRUE(t.ok()) << t.status().ToString();
     return t.ok() ? std::string(t->token.view()) : std::string();
   }

@@ -10,12 +10,16 @@ namespace {
 
 using access::Operation;
 
-// Mounts an auditor's call: the handler runs once the account may read the trail.
+// Mounts an auditor's call: the handler runs once the account may read the
+// trail. Each reads through AuditLog (Query, Verify, ReportAccess, Trace),
+// which makes the reader's entry durable before it returns what was read.
 Status MountAuditorCall(http::Router& router, const ApiContext& ctx, std::string_view operation_id,
                         StatusOr<http::Response> (*handler)(const RequestScope&)) {
   return MountCall(router, ctx, operation_id, [handler](const RequestScope& scope) -> Answer {
     RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kReadAudit, ""));
-    return handler(scope);
+    Answer answer = handler(scope);
+    answer.audit_written = true;
+    return answer;
   });
 }
 

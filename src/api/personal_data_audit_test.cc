@@ -157,5 +157,34 @@ TEST_F(PersonalDataAuditTest, APurposeRefusalThatCannotBeAuditedIsA503) {
   EXPECT_EQ(read.ErrorCode(), "audit_unavailable");
 }
 
+// A handler that forgets its audit entry cannot answer with what it read:
+// MountCall sends 500 "unaudited_answer" instead of a successful answer of a
+// route that has an audit action.
+TEST_F(PersonalDataAuditTest, AnAnswerWithoutItsAuditEntryIsNeverSent) {
+  http::Router router;
+  auto forgetful = [](const RequestScope&) -> Answer {
+    return http::Response::Json(200, {{"national_id", std::string(kPersonId)}});
+  };
+  ASSERT_TRUE(MountCall(router, api_.context(), "getRecord", forgetful).ok());
+  http::Request request;
+  request.method = http::HttpMethod::kGet;
+  request.method_name = "GET";
+  ASSERT_TRUE(http::ParseTarget("/v1/persons/" + std::string(kPersonId), request).ok());
+  request.AddHeader("authorization", "Bearer " + tokens_["officer"]);
+  request.AddHeader("warden-purpose", "case/2023-0042");
+  http::Response unused;
+  const http::Router::Route* route = router.Find(request, &unused);
+  ASSERT_NE(route, nullptr);
+  ASSERT_TRUE(route->async_handler);
+  std::optional<StatusOr<http::Response>> sent;
+  route->async_handler(request, http::Responder::FromCallback(
+                                    [&sent](StatusOr<http::Response> r) { sent = std::move(r); }));
+  ASSERT_TRUE(sent.has_value()) << "answered at once: there was no entry to wait for";
+  ASSERT_FALSE(sent->ok()) << sent->value().body;
+  EXPECT_EQ(sent->status().code(), StatusCode::kInternal);
+  EXPECT_EQ(sent->status().reason(), "unaudited_answer");
+  EXPECT_EQ(sent->status().message().find(std::string(kPersonId)), std::string::npos);
+}
+
 }  // namespace
 }  // namespace warden::api

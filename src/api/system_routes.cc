@@ -53,16 +53,16 @@ StatusOr<http::Response> Unseal(const ApiContext& ctx, const ApiRoute& route,
 }
 
 Answer SealNow(const RequestScope& scope) {
-  // Synchronous on purpose: the entry is durable before the keys are dropped.
   Answer audited = RunAudited(scope, "", [&](audit::AuditEvent&) -> StatusOr<http::Response> {
     RETURN_IF_ERROR(access::Authorize(scope.who, Operation::kOperate, ""));
     return http::Response::Json(200, {{"sealed", true}});
   });
   if (!audited.audit_event) return audited;
+  // Synchronous on purpose: the entry is durable before the keys are dropped.
   RETURN_IF_ERROR(scope.audit().Append(*audited.audit_event).status());
-  RETURN_IF_ERROR(audited.answer);
-  scope.ctx.gate.Seal();
-  return http::Response::Json(200, {{"sealed", true}});
+  audited.audit_written = true;
+  if (audited.answer.ok()) scope.ctx.gate.Seal();
+  return audited;
 }
 
 // {"collection": "persons", "key": "data_key" | "kek"}: a new key version;
