@@ -1,8 +1,8 @@
 // For the API's unit tests: the whole API mounted on a Router over an
-// in-memory store, unsealed, with accounts of every data role, and a store
-// whose audit space can be made to refuse writes while everything else keeps
-// working (the audit trail fails, the records do not). Requests go through
-// the Router as the HTTP server sends them, without sockets or TLS.
+// in-memory store (or a store the test gives), unsealed, with accounts of every data role, and a
+// store whose audit space can be made to refuse writes while everything else keeps working (the
+// audit trail fails, the records do not). Requests go through the Router as the HTTP server sends
+// them, without sockets or TLS.
 //
 // Every record and identifier here is synthetic. Not thread-safe: one test
 // drives one InMemoryApi.
@@ -28,14 +28,17 @@
 
 namespace warden::api::testing {
 
-// A MemoryStore whose audit space refuses writes while SetAuditFails(true):
-// a disk that fails under the audit trail alone.
+// A store (a MemoryStore unless given) whose audit space refuses writes
+// while SetAuditFails(true): a disk that fails under the audit trail alone.
 class AuditOutageStore : public Store {
  public:
+  explicit AuditOutageStore(std::unique_ptr<Store> inner = std::make_unique<MemoryStore>())
+      : inner_(std::move(inner)) {}
+
   void SetAuditFails(bool fail) { audit_fails_ = fail; }
 
   StatusOr<std::optional<std::string>> Get(Space space, std::string_view key) override {
-    return inner_.Get(space, key);
+    return inner_->Get(space, key);
   }
   Status Write(const WriteBatch& batch) override {
     if (audit_fails_) {
@@ -43,21 +46,21 @@ class AuditOutageStore : public Store {
         if (op.space == Space::kAudit) return Unavailable("injected audit write failure");
       }
     }
-    return inner_.Write(batch);
+    return inner_->Write(batch);
   }
   StatusOr<std::vector<KeyValue>> Scan(Space space, std::string_view start, std::string_view end,
                                        size_t limit) override {
-    return inner_.Scan(space, start, end, limit);
+    return inner_->Scan(space, start, end, limit);
   }
   StatusOr<CounterResult> AddToCounter(std::string_view key, int64_t delta,
                                        int64_t limit) override {
-    return inner_.AddToCounter(key, delta, limit);
+    return inner_->AddToCounter(key, delta, limit);
   }
-  uint64_t ChangeCount() const override { return inner_.ChangeCount(); }
-  std::string_view Backend() const override { return inner_.Backend(); }
+  uint64_t ChangeCount() const override { return inner_->ChangeCount(); }
+  std::string_view Backend() const override { return inner_->Backend(); }
 
  private:
-  MemoryStore inner_;
+  std::unique_ptr<Store> inner_;
   std::atomic<bool> audit_fails_{false};
 };
 
@@ -107,10 +110,13 @@ class InMemoryApi {
   };
 
   // Unseals a fresh store (root key split 1 of 1) and mounts the API;
-  // creates the two bootstrap security officers. Fails the test on error.
-  explicit InMemoryApi(const schema::Schema& schema = schema::Schema::Registry())
-      : schema_(schema) {
+  // creates the two bootstrap security officers. `backing` (empty, or null
+  // for a MemoryStore) holds what is written. Fails the test on error.
+  explicit InMemoryApi(const schema::Schema& schema = schema::Schema::Registry(),
+                       std::unique_ptr<Store> backing = nullptr)
+      : schema_(schema), store_(backing ? std::move(backing) : std::make_unique<MemoryStore>()) {
     SecretBytes root = SecretBytes::Random(crypto::kRootKeySize);
+    root_key_ = root.Clone();
     node::SealGateOptions options;
     options.access.argon2 = access::Argon2Params::InsecureFastForTests();
     std::string keyring_id;
@@ -148,6 +154,8 @@ class InMemoryApi {
 
   AuditOutageStore& store() { return store_; }
   FakeClock& clock() { return clock_; }
+  // The root key the store is sealed under, to open it again.
+  const SecretBytes& root_key() const { return root_key_; }
   node::UnsealedServices& services() { return *gate_->services(); }
   access::AccessControl& access() { return *services().access; }
   const schema::Schema& schema() const { return schema_; }
@@ -278,6 +286,7 @@ class InMemoryApi {
   const schema::Schema& schema_;
   FakeClock clock_;
   AuditOutageStore store_;
+  SecretBytes root_key_;
   std::unique_ptr<node::SealGate> gate_;
   std::unique_ptr<ApiContext> context_;
   http::Router router_;
