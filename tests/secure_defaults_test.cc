@@ -154,7 +154,8 @@ TEST_F(SealTest, ASealedServerAnswersOnlyHealthAndUnseal) {
   ASSERT_EQ(first.status, 200) << first;
   EXPECT_EQ(first.body_json, json({{"sealed", true}, {"progress", 1}, {"threshold", 3}}));
   Answer garbage = client().Call("POST", "/v1/sys/unseal", {}, json{{"share", "not a share"}});
-  EXPECT_EQ(garbage.status, 422) << garbage;
+  EXPECT_EQ(garbage.status, 400) << garbage;
+  EXPECT_EQ(garbage.ErrorCode(), "share_malformed") << garbage;
   EXPECT_TRUE(garbage.IsSpecError()) << garbage;
   client().Call("POST", "/v1/sys/unseal", {}, json{{"share", d().init().shares[3]}});
   Answer done = client().Call("POST", "/v1/sys/unseal", {}, json{{"share", d().init().shares[2]}});
