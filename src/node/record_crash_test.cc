@@ -4,7 +4,6 @@
 // opens and is found by its phone, and no index entry points at a record
 // that is not there.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,47 +26,6 @@
 namespace warden::node {
 namespace {
 
-pid_t SpawnWriter(const std::string& dir, const std::string& root_hex, uint64_t first, bool create,
-                  int& read_fd) {
-  int fds[2];
-  if (pipe(fds) != 0) return -1;
-  std::string first_arg = std::to_string(first);
-  std::string create_arg = create ? "1" : "0";
-  const char* writer = WARDEN_RECORD_CRASH_WRITER;
-  char* const argv[] = {const_cast<char*>(writer),
-                        const_cast<char*>(dir.c_str()),
-                        const_cast<char*>(root_hex.c_str()),
-                        first_arg.data(),
-                        create_arg.data(),
-                        nullptr};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    execv(writer, argv);
-    _exit(127);
-  }
-  close(fds[1]);
-  read_fd = fds[0];
-  return pid;
-}
-
-// Reads from the writer's pipe into `pending` until it holds one whole
-// acknowledgement; false if none arrives within a minute.
-bool AwaitFirstAck(int fd, std::string& pending) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  char buffer[64];
-  while (pending.size() < 8 && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n <= 0) return false;
-    pending.append(buffer, size_t(n));
-  }
-  return pending.size() >= 8;
-}
-
 TEST(RecordCrashTest, AcknowledgedPersonsSurviveKillNineWithTheirIndexEntries) {
   ScratchDir scratch;
   const std::string dir = scratch.path() + "/db";
@@ -81,13 +39,15 @@ TEST(RecordCrashTest, AcknowledgedPersonsSurviveKillNineWithTheirIndexEntries) {
   constexpr int kRounds = 10;
   for (int round = 0; round < kRounds; ++round) {
     int fd = -1;
-    pid_t pid = SpawnWriter(dir, root_hex, uint64_t(round) * 1'000'000, round == 0, fd);
+    pid_t pid = SpawnWithStdoutPipe(
+        WARDEN_RECORD_CRASH_WRITER,
+        {dir, root_hex, std::to_string(uint64_t(round) * 1'000'000), round == 0 ? "1" : "0"}, fd);
     ASSERT_GT(pid, 0);
     // The first round and odd rounds kill mid-stream; even rounds may kill
     // during start-up (recovery, unseal) too.
     std::string pending;
     if (round == 0 || round % 2 == 1) {
-      ASSERT_TRUE(AwaitFirstAck(fd, pending)) << "round " << round << ": nothing acknowledged";
+      ASSERT_TRUE(AwaitBytes(fd, pending, 8)) << "round " << round << ": nothing acknowledged";
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 400));
     ASSERT_EQ(kill(pid, SIGKILL), 0);

@@ -2,7 +2,6 @@
 // index entries (or the reverse), across kill -9 at random moments; nor is an
 // acknowledged counter increment.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,42 +37,6 @@ std::set<uint64_t> Ids(Store& store, Space space, const std::string& prefix) {
   return ids;
 }
 
-// Starts the writer with stdout on a pipe; returns its pid and the read end.
-pid_t SpawnWriter(const std::string& dir, uint64_t first, int& read_fd) {
-  int fds[2];
-  if (pipe(fds) != 0) return -1;
-  std::string first_arg = std::to_string(first);
-  const char* writer = WARDEN_STORE_CRASH_WRITER;
-  char* const argv[] = {const_cast<char*>(writer), const_cast<char*>(dir.c_str()), first_arg.data(),
-                        nullptr};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    execv(writer, argv);
-    _exit(127);
-  }
-  close(fds[1]);
-  read_fd = fds[0];
-  return pid;
-}
-
-// Reads from the writer's pipe into `pending` until it holds one whole
-// acknowledgement; false if none arrives within a minute.
-bool AwaitFirstAck(int fd, std::string& pending) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  char buffer[64];
-  while (pending.size() < 8 && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n <= 0) return false;
-    pending.append(buffer, size_t(n));
-  }
-  return pending.size() >= 8;
-}
-
 TEST(StoreCrashTest, AcknowledgedBatchesSurviveKillNineAndNoneIsHalfVisible) {
   ScratchDir scratch;
   ASSERT_FALSE(scratch.path().empty());
@@ -86,14 +49,15 @@ TEST(StoreCrashTest, AcknowledgedBatchesSurviveKillNineAndNoneIsHalfVisible) {
 
   for (int round = 0; round < kRounds; ++round) {
     int fd = -1;
-    pid_t pid = SpawnWriter(dir, uint64_t(round) * 1'000'000, fd);
+    pid_t pid = SpawnWithStdoutPipe(WARDEN_STORE_CRASH_WRITER,
+                                    {dir, std::to_string(uint64_t(round) * 1'000'000)}, fd);
     ASSERT_GT(pid, 0);
     // Even rounds kill anywhere from start-up (recovery, open) on; odd rounds
     // wait for the first acknowledgement and kill mid-stream, however slow
     // the machine (or the sanitizer build) is to start the writer.
     std::string pending;
     if (round % 2 == 1) {
-      ASSERT_TRUE(AwaitFirstAck(fd, pending))
+      ASSERT_TRUE(AwaitBytes(fd, pending, 8))
           << "round " << round << ": writer acknowledged nothing";
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % (round % 2 == 1 ? 300 : 600)));

@@ -3,10 +3,15 @@
 #ifndef WARDEN_STORE_STORE_TEST_UTIL_H_
 #define WARDEN_STORE_STORE_TEST_UTIL_H_
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace warden {
 
@@ -55,6 +60,44 @@ inline bool RunningInCi() {
 inline std::string TestPostgresConnection() {
   const char* conn = std::getenv("WARDEN_TEST_PG");
   return conn == nullptr ? std::string() : std::string(conn);
+}
+
+// For crash tests: starts `program` with `args` and its stdout on a pipe;
+// returns its pid (-1 on failure) and the pipe's read end in `read_fd`.
+inline pid_t SpawnWithStdoutPipe(const char* program, const std::vector<std::string>& args,
+                                 int& read_fd) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  std::vector<std::string> owned = args;
+  std::vector<char*> argv = {const_cast<char*>(program)};
+  for (std::string& a : owned) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execv(program, argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  read_fd = fds[0];
+  return pid;
+}
+
+// Reads from `fd` into `pending` until it holds at least `bytes`; false if
+// they do not arrive within a minute (or the pipe closes first).
+inline bool AwaitBytes(int fd, std::string& pending, size_t bytes) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  char buffer[64];
+  while (pending.size() < bytes && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) return false;
+    pending.append(buffer, size_t(n));
+  }
+  return pending.size() >= bytes;
 }
 
 }  // namespace warden
