@@ -1,10 +1,7 @@
 #include "store/power_loss_file_system.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <utility>
-#include <vector>
 
 namespace warden {
 namespace {
@@ -200,15 +197,11 @@ IOStatus PowerLossFileSystem::ReuseWritableFile(const std::string& fname,
   return Track(fname, /*reopened=*/false, result);
 }
 
-IOStatus PowerLossFileSystem::NewRandomRWFile(const std::string& fname, const FileOptions& options,
-                                              std::unique_ptr<rocksdb::FSRandomRWFile>* result,
-                                              IODebugContext* dbg) {
-  // Not used by the store's RocksDB configuration; refused rather than
-  // written untracked.
-  (void)fname;
-  (void)options;
-  (void)result;
-  (void)dbg;
+// Not used by the store's RocksDB configuration; refused rather than
+// written untracked.
+IOStatus PowerLossFileSystem::NewRandomRWFile(const std::string&, const FileOptions&,
+                                              std::unique_ptr<rocksdb::FSRandomRWFile>*,
+                                              IODebugContext*) {
   return IOStatus::NotSupported("PowerLossFileSystem does not track random-access writes");
 }
 

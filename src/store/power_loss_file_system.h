@@ -82,6 +82,7 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
                              const rocksdb::IOOptions& options,
                              rocksdb::IODebugContext* dbg) override;
 
+ private:
   // What is known of one file written here.
   struct FileState {
     uint64_t size = 0;     // bytes written
@@ -89,7 +90,6 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
     bool created = false;  // created (or emptied) by this file system
   };
 
- private:
   class TrackedFile;
   friend class TrackedFile;
 
