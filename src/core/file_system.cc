@@ -138,7 +138,8 @@ class PosixFileSystem : public FileSystem {
     Status st = WriteAll(fd, contents, tmp);
     if (st.ok() && ::fsync(fd) != 0) st = ErrnoStatus("fsync", tmp, errno);
     ::close(fd);
-    if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoStatus("rename", path, errno);
+    if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
+      st = ErrnoStatus("rename", path, errno);
     if (!st.ok()) {
       ::unlink(tmp.c_str());
       return st;
@@ -245,8 +246,8 @@ StatusOr<std::string> FaultInjectingFileSystem::ReadFile(const std::string& path
   return base_.ReadFile(path);
 }
 
-Status FaultInjectingFileSystem::WriteFileAtomic(const std::string& path,
-                                                 std::string_view contents, int mode) {
+Status FaultInjectingFileSystem::WriteFileAtomic(const std::string& path, std::string_view contents,
+                                                 int mode) {
   if (writes_fail_) return InjectedFailure();
   return base_.WriteFileAtomic(path, contents, mode);
 }

@@ -1,7 +1,6 @@
 #include "crypto/envelope.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "core/bytes.h"
 
@@ -153,7 +152,7 @@ EnvelopeKeys::EnvelopeKeys(std::string keyring_id) : keyring_id_(std::move(keyri
 Status EnvelopeKeys::Add(uint32_t version, SecretBytes key) {
   if (version == 0) return InvalidArgument("envelope key version 0 is never issued");
   if (key.size() != kAes256KeySize) return InvalidArgument("an envelope key must be 32 bytes");
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(mu_);
   if (!keys_.try_emplace(version, std::move(key)).second) {
     return Conflict("envelope key version " + std::to_string(version) + " is already held");
   }
@@ -161,14 +160,14 @@ Status EnvelopeKeys::Add(uint32_t version, SecretBytes key) {
 }
 
 uint32_t EnvelopeKeys::current_version() const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   return keys_.empty() ? 0 : keys_.rbegin()->first;
 }
 
 StatusOr<std::string> EnvelopeKeys::Seal(EnvelopeUse use,
                                          std::initializer_list<std::string_view> binding,
                                          std::span<const uint8_t> plaintext) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   if (keys_.empty()) return Internal("no envelope key is held");
   const auto& [version, key] = *keys_.rbegin();
   return SealEnvelope(use, keyring_id_, binding, version, key, plaintext);
@@ -177,9 +176,9 @@ StatusOr<std::string> EnvelopeKeys::Seal(EnvelopeUse use,
 StatusOr<std::string> EnvelopeKeys::Open(EnvelopeUse use,
                                          std::initializer_list<std::string_view> binding,
                                          std::string_view sealed) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(mu_);
   return OpenEnvelope(use, keyring_id_, binding, sealed,
-                      [this](uint32_t version) -> const SecretBytes* {
+                      [this](uint32_t version) REQUIRES_SHARED(mu_) -> const SecretBytes* {
                         auto it = keys_.find(version);
                         return it == keys_.end() ? nullptr : &it->second;
                       });

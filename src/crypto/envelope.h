@@ -28,13 +28,14 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "core/mutex.h"
 #include "core/secret.h"
 #include "core/status.h"
+#include "core/thread_annotations.h"
 #include "crypto/primitives.h"
 
 namespace warden::crypto {
@@ -139,8 +140,8 @@ class EnvelopeKeys {
 
  private:
   const std::string keyring_id_;
-  mutable std::shared_mutex mu_;
-  std::map<uint32_t, SecretBytes> keys_;  // guarded by mu_; the last is current
+  mutable SharedMutex mu_;
+  std::map<uint32_t, SecretBytes> keys_ GUARDED_BY(mu_);  // the last is current
 };
 
 }  // namespace warden::crypto

@@ -54,10 +54,7 @@ TEST(RecordCrashTest, AcknowledgedPersonsSurviveKillNineWithTheirIndexEntries) {
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited on its own, status " << status;
-    char buffer[4096];
-    ssize_t n;
-    while ((n = read(fd, buffer, sizeof buffer)) > 0) pending.append(buffer, size_t(n));
-    close(fd);
+    DrainAndClose(fd, pending);
     ASSERT_EQ(pending.size() % 8, 0u);
     for (size_t i = 0; i < pending.size(); i += 8) {
       acknowledged.insert(GetBigEndian64(std::string_view(pending).substr(i, 8)));

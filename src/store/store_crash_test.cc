@@ -67,10 +67,7 @@ TEST(StoreCrashTest, AcknowledgedBatchesSurviveKillNineAndNoneIsHalfVisible) {
     ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited on its own, status " << status;
 
     size_t before = acknowledged.size();
-    char buffer[4096];
-    ssize_t n;
-    while ((n = read(fd, buffer, sizeof buffer)) > 0) pending.append(buffer, size_t(n));
-    close(fd);
+    DrainAndClose(fd, pending);
     ASSERT_EQ(pending.size() % 8, 0u);
     for (size_t i = 0; i < pending.size(); i += 8) {
       uint64_t ack = GetBigEndian64(std::string_view(pending).substr(i, 8));

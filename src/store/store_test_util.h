@@ -100,6 +100,15 @@ inline bool AwaitBytes(int fd, std::string& pending, size_t bytes) {
   return pending.size() >= bytes;
 }
 
+// Appends to `pending` what is left in `fd` (the writer is gone), then
+// closes it.
+inline void DrainAndClose(int fd, std::string& pending) {
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof buffer)) > 0) pending.append(buffer, size_t(n));
+  close(fd);
+}
+
 }  // namespace warden
 
 #endif  // WARDEN_STORE_STORE_TEST_UTIL_H_
