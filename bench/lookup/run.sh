@@ -2,13 +2,20 @@
 # Look-up throughput over keep-alive HTTPS (SPEC §7): authenticated,
 # authorised, audited (durable), decrypted and masked GET /v1/persons/{id},
 # driven by wrk. Prints wrk's figures for each run; report medians.
-# MODE=search drives POST /v1/persons/search by phone number instead.
+# MODE=search drives POST /v1/persons/search by phone number instead; MODE
+# and CONNECTIONS may each be a space-separated list ("lookup search",
+# "8 32 64"), measured in that order on one server.
+# PREPARED=DIR uses a data directory made beforehand instead of generating and
+# importing: DIR holds data/ and root.key from `warden init --dev-key-file`,
+# init.txt (what init printed, bootstrap tokens unused) and persons.csv
+# (imported); PERSONS is then ignored. Each run also prints one
+# tab-separated line: result MODE CONNECTIONS RUN REQUESTS/S P50_MS P99_MS CPU_US.
 #
-#   [WARDEN=path/to/warden] [MODE=lookup|search] bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
+#   [WARDEN=path/to/warden] [MODE=lookup|search] [PREPARED=DIR] bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 persons=${1:-100000}
-connections=${2:-64}
+connections_list=${2:-64}
 seconds=${3:-10}
 runs=${4:-3}
 warden=${WARDEN:-build/warden}
@@ -16,20 +23,27 @@ work=$(mktemp -d /tmp/warden-lookup-XXXXXX)
 trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
-$warden init --data "$work/data" --dev-key-file "$work/root.key" > "$work/init.txt"
+if [ -n "${PREPARED:-}" ]; then
+  data=$PREPARED/data
+  cp "$PREPARED/init.txt" "$work/init.txt"
+  ln -s "$(realpath "$PREPARED/persons.csv")" "$work/persons.csv"
+else
+  data=$work/data
+  $warden init --data "$data" --dev-key-file "$work/root.key" > "$work/init.txt"
+  $warden gen persons --count "$persons" --format csv > "$work/persons.csv"
+  $warden import --quiet --data "$data" --collection persons "$work/persons.csv"
+fi
 bootstraps=($(sed -nE 's/.*bootstrap token [0-9]: (.*)/\1/p' "$work/init.txt"))
-$warden gen persons --count "$persons" --format csv > "$work/persons.csv"
-$warden import --quiet --data "$work/data" --collection persons "$work/persons.csv"
 cut -d, -f1 "$work/persons.csv" | tail -n +2 > "$work/ids.txt"
 # The first phone number of each person (column 9; several are ';'-separated).
 cut -d, -f9 "$work/persons.csv" | tail -n +2 | cut -d';' -f1 | grep -v '^$' > "$work/phones.txt"
-mode=${MODE:-lookup}
+modes=${MODE:-lookup}
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 port=$((20000 + RANDOM % 20000))
-$warden serve --data "$work/data" --listen "127.0.0.1:$port" \
+$warden serve --data "$data" --listen "127.0.0.1:$port" \
   --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" \
   --max-daily-reads 1000000000 --max-rate 1000000 2> "$work/serve.log" &
 server=$!
@@ -72,9 +86,17 @@ audit_figures() {
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "mode: $mode, persons: $persons, connections: $connections, seconds: $seconds"
+# wrk's latency (850.00us, 10.69ms, 1.20s) in milliseconds.
+wrk_ms() {
+  awk -v p="$1" '$1 == p {v = $2; u = v; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", v)
+    f = (u == "us") ? 0.001 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1; printf "%.3f", v * f}' "$work/wrk.txt"
+}
+
+echo "persons: $(($(wc -l < "$work/persons.csv") - 1)), seconds: $seconds"
+for mode in $modes; do
+for connections in $connections_list; do
 for run in $(seq "$runs"); do
-  echo "--- run $run"
+  echo "--- $mode, $connections connections, run $run"
   read -r commits0 entries0 sum0 < <(audit_figures)
   cpu0=$(awk '{print $14 + $15}' "/proc/$server/stat")
   TOKEN=$token IDS_FILE=$work/ids.txt PHONES_FILE=$work/phones.txt \
@@ -86,4 +108,9 @@ for run in $(seq "$runs"); do
       -v ticks="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v r="$requests" 'BEGIN {
     printf "audit: %d commits, %.1f entries per commit, mean commit %.3f ms\n", c, e / c, (s1 - s0) / c * 1000
     printf "server CPU: %.1f us per request\n", ticks / hz / r * 1e6 }'
+  printf 'result\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$connections" "$run" \
+    "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")" "$(wrk_ms 50%)" "$(wrk_ms 99%)" \
+    "$(awk -v t="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v r="$requests" 'BEGIN {printf "%.1f", t / hz / r * 1e6}')"
+done
+done
 done
