@@ -3,14 +3,14 @@
 # gnuplot -e "series='DIR'; png='FILE'; persons=N; subtitle='...'" import-rate.gp
 # DIR holds one file per series (records, seconds): warden-import.dat,
 # peer-whole.dat, peer-copy.dat, peer-insert.dat.
-set terminal pngcairo size 900,560 font "sans,10"
+set terminal pngcairo size 900,640 font "sans,10"
 set output png
 set title sprintf("Import of %d generated persons: Warden and the PostgreSQL peer\n{/*0.8 %s}", persons, subtitle)
 set xlabel "records imported"
 set ylabel "records per second since the start"
-set format x "%.0s%c"
+set format x "%.1s%c"
 set format y "%.0s%c"
-set key top left
+set key below left Left reverse vertical maxrows 4
 set grid
 set yrange [0:*]
 set xrange [0:persons]
