@@ -3,8 +3,11 @@
 # authorised, audited (durable), decrypted and masked GET /v1/persons/{id},
 # driven by wrk. Prints wrk's figures for each run; report medians.
 # MODE=search drives POST /v1/persons/search by phone number instead.
+# STRACE=1 adds one run with `strace -c -f` attached to the server and
+# prints its system calls per request (strace slows the server: that run's
+# rate is not a figure).
 #
-#   [WARDEN=path/to/warden] [MODE=lookup|search] bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
+#   [WARDEN=path/to/warden] [MODE=lookup|search] [STRACE=1] bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 persons=${1:-100000}
@@ -87,3 +90,19 @@ for run in $(seq "$runs"); do
     printf "audit: %d commits, %.1f entries per commit, mean commit %.3f ms\n", c, e / c, (s1 - s0) / c * 1000
     printf "server CPU: %.1f us per request\n", ticks / hz / r * 1e6 }'
 done
+
+if [ "${STRACE:-}" = 1 ]; then
+  echo "--- strace run"
+  strace -c -f -p "$server" -o "$work/strace.txt" &
+  tracer=$!
+  sleep 1
+  TOKEN=$token IDS_FILE=$work/ids.txt PHONES_FILE=$work/phones.txt \
+    wrk -t2 -c"$connections" -d"${seconds}s" -s "bench/lookup/$mode.lua" "$url" > "$work/wrk.txt"
+  kill -INT "$tracer"
+  wait "$tracer" || true
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+  awk -v r="$requests" '
+    $NF == "total" {printf "system calls: %.2f per request (%d requests)\n", $4 / r, r}
+    $NF ~ /^(pread64|read|write|writev|sendmsg|recvfrom|futex|epoll_wait|fsync|fdatasync)$/ {
+      printf "  %-10s %.3f per request\n", $NF, $4 / r }' "$work/strace.txt"
+fi
