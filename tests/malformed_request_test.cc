@@ -1,5 +1,9 @@
 // G9: malformed requests get a clear 4xx naming the field and rule where there
 // is one; nothing is half-written; the server keeps serving.
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "tests/e2e_harness.h"
 
 namespace warden::e2e {
@@ -142,11 +146,17 @@ TEST_F(MalformedRequestTest, LowerCaseXAndBadChecksumsNeverCreateRecords) {
   ExpectNoRecord(other.id, "key mismatch");
   ExpectNoRecord(MakePerson(403).id, "key mismatch");
 
-  // A look-up of a key that is not a valid ID is a miss, never served.
-  for (const std::string& key : {lower, bad_id, std::string("123"), std::string(300, '1')}) {
+  // A look-up of a key that is not a valid ID is refused as a body with
+  // that key is: the key field and the rule, never a record.
+  const std::vector<std::pair<std::string, std::string>> bad_keys = {
+      {lower, "lowercase_x"},
+      {bad_id, "checksum"},
+      {"123", "length"},
+      {std::string(300, '1'), "length"}};
+  for (const auto& [key, rule] : bad_keys) {
     Answer a = client().Call("GET", "/v1/persons/" + key, account("officer").WithPurpose());
-    EXPECT_EQ(a.status, 404) << key << ": " << a;
-    EXPECT_EQ(a.ErrorCode(), "not_found") << key << ": " << a;
+    EXPECT_EQ(a.status, 422) << key << ": " << a;
+    EXPECT_TRUE(a.NamesField("national_id", rule)) << key << ": " << a;
   }
   ExpectStillServing("bad identifiers");
 }

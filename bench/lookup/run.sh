@@ -10,8 +10,11 @@
 # init.txt (what init printed, bootstrap tokens unused) and persons.csv
 # (imported); PERSONS is then ignored. Each run also prints one
 # tab-separated line: result MODE CONNECTIONS RUN REQUESTS/S P50_MS P99_MS CPU_US.
+# STRACE=1 adds one run (the last mode and connection count) with
+# `strace -c -f` attached to the server and prints its system calls per
+# request (strace slows the server: that run's rate is not a figure).
 #
-#   [WARDEN=path/to/warden] [MODE=lookup|search] [PREPARED=DIR] bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
+#   [WARDEN=path/to/warden] [MODE=lookup|search] [PREPARED=DIR] [STRACE=1] bench/lookup/run.sh [PERSONS] [CONNECTIONS] [SECONDS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 persons=${1:-100000}
@@ -114,3 +117,19 @@ for run in $(seq "$runs"); do
 done
 done
 done
+
+if [ "${STRACE:-}" = 1 ]; then
+  echo "--- strace run"
+  strace -c -f -p "$server" -o "$work/strace.txt" &
+  tracer=$!
+  sleep 1
+  TOKEN=$token IDS_FILE=$work/ids.txt PHONES_FILE=$work/phones.txt \
+    wrk -t2 -c"$connections" -d"${seconds}s" -s "bench/lookup/$mode.lua" "$url" > "$work/wrk.txt"
+  kill -INT "$tracer"
+  wait "$tracer" || true
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+  awk -v r="$requests" '
+    $NF == "total" {printf "system calls: %.2f per request (%d requests)\n", $4 / r, r}
+    $NF ~ /^(pread64|read|write|writev|sendmsg|recvfrom|futex|epoll_wait|fsync|fdatasync)$/ {
+      printf "  %-10s %.3f per request\n", $NF, $4 / r }' "$work/strace.txt"
+fi

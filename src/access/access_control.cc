@@ -27,7 +27,7 @@ StatusOr<std::unique_ptr<AccessControl>> AccessControl::Create(Store& store, con
 AccessControl::AccessControl(Store& store, const Clock& clock, AccessKeys keys,
                              const AccessOptions& options, const SecretBytes& canary_key,
                              const SecretBytes& lockout_key)
-    : accounts_(std::make_unique<AccountStore>(store, std::move(keys))),
+    : accounts_(std::make_unique<AccountStore>(store, clock, std::move(keys))),
       tripwires_(store, clock, *accounts_, options, canary_key),
       limits_(store, clock, tripwires_),
       authenticator_(store, clock, *accounts_, tripwires_, options, lockout_key),

@@ -7,9 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +48,50 @@ inline AccessOptions FastOptions() {
   return o;
 }
 
+// A MemoryStore that counts reads by the first segment of the key ("sess",
+// "acct", "canary", ...), to show what a request reads, and whose reads fail
+// with kUnavailable while `unavailable` is set.
+class ReadCountingStore : public MemoryStore {
+ public:
+  StatusOr<std::optional<std::string>> Get(Space space, std::string_view key) override {
+    Count(key);
+    if (unavailable) return Unavailable("test store unavailable");
+    return MemoryStore::Get(space, key);
+  }
+  StatusOr<std::vector<KeyValue>> Scan(Space space, std::string_view start, std::string_view end,
+                                       size_t limit) override {
+    Count(start);
+    if (unavailable) return Unavailable("test store unavailable");
+    return MemoryStore::Scan(space, start, end, limit);
+  }
+  std::atomic<bool> unavailable{false};
+
+  // Reads of keys starting "<segment>/" since the last ResetReads.
+  int64_t Reads(std::string_view segment) {
+    std::lock_guard lock(mu_);
+    auto it = reads_.find(std::string(segment));
+    return it == reads_.end() ? 0 : it->second;
+  }
+  int64_t AllReads() {
+    std::lock_guard lock(mu_);
+    int64_t n = 0;
+    for (const auto& [segment, count] : reads_) n += count;
+    return n;
+  }
+  void ResetReads() {
+    std::lock_guard lock(mu_);
+    reads_.clear();
+  }
+
+ private:
+  void Count(std::string_view key) {
+    std::lock_guard lock(mu_);
+    ++reads_[std::string(key.substr(0, key.find('/')))];
+  }
+  std::mutex mu_;
+  std::map<std::string, int64_t> reads_;
+};
+
 // A human account as its owner knows it.
 struct Person {
   std::string id;
@@ -70,10 +117,13 @@ class AccessTest : public ::testing::Test {
     so2_ = Principal(so2_person_);
   }
 
-  // Another server on the same store and clock.
-  std::unique_ptr<AccessControl> NewServer() {
-    StatusOr<std::unique_ptr<AccessControl>> ac =
-        AccessControl::Create(store_, clock_, TestKeys(seal_keys_), FastOptions());
+  // The store the servers share: store_ unless a fixture sets shared_store_.
+  Store& SharedStore() { return shared_store_ != nullptr ? *shared_store_ : store_; }
+
+  // Another server on `store` (by default the shared one) and the same clock.
+  std::unique_ptr<AccessControl> NewServer(Store* store = nullptr) {
+    StatusOr<std::unique_ptr<AccessControl>> ac = AccessControl::Create(
+        store != nullptr ? *store : SharedStore(), clock_, TestKeys(seal_keys_), FastOptions());
     EXPECT_TRUE(ac.ok());
     (*ac)->tripwires().SetAlertSink([this](const Alert& a) { alerts_.push_back(a); });
     return std::move(*ac);
@@ -163,7 +213,8 @@ class AccessTest : public ::testing::Test {
   }
 
   static constexpr const char* kSoPassword = "first officer passphrase";
-  MemoryStore store_;
+  ReadCountingStore store_;
+  Store* shared_store_ = nullptr;  // set before SetUp to serve from another store
   FakeClock clock_;
   std::shared_ptr<crypto::EnvelopeKeys> seal_keys_ = TestSealKeys();
   std::vector<Alert> alerts_;

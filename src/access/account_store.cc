@@ -116,26 +116,47 @@ StatusOr<Account> Account::Decode(std::string_view text) {
 
 // ---- Store ----
 
-AccountStore::AccountStore(Store& store, AccessKeys keys)
-    : store_(store), keys_(std::move(keys)), token_mac_(keys_.token_hash_key) {}
+AccountStore::AccountStore(Store& store, const Clock& clock, AccessKeys keys)
+    : store_(store),
+      cache_(store, clock),
+      keys_(std::move(keys)),
+      token_mac_(keys_.token_hash_key) {}
+
+StatusOr<std::shared_ptr<const Account>> AccountStore::Decoded(const std::string& key,
+                                                               std::string raw) {
+  {
+    MutexLock lock(cache_mu_);
+    auto it = account_cache_.find(key);
+    if (it != account_cache_.end() && it->second.raw == raw) return it->second.account;
+  }
+  ASSIGN_OR_RETURN(Account a, Account::Decode(raw));
+  auto shared = std::make_shared<const Account>(std::move(a));
+  MutexLock lock(cache_mu_);
+  if (account_cache_.size() >= 100'000) account_cache_.clear();  // bound the memory
+  account_cache_[key] = CachedAccount{std::move(raw), shared};
+  return std::shared_ptr<const Account>(std::move(shared));
+}
 
 StatusOr<std::optional<Account>> AccountStore::Load(std::string_view account_id) {
   const std::string key = AccountKey(account_id);
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, key));
   if (!raw) return std::optional<Account>();
-  {
-    MutexLock lock(cache_mu_);
-    auto it = account_cache_.find(key);
-    if (it != account_cache_.end() && it->second.raw == *raw) {
-      return std::optional<Account>(*it->second.account);
-    }
-  }
-  ASSIGN_OR_RETURN(Account a, Account::Decode(*raw));
-  auto shared = std::make_shared<const Account>(a);
-  MutexLock lock(cache_mu_);
-  if (account_cache_.size() >= 100'000) account_cache_.clear();  // bound the memory
-  account_cache_[key] = CachedAccount{std::move(*raw), std::move(shared)};
-  return std::optional<Account>(std::move(a));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Account> account, Decoded(key, std::move(*raw)));
+  return std::optional<Account>(*account);
+}
+
+StatusOr<std::shared_ptr<const Account>> AccountStore::LoadCached(std::string_view account_id) {
+  const std::string key = AccountKey(account_id);
+  ASSIGN_OR_RETURN(AccessCache::Read read, cache_.Get(key));
+  if (!read.value) return std::shared_ptr<const Account>();
+  return Decoded(key, std::move(*read.value));
+}
+
+Status AccountStore::WriteAccessChange(WriteBatch batch) {
+  AccessCache::StampChange(batch);
+  Status st = store_.Write(batch);
+  cache_.Invalidate();  // whatever the outcome: an unavailable store may have applied it
+  return st;
 }
 
 Status AccountStore::Update(std::string_view account_id,
@@ -149,7 +170,7 @@ Status AccountStore::Update(std::string_view account_id,
     WriteBatch batch;
     batch.Expect(Space::kMeta, AccountKey(account_id), *raw);
     batch.Put(Space::kMeta, AccountKey(account_id), a.Encode());
-    Status st = store_.Write(batch);
+    Status st = WriteAccessChange(std::move(batch));
     if (st.code() != StatusCode::kConflict) return st;
   }
   return Conflict("account changed concurrently; retry");
@@ -181,7 +202,8 @@ Status AccountStore::Insert(const Account& account, WriteBatch batch) {
 // ---- Role policies ----
 
 StatusOr<std::shared_ptr<const std::map<Role, Policy>>> AccountStore::LoadRolePolicies() {
-  ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, kRolePoliciesKey));
+  ASSIGN_OR_RETURN(AccessCache::Read read, cache_.Get(kRolePoliciesKey, /*keep_absent=*/true));
+  const std::optional<std::string>& raw = read.value;
   const std::string text = raw.value_or("");
   {
     MutexLock lock(cache_mu_);
@@ -212,7 +234,7 @@ Status AccountStore::StoreRolePolicy(Role role, const Policy& policy) {
     WriteBatch batch;
     batch.Expect(Space::kMeta, std::string(kRolePoliciesKey), raw);
     batch.Put(Space::kMeta, std::string(kRolePoliciesKey), all.dump());
-    Status st = store_.Write(batch);
+    Status st = WriteAccessChange(std::move(batch));
     if (st.code() != StatusCode::kConflict) return st;
   }
   return Conflict("role policies changed concurrently; retry");

@@ -11,10 +11,13 @@
 // Session tokens, API keys, bootstrap tokens and enrolment codes are stored by
 // the other parts only as TokenHashHex of them.
 //
-// Every Load reads the store, so a suspension or policy change made by
-// another server applies at once; decoded accounts and role policies are
-// cached while their stored bytes are unchanged. Every change is a
-// compare-and-set on the stored bytes.
+// Load reads the store. LoadCached and LoadRolePolicies read through the
+// AccessCache (access_cache.h): every change to an account or role policy,
+// and every other access change written through WriteAccessChange, stamps
+// the store's access generation, so it applies at once on this server and
+// within AccessCache::kMaxStaleness on every other. Decoded accounts and role
+// policies are reused while their stored bytes are unchanged. Every change is
+// a compare-and-set on the stored bytes.
 //
 // Thread safety: all methods may be called concurrently. The Store must
 // outlive this object.
@@ -33,6 +36,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "access/access_cache.h"
 #include "access/access_options.h"
 #include "access/policy.h"
 #include "access/roles.h"
@@ -84,7 +88,7 @@ struct Account {
 class AccountStore {
  public:
   // `keys` are 32 bytes each (AccessControl::Create checks).
-  AccountStore(Store& store, AccessKeys keys);
+  AccountStore(Store& store, const Clock& clock, AccessKeys keys);
   AccountStore(const AccountStore&) = delete;
   AccountStore& operator=(const AccountStore&) = delete;
 
@@ -92,6 +96,8 @@ class AccountStore {
   // The account `account_id`; nullopt when there is none. kDataLoss for a
   // malformed record.
   StatusOr<std::optional<Account>> Load(std::string_view account_id);
+  // The same through the access cache, for the checks of every request.
+  StatusOr<std::shared_ptr<const Account>> LoadCached(std::string_view account_id);
   // Every account, in id order. kDataLoss for a malformed record.
   StatusOr<std::vector<Account>> LoadAll();
   // Applies `change` to the stored account by compare-and-set, calling it
@@ -104,8 +110,15 @@ class AccountStore {
   // is taken or a condition of `batch` fails (then nothing is written).
   Status Insert(const Account& account, WriteBatch batch = {});
 
+  // Writes `batch`, a change of access other than to an account or role
+  // policy (logout, API key revocation, canaries), with the access
+  // generation's new value; this server's cache is forgotten once it returns.
+  Status WriteAccessChange(WriteBatch batch);
+  // The cache of access records (sessions, API keys) read on every request.
+  AccessCache& cache() { return cache_; }
+
   // ---- Role policies ----
-  // The stored policy of each role (absent: none stored).
+  // The stored policy of each role (absent: none stored), through the cache.
   StatusOr<std::shared_ptr<const std::map<Role, Policy>>> LoadRolePolicies();
   // Replaces the stored policy of `role` by compare-and-set; kConflict when
   // the role policies kept changing.
@@ -131,7 +144,11 @@ class AccountStore {
   std::string TokenHashHex(std::string_view token) const;
 
  private:
+  // Decoded `raw` of `key`, reusing the last decoding of the same bytes.
+  StatusOr<std::shared_ptr<const Account>> Decoded(const std::string& key, std::string raw);
+
   Store& store_;
+  AccessCache cache_;
   const AccessKeys keys_;
   const crypto::HmacSha256Key token_mac_;
 

@@ -64,7 +64,7 @@ TEST_F(AccountStoreTest, SecretsNeverAppearInTheStoreErrorsOrAlerts) {
     }
   }
   forms.push_back("$argon2id$");  // password hashes are sealed too
-  for (MemoryStore* store : {&store_, &fresh}) {
+  for (MemoryStore* store : {static_cast<MemoryStore*>(&store_), &fresh}) {
     for (int s = 0; s < kSpaceCount; ++s) {
       StatusOr<std::vector<KeyValue>> all = store->Scan(static_cast<Space>(s), "", "", 1'000'000);
       ASSERT_TRUE(all.ok());

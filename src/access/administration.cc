@@ -251,7 +251,7 @@ Status Administration::RevokeApiKey(const Principal& actor, std::string_view key
   WriteBatch batch;
   batch.Delete(Space::kMeta, "key/" + *hash);
   batch.Delete(Space::kMeta, id_key);
-  return store_.Write(batch);
+  return accounts_.WriteAccessChange(std::move(batch));
 }
 
 StatusOr<std::vector<ApiKeyInfo>> Administration::ListApiKeys(const Principal& actor,

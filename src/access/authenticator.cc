@@ -265,7 +265,7 @@ Status Authenticator::Logout(std::string_view bearer_token) {
   if (!HasTokenShape(bearer_token, kSessionPrefix)) return NotAuthenticated();
   WriteBatch batch;
   batch.Delete(Space::kMeta, "sess/" + accounts_.TokenHashHex(bearer_token));
-  return store_.Write(batch);
+  return accounts_.WriteAccessChange(std::move(batch));
 }
 
 // ---- Enrolment ----
@@ -363,21 +363,32 @@ StatusOr<Principal> Authenticator::Authenticate(std::string_view bearer_token,
   } else {
     return NotAuthenticated();
   }
-  ASSIGN_OR_RETURN(std::optional<std::string> raw, store_.Get(Space::kMeta, record_key));
-  if (!raw) return NotAuthenticated();
-  json rec = json::parse(*raw, nullptr, false);
-  if (rec.is_discarded()) return DataLoss("stored credential record is malformed");
-
+  AccessCache& cache = accounts_.cache();
+  ASSIGN_OR_RETURN(AccessCache::Read read, cache.Get(record_key));
   const int64_t now = clock_.NowMicros();
-  const int64_t seen = rec.value("seen", int64_t{0});
-  if (now >= rec.value("expires", int64_t{0}) || now - seen >= idle_micros) {
+  json rec;
+  int64_t seen = 0;
+  for (;;) {
+    if (!read.value) return NotAuthenticated();
+    rec = json::parse(*read.value, nullptr, false);
+    if (rec.is_discarded()) return DataLoss("stored credential record is malformed");
+    seen = rec.value("seen", int64_t{0});
+    if (now < rec.value("expires", int64_t{0}) && now - seen < idle_micros) break;
+    // Another server may have kept it in use: only the stored record ends it.
+    if (read.cached) {
+      ASSIGN_OR_RETURN(read, cache.GetFresh(record_key));
+      continue;
+    }
     WriteBatch expire;
     expire.Delete(Space::kMeta, record_key);
     store_.Write(expire).IgnoreError();  // best effort: the check above already refuses it
+    cache.Erase(record_key);
     return NotAuthenticated();
   }
+  const std::string& raw = *read.value;
 
-  ASSIGN_OR_RETURN(std::optional<Account> account, accounts_.Load(rec.value("account", "")));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Account> account,
+                   accounts_.LoadCached(rec.value("account", "")));
   if (!account) return NotAuthenticated();
   if (account->suspended) return AccountSuspended();
   bool is_key = record_key.starts_with("key/");
@@ -391,10 +402,16 @@ StatusOr<Principal> Authenticator::Authenticate(std::string_view bearer_token,
 
   if (now - seen >= std::chrono::microseconds(options_.last_seen_resolution).count()) {
     rec["seen"] = now;
+    std::string touched = rec.dump();
     WriteBatch touch;
-    touch.Expect(Space::kMeta, record_key, *raw);  // never resurrect a revoked credential
-    touch.Put(Space::kMeta, record_key, rec.dump());
-    store_.Write(touch).IgnoreError();  // a lost race means another request touched it
+    touch.Expect(Space::kMeta, record_key, raw);  // never resurrect a revoked credential
+    touch.Put(Space::kMeta, record_key, touched);
+    if (store_.Write(touch).ok()) {
+      cache.Refresh(record_key, std::move(touched), read.epoch);
+    } else {
+      // Another request or server touched it (or it is gone): read it again next time.
+      cache.Erase(record_key);
+    }
   }
 
   ASSIGN_OR_RETURN(auto role_policies, accounts_.LoadRolePolicies());

@@ -181,7 +181,7 @@ Status Administration::RejectRequest(const Principal& actor, std::string_view re
       batch.Delete(Space::kMeta, UserKey(target->username));
     }
   }
-  Status st = store_.Write(batch);
+  Status st = accounts_.WriteAccessChange(std::move(batch));
   if (st.code() == StatusCode::kConflict) {
     return NotFound("the request was approved or rejected concurrently", "request_not_found");
   }

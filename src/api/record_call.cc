@@ -54,6 +54,7 @@ Answer RecordCall::Audited(std::optional<access::Operation> op, const AuditedBod
                     [&](audit::AuditEvent& event) -> StatusOr<http::Response> {
                       if (subject) event.subjects.push_back(*subject);
                       if (op) RETURN_IF_ERROR(Authorize(*op));
+                      RETURN_IF_ERROR(key_status);
                       return body(event);
                     });
 }
@@ -62,10 +63,16 @@ StatusOr<RecordCall> ResolveRecordCall(const RequestScope& scope) {
   const http::Request& req = scope.request;
   ASSIGN_OR_RETURN(const schema::CollectionSchema* collection,
                    FindCollection(scope.ctx, req.path(1)));
-  RecordCall call{scope, *collection, "", std::nullopt};
+  RecordCall call{scope, *collection, "", std::nullopt, Status::Ok()};
   const http::RouteSpec* route = req.route();
   if (route != nullptr && route->params.size() > 2 && !route->params[2].empty()) {
-    call.key = StoredKey(*collection, req.path(2), scope.ctx.clock);
+    StatusOr<std::string> key = schema::NormaliseKey(*collection, req.path(2), scope.ctx.clock);
+    if (key.ok()) {
+      call.key = std::move(key).value();
+    } else {
+      call.key = std::string(req.path(2));
+      call.key_status = key.status();
+    }
     call.subject = KeySubject(*collection, call.key);
   }
   return call;

@@ -34,17 +34,23 @@ namespace warden::api {
 struct RecordCall {
   const RequestScope& scope;
   const schema::CollectionSchema& collection;
-  // When the path names a record: its key as the store holds it (StoredKey),
-  // and how the audit trail names it (KeySubject). Empty and nullopt for
-  // calls on the whole collection (search, batch).
+  // When the path names a record: its key as the store holds it (normalised
+  // as the key field is on write), and how the audit trail names it
+  // (KeySubject of the normalised key). Empty and nullopt for calls on the
+  // whole collection (search, batch).
   std::string key;
   std::optional<audit::AuditSubject> subject;
+  // The key field's error when the path's key is not a valid key of the
+  // collection (then `key` and `subject` are the key as given): the same
+  // field and rule a body with that key gets. Audited answers it.
+  Status key_status;
 
   // 403 unless the account may do `op` on the collection.
   Status Authorize(access::Operation op) const;
 
   // Runs `body` as the call's audited step on the collection (RunAudited):
-  // the entry names the record the path names, then `op` is authorised.
+  // the entry names the record the path names, then `op` is authorised, then
+  // an invalid path key is refused (key_status) before `body` runs.
   // Without `op` the body authorises: a search knows its operation only from
   // its query, and a write first names the fields it writes, so that a
   // refused write still names them.

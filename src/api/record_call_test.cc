@@ -43,6 +43,15 @@ class RecordCallTest : public ::testing::Test {
     return std::find(subjects.begin(), subjects.end(), wanted) != subjects.end();
   }
 
+  static bool NamesRule(const InMemoryApi::Reply& reply, std::string_view field,
+                        std::string_view rule) {
+    if (!reply.json.is_object() || !reply.json.contains("error")) return false;
+    for (const json& f : reply.json["error"].value("fields", json::array())) {
+      if (f.value("field", "") == field && f.value("rule", "") == rule) return true;
+    }
+    return false;
+  }
+
   InMemoryApi api_;
   std::string officer_;
   std::string auditor_;
@@ -56,10 +65,68 @@ TEST_F(RecordCallTest, AFifteenDigitIdNamesItsRecordInEighteenDigitForm) {
   EXPECT_FALSE(Names(subjects, IdentifierKind::kNationalId, kPersonId15));
 }
 
-TEST_F(RecordCallTest, AKeyThatDoesNotValidateIsAMissNamedAsGiven) {
+// The path's key is refused as a body with that key is: the key field and
+// the rule it breaks; the refusal is on the trail under the key as given.
+TEST_F(RecordCallTest, AKeyThatDoesNotValidateIsRefusedByTheKeyFieldsRule) {
   InMemoryApi::Reply reply = api_.Call("GET", "/v1/persons/123", officer_);
-  EXPECT_EQ(reply.status, 404) << reply.body;
+  EXPECT_EQ(reply.status, 422) << reply.body;
+  EXPECT_TRUE(NamesRule(reply, "national_id", "length")) << reply.body;
   EXPECT_TRUE(Names(LastSubjects(AuditAction::kRead), IdentifierKind::kNationalId, "123"));
+}
+
+TEST_F(RecordCallTest, ALowerCaseXInThePathIsRefusedAsInABody) {
+  std::string lower(kPersonId);
+  ASSERT_EQ(lower.back(), 'X');
+  lower.back() = 'x';
+  InMemoryApi::Reply get = api_.Call("GET", "/v1/persons/" + lower, officer_);
+  EXPECT_EQ(get.status, 422) << get.body;
+  EXPECT_TRUE(NamesRule(get, "national_id", "lowercase_x")) << get.body;
+
+  const std::string registrar = api_.Account("registrar", {Role::kRegistrar});
+  json body = testing::SyntheticPerson();
+  body["national_id"] = lower;
+  InMemoryApi::Reply put =
+      api_.Call("PUT", "/v1/persons/" + lower, registrar, "case/2023-0042", body);
+  EXPECT_EQ(put.status, 422) << put.body;
+  EXPECT_TRUE(NamesRule(put, "national_id", "lowercase_x")) << put.body;
+}
+
+TEST_F(RecordCallTest, APutWithAFifteenDigitIdInPathAndBodyReplacesTheRecord) {
+  const std::string registrar = api_.Account("registrar", {Role::kRegistrar});
+  json body = testing::SyntheticPerson();
+  body["national_id"] = kPersonId15;
+  body["notes"] = "corrected";
+  InMemoryApi::Reply put = api_.Call("PUT", "/v1/persons/" + std::string(kPersonId15), registrar,
+                                     "case/2023-0042", body);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.json["key"], kPersonId);
+  EXPECT_TRUE(Names(LastSubjects(AuditAction::kWrite), IdentifierKind::kNationalId, kPersonId));
+
+  json patch = {{"national_id", kPersonId15}, {"notes", "patched"}};
+  InMemoryApi::Reply patched = api_.Call("PATCH", "/v1/persons/" + std::string(kPersonId15),
+                                         registrar, "case/2023-0042", patch);
+  EXPECT_EQ(patched.status, 200) << patched.body;
+}
+
+TEST_F(RecordCallTest, AMissByAFifteenDigitIdIsNamedInEighteenDigitForm) {
+  // 110105491231003 is 11010519491231003?, a person the store does not hold.
+  const std::string absent15 = "110105491231003";
+  StatusOr<std::string> absent18 =
+      schema::NormaliseKey(*schema::Schema::Registry().Find("persons"), absent15, api_.clock());
+  ASSERT_TRUE(absent18.ok()) << absent18.status().ToString();
+  InMemoryApi::Reply reply = api_.Call("GET", "/v1/persons/" + absent15, officer_);
+  EXPECT_EQ(reply.status, 404) << reply.body;
+  const auto subjects = LastSubjects(AuditAction::kRead);
+  EXPECT_TRUE(Names(subjects, IdentifierKind::kNationalId, *absent18));
+  EXPECT_FALSE(Names(subjects, IdentifierKind::kNationalId, absent15));
+}
+
+TEST_F(RecordCallTest, AnEraseByAFifteenDigitIdErasesTheRecord) {
+  const std::string registrar = api_.Account("registrar", {Role::kRegistrar});
+  InMemoryApi::Reply erased =
+      api_.Call("DELETE", "/v1/persons/" + std::string(kPersonId15), registrar);
+  EXPECT_EQ(erased.status, 204) << erased.body;
+  EXPECT_EQ(api_.Call("GET", "/v1/persons/" + std::string(kPersonId), officer_).status, 404);
 }
 
 TEST_F(RecordCallTest, AnUnknownCollectionIsA404BeforeAnythingIsRead) {
