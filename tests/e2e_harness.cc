@@ -19,6 +19,7 @@
 #include "access/totp.h"
 #include "core/clock.h"
 #include "core/file_system.h"
+#include "core/mutex.h"
 #include "http/tls.h"
 #include "node/data_dir.h"
 #include "node/seal_gate.h"
@@ -124,9 +125,43 @@ http::TestClient::Options Client::options() const {
   return o;
 }
 
+namespace {
+
+// With WARDEN_E2E_EXCHANGES naming a folder, every well-formed call (Call,
+// not raw bytes) is appended there as one JSON line {method, target, status,
+// request, content_type, body}, one file per process, for
+// tests/console/openapi_exchanges_check.mjs to check against
+// docs/openapi.yaml.
+void LogExchange(std::string_view method, std::string_view target,
+                 const std::optional<json>& request, const Answer& answer) {
+  static const char* folder = std::getenv("WARDEN_E2E_EXCHANGES");
+  if (folder == nullptr || *folder == '\0' || !answer.transport_error.empty()) return;
+  struct Log {
+    Mutex mu;
+    std::ofstream out GUARDED_BY(mu);
+  };
+  static Log* log = new Log;  // never destroyed: calls may come from any thread until exit
+  json line = {{"method", method}, {"target", target}, {"status", answer.status}};
+  if (request) line["request"] = *request;
+  const std::string* type = answer.Header("content-type");
+  line["content_type"] = type ? *type : "";
+  line["body"] = answer.body_json.is_discarded() ? json(answer.body) : answer.body_json;
+  MutexLock lock(log->mu);
+  if (!log->out.is_open()) {
+    std::filesystem::create_directories(folder);
+    log->out.open(std::string(folder) + "/exchanges-" + std::to_string(getpid()) + ".jsonl",
+                  std::ios::app);
+  }
+  log->out << line.dump(-1, ' ', false, json::error_handler_t::replace) << "\n" << std::flush;
+}
+
+}  // namespace
+
 Answer Client::Call(std::string_view method, std::string_view target, const Headers& headers,
                     const std::optional<json>& body) {
-  return CallRaw(method, target, headers, body ? body->dump() : std::string());
+  Answer answer = CallRaw(method, target, headers, body ? body->dump() : std::string());
+  LogExchange(method, target, body, answer);
+  return answer;
 }
 
 Answer Client::CallRaw(std::string_view method, std::string_view target, const Headers& headers,

@@ -154,6 +154,8 @@ TEST_F(QuotaTest, ADivisionScopedOfficerSeesOnlyItsDivision) {
   int division_denials = 0;
   for (const json& e : trail.body_json["entries"]) {
     if (e["error"] == "division_forbidden" && e["outcome"] == "denied") ++division_denials;
+    // The trail names the account by its username beside its id.
+    EXPECT_EQ(e["username"], a->username) << e;
   }
   EXPECT_EQ(division_denials, 2) << trail;
 

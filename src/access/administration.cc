@@ -94,7 +94,25 @@ StatusOr<std::vector<AccountInfo>> Administration::ListAccounts(const Principal&
   ASSIGN_OR_RETURN(std::vector<Account> accounts, accounts_.LoadAll());
   std::vector<AccountInfo> out;
   out.reserve(accounts.size());
-  for (const Account& a : accounts) out.push_back(InfoOf(a));
+  for (const Account& a : accounts) {
+    AccountInfo info = InfoOf(a);
+    ASSIGN_OR_RETURN(EffectivePolicy limits, accounts_.EffectivePolicyOf(a));
+    info.daily_read_quota = limits.daily_read_quota;
+    info.result_cap = limits.result_cap;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+StatusOr<std::vector<AccountName>> Administration::ListAccountNames(const Principal& actor) {
+  if (!actor.roles.Has(Role::kAuditor) && !actor.roles.Has(Role::kSecurityOfficer)) {
+    return PermissionDenied("only auditors and security officers may list account names",
+                            "role_forbidden");
+  }
+  ASSIGN_OR_RETURN(std::vector<Account> accounts, accounts_.LoadAll());
+  std::vector<AccountName> out;
+  out.reserve(accounts.size());
+  for (const Account& a : accounts) out.push_back({a.id, a.username, a.roles});
   return out;
 }
 

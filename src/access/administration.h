@@ -53,6 +53,18 @@ struct AccountInfo {
   bool suspended = false;
   std::string suspended_reason;
   std::string state;  // active, awaiting_approval, awaiting_enrolment
+  // The limits in force, resolved over the account's own policy and its
+  // roles' (what the console's quota boxes show).
+  int64_t daily_read_quota = 0;
+  int64_t result_cap = 0;
+};
+
+// Who an account id in the audit trail is: what an auditor needs to read
+// the trail, and nothing more of the account.
+struct AccountName {
+  std::string account_id;
+  std::string username;
+  RoleSet roles;
 };
 
 // An API key as listed: never the key itself, which is shown once.
@@ -117,6 +129,9 @@ class Administration {
   StatusOr<ChangeResult> CreateServiceAccount(const Principal& actor, std::string_view name,
                                               const Policy& policy);
   StatusOr<std::vector<AccountInfo>> ListAccounts(const Principal& actor);
+  // Every account's id, username and roles, for auditors (and security
+  // officers) reading the trail; 403 for any other role.
+  StatusOr<std::vector<AccountName>> ListAccountNames(const Principal& actor);
   Status SuspendAccount(const Principal& actor, std::string_view account_id,
                         std::string_view reason);
   Status ReinstateAccount(const Principal& actor, std::string_view account_id);

@@ -51,6 +51,48 @@ TEST_F(AdministrationTest, NewAccountsWaitForASecondOfficer) {
   EXPECT_EQ(waiting, 2);
 }
 
+TEST_F(AdministrationTest, ListedAccountsCarryTheLimitsInForce) {
+  Person officer = CreatePerson("li.wei", {Role::kOfficer});
+  const EffectivePolicy role_default = Principal(officer).policy;
+  auto listed = [&]() -> AccountInfo {
+    StatusOr<std::vector<AccountInfo>> accounts = administration().ListAccounts(so2_);
+    EXPECT_TRUE(accounts.ok()) << accounts.status().ToString();
+    if (!accounts.ok()) return AccountInfo{};
+    for (const AccountInfo& a : *accounts) {
+      if (a.account_id == officer.id) return a;
+    }
+    ADD_FAILURE() << "the officer is not listed";
+    return AccountInfo{};
+  };
+  EXPECT_EQ(listed().daily_read_quota, role_default.daily_read_quota);
+  EXPECT_EQ(listed().result_cap, role_default.result_cap);
+  Policy narrower;
+  narrower.daily_read_quota = role_default.daily_read_quota / 2;
+  narrower.result_cap = role_default.result_cap - 1;
+  SetPolicy(officer.id, narrower);
+  EXPECT_EQ(listed().daily_read_quota, *narrower.daily_read_quota);
+  EXPECT_EQ(listed().result_cap, *narrower.result_cap);
+}
+
+TEST_F(AdministrationTest, AuditorsGetAccountNamesAndNoOneElseBesidesOfficers) {
+  Person officer = CreatePerson("li.wei", {Role::kOfficer});
+  Person auditor = CreatePerson("zhao.min", {Role::kAuditor});
+  StatusOr<std::vector<AccountName>> names = administration().ListAccountNames(Principal(auditor));
+  ASSERT_TRUE(names.ok()) << names.status().ToString();
+  bool found = false;
+  for (const AccountName& n : *names) {
+    if (n.account_id != officer.id) continue;
+    found = true;
+    EXPECT_EQ(n.username, "li.wei");
+    EXPECT_EQ(n.roles, RoleSet{Role::kOfficer});
+  }
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(administration().ListAccountNames(so1_).ok());
+  Status refused = administration().ListAccountNames(Principal(officer)).status();
+  EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.reason(), "role_forbidden");
+}
+
 TEST_F(AdministrationTest, ATakenNameIsRefusedForPeopleAndServicesAlike) {
   Person officer = CreatePerson("li.wei", {Role::kOfficer});
   Status person = administration().CreateHumanAccount(so1_, "LI.WEI", {Role::kOfficer}).status();

@@ -20,6 +20,16 @@ Status InvalidCredentials() {
   return Unauthenticated("invalid username, password or one-time code", "invalid_credentials");
 }
 
+// A code matching a step already used: the right code, replayed. Said
+// plainly (only after the password matched) so the holder waits for the
+// next code rather than retrying the same one.
+Status TotpReused() {
+  return Unauthenticated(
+      "this one-time code was already used; wait for the next code (a new one every 30 s) and "
+      "sign in again",
+      "totp_reused");
+}
+
 Status NotAuthenticated() {
   return Unauthenticated("missing, invalid or expired credentials", "unauthenticated");
 }
@@ -213,13 +223,17 @@ StatusOr<IssuedToken> Authenticator::Login(std::string_view username, const Secr
   // step is a compare-and-set on the account, so a code works once even when
   // two logins race with it.
   bool totp_ok = false;
+  bool totp_reused = false;
   Status claim = accounts_.Update(account->id, [&](Account& a) -> Status {
     totp_ok = false;
     if (a.totp_sealed.empty()) return Status::Ok();
     ASSIGN_OR_RETURN(SecretBytes secret, accounts_.Open("totp", a.id, a.totp_sealed));
     std::optional<int64_t> step =
         MatchTotp(secret, totp_code, clock_.NowSeconds(), a.totp_last_step);
-    if (!step) return Status::Ok();
+    if (!step) {
+      totp_reused = TotpAlreadyUsed(secret, totp_code, clock_.NowSeconds(), a.totp_last_step);
+      return Status::Ok();
+    }
     a.totp_last_step = *step;
     totp_ok = true;
     *account = a;
@@ -228,7 +242,7 @@ StatusOr<IssuedToken> Authenticator::Login(std::string_view username, const Secr
   RETURN_IF_ERROR(claim);
   if (!totp_ok) {
     RecordLoginFailure(lock_key, account->id);
-    return InvalidCredentials();
+    return totp_reused ? TotpReused() : InvalidCredentials();
   }
   if (account->suspended) return AccountSuspended();
 

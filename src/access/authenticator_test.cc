@@ -90,17 +90,43 @@ TEST_F(AuthenticatorTest, WrongTotpRefused) {
       "invalid_credentials");
 }
 
-TEST_F(AuthenticatorTest, ReplayedTotpRefused) {
+TEST_F(AuthenticatorTest, ReplayedTotpRefusedSayingItWasUsed) {
+  Person officer = CreatePerson("li.wei", {Role::kOfficer});
+  clock_.Advance(seconds(30));
+  std::string code = TotpCode(officer.totp_secret, clock_.NowSeconds());
+  ASSERT_TRUE(authenticator().Login(officer.username, Text(officer.password), code, "").ok());
+  Status replayed =
+      authenticator().Login(officer.username, Text(officer.password), code, "").status();
+  EXPECT_EQ(replayed.code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(replayed.reason(), "totp_reused");
+  EXPECT_NE(replayed.message().find("already used"), std::string::npos) << replayed.message();
+  EXPECT_NE(replayed.message().find("next code"), std::string::npos) << replayed.message();
+  // An older code from the window is refused too once a later step was used.
+  std::string previous = TotpCode(officer.totp_secret, clock_.NowSeconds() - 30);
+  EXPECT_EQ(authenticator()
+                .Login(officer.username, Text(officer.password), previous, "")
+                .status()
+                .reason(),
+            "totp_reused");
+  // The next code works.
+  clock_.Advance(seconds(30));
+  std::string next = TotpCode(officer.totp_secret, clock_.NowSeconds());
+  EXPECT_TRUE(authenticator().Login(officer.username, Text(officer.password), next, "").ok());
+}
+
+TEST_F(AuthenticatorTest, ReplayedTotpWithAWrongPasswordSaysNothingOfTheCode) {
   Person officer = CreatePerson("li.wei", {Role::kOfficer});
   clock_.Advance(seconds(30));
   std::string code = TotpCode(officer.totp_secret, clock_.NowSeconds());
   ASSERT_TRUE(authenticator().Login(officer.username, Text(officer.password), code, "").ok());
   EXPECT_EQ(
-      authenticator().Login(officer.username, Text(officer.password), code, "").status().reason(),
+      authenticator().Login(officer.username, Text("not the password"), code, "").status().reason(),
       "invalid_credentials");
-  // An older code from the window is refused too once a later step was used.
-  std::string previous = TotpCode(officer.totp_secret, clock_.NowSeconds() - 30);
-  EXPECT_FALSE(authenticator().Login(officer.username, Text(officer.password), previous, "").ok());
+  // A wrong code after a used one is a wrong code, not a replay.
+  std::string wrong = code == "000000" ? "111111" : "000000";
+  EXPECT_EQ(
+      authenticator().Login(officer.username, Text(officer.password), wrong, "").status().reason(),
+      "invalid_credentials");
 }
 
 TEST_F(AuthenticatorTest, UnknownAccountGetsTheSameAnswerAsAWrongPassword) {

@@ -132,6 +132,20 @@ std::optional<int64_t> MatchTotp(const SecretBytes& secret, std::string_view cod
   return matched;
 }
 
+bool TotpAlreadyUsed(const SecretBytes& secret, std::string_view code, int64_t unix_seconds,
+                     int64_t last_used_step) {
+  if (code.size() != static_cast<size_t>(kTotpDigits)) return false;
+  int64_t now = TotpStep(unix_seconds);
+  bool used = false;
+  for (int64_t step = now - kTotpWindowSteps; step <= now + kTotpWindowSteps; ++step) {
+    std::string expected = HotpCode(secret, step);
+    bool equal = ConstantTimeEquals(expected, code);
+    SecureWipe(expected);
+    used = used || (equal && step <= last_used_step);
+  }
+  return used;
+}
+
 SecretBytes OtpauthUri(std::string_view issuer, std::string_view account_name,
                        const SecretBytes& secret) {
   SecretBytes encoded = Base32Encode(secret);

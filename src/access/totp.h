@@ -44,6 +44,12 @@ std::string TotpCode(const SecretBytes& secret, int64_t unix_seconds, int digits
 std::optional<int64_t> MatchTotp(const SecretBytes& secret, std::string_view code,
                                  int64_t unix_seconds, int64_t last_used_step);
 
+// Whether `code` is the code of a step within ±kTotpWindowSteps of now that
+// is not after `last_used_step`: a code that was already used (or an older
+// one), as against a wrong one. Constant-time like MatchTotp.
+bool TotpAlreadyUsed(const SecretBytes& secret, std::string_view code, int64_t unix_seconds,
+                     int64_t last_used_step);
+
 // "otpauth://totp/Warden:alice?secret=...&issuer=Warden&algorithm=SHA1&digits=6&period=30"
 // with the label and issuer percent-encoded.
 SecretBytes OtpauthUri(std::string_view issuer, std::string_view account_name,

@@ -65,6 +65,20 @@ TEST(TotpTest, UsedStepCannotBeReplayed) {
   EXPECT_FALSE(MatchTotp(secret, code, now + 29, *first).has_value());
 }
 
+TEST(TotpTest, AlreadyUsedTellsAReplayFromAWrongCode) {
+  SecretBytes secret = Rfc6238Secret();
+  const int64_t now = 1'700'000'000;
+  const int64_t step = TotpStep(now);
+  std::string code = TotpCode(secret, now);
+  EXPECT_FALSE(TotpAlreadyUsed(secret, code, now, step - 1));                    // not used yet
+  EXPECT_TRUE(TotpAlreadyUsed(secret, code, now, step));                         // used
+  EXPECT_TRUE(TotpAlreadyUsed(secret, TotpCode(secret, now - 30), now, step));   // older, in window
+  EXPECT_FALSE(TotpAlreadyUsed(secret, TotpCode(secret, now - 60), now, step));  // out of window
+  std::string wrong = code == "000000" ? "111111" : "000000";
+  EXPECT_FALSE(TotpAlreadyUsed(secret, wrong, now, step));
+  EXPECT_FALSE(TotpAlreadyUsed(secret, code + "0", now, step));
+}
+
 TEST(TotpTest, MalformedCodesNeverMatch) {
   SecretBytes secret = Rfc6238Secret();
   const int64_t now = 1'700'000'000;

@@ -17,7 +17,9 @@ nlohmann::json AccountJson(const access::AccountInfo& a) {
           {"roles", a.roles.Names()},
           {"suspended", a.suspended},
           {"suspended_reason", a.suspended_reason},
-          {"state", a.state}};
+          {"state", a.state},
+          {"daily_read_quota", a.daily_read_quota},
+          {"result_cap", a.result_cap}};
 }
 
 // 200 when applied, 202 when a second security officer must approve.

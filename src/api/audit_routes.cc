@@ -1,6 +1,8 @@
 // The auditor's calls: the trail, its verification, a person's access report
 // and the leak trace. The audit layer appends the auditor's own read entry
 // before any answer (reading the trail is itself audited, G6).
+#include <unordered_map>
+
 #include "api/record_call.h"
 #include "api/routes.h"
 #include "core/bytes.h"
@@ -23,7 +25,24 @@ Status MountAuditorCall(http::Router& router, const ApiContext& ctx, std::string
   });
 }
 
-nlohmann::json RecordJson(const audit::AuditRecord& r) {
+// Account id -> username, so the trail names people as well as ids.
+using Usernames = std::unordered_map<std::string, std::string>;
+
+StatusOr<Usernames> UsernamesOf(const RequestScope& scope) {
+  ASSIGN_OR_RETURN(std::vector<access::AccountName> accounts,
+                   scope.access().administration().ListAccountNames(scope.who));
+  Usernames names;
+  for (access::AccountName& a : accounts) names.emplace(a.account_id, std::move(a.username));
+  return names;
+}
+
+// "" for an id that names no account ("system", or none before a login).
+std::string UsernameOf(const Usernames& names, const std::string& account_id) {
+  auto it = names.find(account_id);
+  return it == names.end() ? std::string() : it->second;
+}
+
+nlohmann::json RecordJson(const audit::AuditRecord& r, const Usernames& names) {
   const audit::AuditEntry& e = r.entry;
   nlohmann::json subjects = nlohmann::json::array();
   for (const audit::HashedSubject& s : e.subjects) {
@@ -36,6 +55,7 @@ nlohmann::json RecordJson(const audit::AuditRecord& r) {
           {"status", e.status},
           {"error", e.error_reason},
           {"account", e.account},
+          {"username", UsernameOf(names, e.account)},
           {"session", e.session},
           {"role", e.role},
           {"client_address", e.client_address},
@@ -77,8 +97,9 @@ StatusOr<http::Response> ListAudit(const RequestScope& scope) {
         std::min<size_t>(audit::kMaxQueryLimit, std::strtoull(limit->c_str(), nullptr, 10));
   }
   ASSIGN_OR_RETURN(audit::AuditPage page, scope.audit().Query(ActorOf(scope), query));
+  ASSIGN_OR_RETURN(Usernames names, UsernamesOf(scope));
   nlohmann::json entries = nlohmann::json::array();
-  for (const audit::AuditRecord& r : page.records) entries.push_back(RecordJson(r));
+  for (const audit::AuditRecord& r : page.records) entries.push_back(RecordJson(r, names));
   nlohmann::json out = {{"entries", std::move(entries)}};
   if (page.next_after_seq) out["next_after"] = *page.next_after_seq;
   return http::Response::Json(200, out);
@@ -112,8 +133,9 @@ StatusOr<http::Response> AccessReport(const RequestScope& scope) {
   ASSIGN_OR_RETURN(RecordCall person, ResolveRecordCall(scope));
   ASSIGN_OR_RETURN(audit::AccessReport report,
                    scope.audit().ReportAccess(ActorOf(scope), *person.subject));
+  ASSIGN_OR_RETURN(Usernames names, UsernamesOf(scope));
   nlohmann::json entries = nlohmann::json::array();
-  for (const audit::AuditRecord& r : report.records) entries.push_back(RecordJson(r));
+  for (const audit::AuditRecord& r : report.records) entries.push_back(RecordJson(r, names));
   return http::Response::Json(200,
                               {{"entries", std::move(entries)}, {"truncated", report.truncated}});
 }
@@ -137,7 +159,12 @@ StatusOr<http::Response> TraceLeak(const RequestScope& scope) {
   }
   if (sample.empty()) return FieldInvalid("national_ids", "required", "the sample is empty");
   ASSIGN_OR_RETURN(audit::TraceReport report, scope.audit().Trace(ActorOf(scope), sample));
-  return http::Response::Json(200, TraceReportJson(report));
+  ASSIGN_OR_RETURN(Usernames names, UsernamesOf(scope));
+  nlohmann::json out = TraceReportJson(report);
+  for (nlohmann::json& a : out["accounts"]) {
+    a["username"] = UsernameOf(names, a["account"].get<std::string>());
+  }
+  return http::Response::Json(200, out);
 }
 
 }  // namespace

@@ -1,5 +1,9 @@
 #include "api/record_call.h"
 
+#include <nlohmann/json.hpp>
+
+#include "core/bytes.h"
+#include "crypto/primitives.h"
 #include "http/router.h"
 
 namespace warden::api {
@@ -43,7 +47,65 @@ void AddIdentifiers(const schema::FieldSchema& field, const nlohmann::json& valu
   out.push_back({AuditKindOf(field.identifier), value.get<std::string>()});
 }
 
+constexpr std::string_view kHandlePrefix = "h_";
+constexpr size_t kHandleNonceSize = 12;
+constexpr std::string_view kHandleContext = "warden record handle v1";
+
+// The key handles are sealed under: drawn at first use, never written
+// anywhere, so a restart voids every handle.
+const SecretBytes& HandleKey() {
+  static const SecretBytes* key = new SecretBytes(SecretBytes::Random(32));
+  return *key;
+}
+
+Status HandleRefused() {
+  return NotFound("the result has expired or belongs to another session: search again",
+                  "open_expired");
+}
+
 }  // namespace
+
+StatusOr<std::string> RecordHandle(const RequestScope& scope,
+                                   const schema::CollectionSchema& collection,
+                                   std::string_view key) {
+  const std::string sealed_fields = nlohmann::json{
+      {"s", scope.who.session_id},
+      {"c", collection.name},
+      {"k", key},
+      {"e",
+       scope.ctx.clock.NowSeconds() +
+           kRecordHandleTtlSeconds}}.dump();
+  uint8_t nonce[kHandleNonceSize];
+  crypto::RandomNonceBytes(nonce);
+  ASSIGN_OR_RETURN(
+      std::string sealed,
+      crypto::Aes256GcmSeal(HandleKey(), nonce, AsBytes(sealed_fields), AsBytes(kHandleContext)));
+  std::string bytes(reinterpret_cast<const char*>(nonce), kHandleNonceSize);
+  bytes += sealed;
+  return std::string(kHandlePrefix) + Base64Encode(bytes, /*url=*/true);
+}
+
+bool IsRecordHandle(std::string_view segment) { return segment.starts_with(kHandlePrefix); }
+
+StatusOr<std::string> KeyOfRecordHandle(const RequestScope& scope,
+                                        const schema::CollectionSchema& collection,
+                                        std::string_view handle) {
+  if (!IsRecordHandle(handle)) return HandleRefused();
+  std::optional<std::string> bytes = Base64Decode(handle.substr(kHandlePrefix.size()));
+  if (!bytes || bytes->size() <= kHandleNonceSize) return HandleRefused();
+  const std::string_view all(*bytes);
+  StatusOr<std::string> opened =
+      crypto::Aes256GcmOpen(HandleKey(), AsBytes(all.substr(0, kHandleNonceSize)),
+                            AsBytes(all.substr(kHandleNonceSize)), AsBytes(kHandleContext));
+  if (!opened.ok()) return HandleRefused();
+  const nlohmann::json fields = nlohmann::json::parse(*opened, nullptr, false);
+  if (!fields.is_object() || fields.value("s", "") != scope.who.session_id ||
+      scope.who.session_id.empty() || fields.value("c", "") != collection.name ||
+      fields.value("e", int64_t{0}) <= scope.ctx.clock.NowSeconds()) {
+    return HandleRefused();
+  }
+  return fields.value("k", "");
+}
 
 Status RecordCall::Authorize(access::Operation op) const {
   return access::Authorize(scope.who, op, collection.name);
@@ -66,11 +128,14 @@ StatusOr<RecordCall> ResolveRecordCall(const RequestScope& scope) {
   RecordCall call{scope, *collection, "", std::nullopt, Status::Ok()};
   const http::RouteSpec* route = req.route();
   if (route != nullptr && route->params.size() > 2 && !route->params[2].empty()) {
-    StatusOr<std::string> key = schema::NormaliseKey(*collection, req.path(2), scope.ctx.clock);
-    if (key.ok()) {
+    const std::string_view given = req.path(2);
+    if (IsRecordHandle(given)) {
+      ASSIGN_OR_RETURN(call.key, KeyOfRecordHandle(scope, *collection, given));
+    } else if (StatusOr<std::string> key = schema::NormaliseKey(*collection, given, scope.ctx.clock);
+               key.ok()) {
       call.key = std::move(key).value();
     } else {
-      call.key = std::string(req.path(2));
+      call.key = std::string(given);
       call.key_status = key.status();
     }
     call.subject = KeySubject(*collection, call.key);

@@ -15,6 +15,13 @@
 // How a collection's key and fields are named on the trail (national ID,
 // phone, case or waybill number) is the schema's identifier attribute.
 //
+// A search answers each result with a handle beside it ("h_…"): a caller
+// who sees only masked keys opens a result by putting its handle where the
+// key goes (GET, reveal, cases). A handle is sealed under a key this process
+// draws at start, names its session, collection, record key and expiry
+// (kRecordHandleTtl), and opens nothing for any other session; the read it
+// makes is audited under the record's own identifiers like any look-up.
+//
 // Thread safety: plain values and pure functions; a RecordCall lives for its
 // handler's run (it refers to the RequestScope).
 #ifndef WARDEN_API_RECORD_CALL_H_
@@ -60,6 +67,22 @@ struct RecordCall {
 // The record call of `scope`'s path: 404 "unknown_collection" for a
 // collection the schema does not have.
 StatusOr<RecordCall> ResolveRecordCall(const RequestScope& scope);
+
+inline constexpr int64_t kRecordHandleTtlSeconds = 15 * 60;
+
+// The handle of the record `key` of `collection` for `scope`'s session.
+StatusOr<std::string> RecordHandle(const RequestScope& scope,
+                                   const schema::CollectionSchema& collection,
+                                   std::string_view key);
+
+// Whether a path's key segment is a handle rather than a key.
+bool IsRecordHandle(std::string_view segment);
+
+// The record key `handle` names: 404 "open_expired" when it is altered,
+// expired, or from another session or collection.
+StatusOr<std::string> KeyOfRecordHandle(const RequestScope& scope,
+                                        const schema::CollectionSchema& collection,
+                                        std::string_view handle);
 
 // A handler that runs on the resolved call, for MountCall.
 CallHandler OnRecordCall(std::function<Answer(const RecordCall&)> handler);

@@ -57,6 +57,67 @@ class RecordCallTest : public ::testing::Test {
   std::string auditor_;
 };
 
+// The handle a phone search answers for its first result.
+std::string FirstHandle(InMemoryApi& api, const std::string& token) {
+  InMemoryApi::Reply found = api.Call("POST", "/v1/persons/search", token, "case/2023-0042",
+                                      json{{"phone", testing::kPersonPhone}});
+  EXPECT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(found.json["handles"].size(), found.json["results"].size()) << found.body;
+  return found.json["handles"].empty() ? std::string()
+                                       : found.json["handles"][0].get<std::string>();
+}
+
+TEST_F(RecordCallTest, ASearchResultOpensByItsHandleAsAnAuditedRead) {
+  const std::string handle = FirstHandle(api_, officer_);
+  ASSERT_TRUE(handle.starts_with("h_")) << handle;
+  EXPECT_EQ(handle.find(kPersonId), std::string::npos) << "the handle shows no key";
+  const size_t reads = api_.Entries(AuditAction::kRead).size();
+  InMemoryApi::Reply opened = api_.Call("GET", "/v1/persons/" + handle, officer_);
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  EXPECT_NE(opened.json.value("national_id", ""), kPersonId) << "still masked for an officer";
+  EXPECT_EQ(opened.body.find(kPersonId), std::string::npos) << opened.body;
+  // One read entry, naming the record by its national ID as a look-up does.
+  ASSERT_EQ(api_.Entries(AuditAction::kRead).size(), reads + 1);
+  EXPECT_TRUE(Names(LastSubjects(AuditAction::kRead), IdentifierKind::kNationalId, kPersonId));
+  // The person's cases open by the same handle.
+  InMemoryApi::Reply cases = api_.Call("GET", "/v1/persons/" + handle + "/cases", officer_);
+  EXPECT_EQ(cases.status, 200) << cases.body;
+}
+
+TEST_F(RecordCallTest, AHandleOpensNothingForAnotherSessionOrCollectionOrOnceAltered) {
+  const std::string handle = FirstHandle(api_, officer_);
+  ASSERT_FALSE(handle.empty());
+  // Another session of another officer, and of the same officer.
+  const std::string other = api_.Account("officer2", {Role::kOfficer});
+  InMemoryApi::Reply stolen = api_.Call("GET", "/v1/persons/" + handle, other);
+  EXPECT_EQ(stolen.status, 404) << stolen.body;
+  EXPECT_EQ(stolen.ErrorCode(), "open_expired");
+  // Another collection.
+  InMemoryApi::Reply elsewhere = api_.Call("GET", "/v1/cases/" + handle, officer_);
+  EXPECT_EQ(elsewhere.status, 404) << elsewhere.body;
+  EXPECT_EQ(elsewhere.ErrorCode(), "open_expired");
+  // One character changed, in the sealed part.
+  std::string altered = handle;
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
+  InMemoryApi::Reply forged = api_.Call("GET", "/v1/persons/" + altered, officer_);
+  EXPECT_EQ(forged.status, 404) << forged.body;
+  EXPECT_EQ(forged.ErrorCode(), "open_expired");
+  EXPECT_EQ(api_.Call("GET", "/v1/persons/h_", officer_).ErrorCode(), "open_expired");
+  // The right session still opens it.
+  EXPECT_EQ(api_.Call("GET", "/v1/persons/" + handle, officer_).status, 200);
+}
+
+TEST_F(RecordCallTest, AHandleExpires) {
+  const std::string handle = FirstHandle(api_, officer_);
+  ASSERT_FALSE(handle.empty());
+  api_.clock().Advance(std::chrono::seconds(kRecordHandleTtlSeconds - 60));
+  EXPECT_EQ(api_.Call("GET", "/v1/persons/" + handle, officer_).status, 200);
+  api_.clock().Advance(std::chrono::seconds(61));
+  InMemoryApi::Reply late = api_.Call("GET", "/v1/persons/" + handle, officer_);
+  EXPECT_EQ(late.status, 404) << late.body;
+  EXPECT_EQ(late.ErrorCode(), "open_expired");
+}
+
 TEST_F(RecordCallTest, AFifteenDigitIdNamesItsRecordInEighteenDigitForm) {
   InMemoryApi::Reply reply = api_.Call("GET", "/v1/persons/" + std::string(kPersonId15), officer_);
   EXPECT_EQ(reply.status, 200) << reply.body;

@@ -40,11 +40,23 @@ Status AnswerMiss(const RequestScope& scope, AuditEvent& event, const Status& wi
   return NotFound("no such record");
 }
 
-http::Response RecordsAnswer(const CollectionSchema& collection, const std::vector<Record>& records,
-                             const access::FieldView& view, bool truncated) {
+// The records as the account may see them, each with the handle that opens
+// it for this session (record_call.h).
+StatusOr<http::Response> RecordsAnswer(const RequestScope& scope,
+                                       const CollectionSchema& collection,
+                                       const std::vector<Record>& records,
+                                       const access::FieldView& view, bool truncated) {
   nlohmann::json results = nlohmann::json::array();
-  for (const Record& r : records) results.push_back(view.Present(collection, r));
-  return http::Response::Json(200, {{"results", std::move(results)}, {"truncated", truncated}});
+  nlohmann::json handles = nlohmann::json::array();
+  for (const Record& r : records) {
+    results.push_back(view.Present(collection, r));
+    ASSIGN_OR_RETURN(std::string handle,
+                     RecordHandle(scope, collection, schema::RecordKeyOf(collection, r)));
+    handles.push_back(std::move(handle));
+  }
+  return http::Response::Json(
+      200,
+      {{"results", std::move(results)}, {"handles", std::move(handles)}, {"truncated", truncated}});
 }
 
 // Serves found records: every tripwire and scope check first (so a canary
@@ -80,7 +92,8 @@ StatusOr<http::Response> ServeRecords(const RequestScope& scope, const Collectio
     }
   }
   event.result_count = records.size();
-  return RecordsAnswer(collection, records, access::ViewFor(scope.who, collection.name), truncated);
+  return RecordsAnswer(scope, collection, records, access::ViewFor(scope.who, collection.name),
+                       truncated);
 }
 
 // Reads the record a call acts on and names it in the audit entry: by its

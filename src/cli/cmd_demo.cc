@@ -13,6 +13,7 @@
 #include <chrono>
 #include <iostream>
 #include <thread>
+#include <unordered_set>
 
 #include "access/totp.h"
 #include "cli/commands.h"
@@ -134,18 +135,24 @@ void PrintWalkthrough(const std::string& url, const std::string& data_dir,
   }
   const DemoAccount& officer = accounts[5];
   const DemoAccount& auditor = accounts[3];
+  // The answer is kept so a refused login shows its error (a one-time code
+  // works once: a second run within 30 s is told to wait for the next code)
+  // instead of putting the error into the token variable.
   auto login = [&](const DemoAccount& a, const std::string& var) {
-    return var + "=$(curl -s " + cacert + " " + url +
+    return "ANSWER=$(curl -s " + cacert + " " + url +
            "/v1/auth/login -H 'Content-Type: application/json' -d \"{\\\"username\\\":\\\"" +
            a.username + "\\\",\\\"password\\\":\\\"" + a.password + "\\\",\\\"totp\\\":\\\"$(" +
-           warden + " totp " + a.totp_secret +
-           ")\\\"}\" | sed -E 's/.*\"token\":\"([^\"]+)\".*/\\1/')\n";
+           warden + " totp " + a.totp_secret + ")\\\"}\"); " + var +
+           "=$(echo \"$ANSWER\" | sed -nE " + "'s/.*\"token\":\"([^\"]+)\".*/\\1/p'); [ -n \"$" +
+           var + "\" ] && echo 'logged in' || echo \"$ANSWER\"\n";
   };
   std::cout << "\nTry it (copy and paste):\n\n"
             << "  # nothing without a password: the 2022 dashboard's failure\n"
             << "  curl -s " << cacert << " " << url << "/v1/persons/" << person.national_id
             << "\n\n"
-            << "  # log in as the officer (password + TOTP)\n  " << login(officer, "TOKEN") << "\n"
+            << "  # log in as the officer (password + TOTP; each code works once, so to log in\n"
+            << "  # again wait for the next code, a new one every 30 s)\n  "
+            << login(officer, "TOKEN") << "\n"
             << "  # no purpose, no data\n"
             << "  curl -s " << cacert << " -H \"Authorization: Bearer $TOKEN\" " << url
             << "/v1/persons/" << person.national_id << "\n\n"
@@ -153,6 +160,10 @@ void PrintWalkthrough(const std::string& url, const std::string& data_dir,
             << "  curl -s " << cacert
             << " -H \"Authorization: Bearer $TOKEN\" -H 'Warden-Purpose: case/DEMO-1' " << url
             << "/v1/persons/" << person.national_id << "\n\n"
+            << "  # the person's cases\n"
+            << "  curl -s " << cacert
+            << " -H \"Authorization: Bearer $TOKEN\" -H 'Warden-Purpose: case/DEMO-1' " << url
+            << "/v1/persons/" << person.national_id << "/cases\n\n"
             << "  # search by phone\n"
             << "  curl -s " << cacert
             << " -H \"Authorization: Bearer $TOKEN\" -H 'Warden-Purpose: case/DEMO-1' "
@@ -167,6 +178,43 @@ void PrintWalkthrough(const std::string& url, const std::string& data_dir,
             << "/v1/audit/verify\n\n"
             << "Data directory: " << data_dir << " (throwaway). Press Ctrl-C to stop.\n"
             << std::flush;
+}
+
+// What the demo's certificate is and how to trust it, said once instead of a
+// near-expiry warning at every start.
+void PrintCertificateNote(const std::string& cert, int valid_days) {
+  std::cout << "Made a self-signed TLS certificate for this demo only (127.0.0.1, ::1 and "
+               "localhost, valid "
+            << valid_days << " days):\n"
+            << "  " << cert << "\n"
+            << "  curl trusts it with --cacert " << cert << " (the lines below do);\n"
+            << "  a browser warns until you accept it once for this address (it is not signed by "
+               "an authority).\n";
+}
+
+// A person to try: the first who is not a canary and is named in a case, so
+// the walkthrough's cases call finds some; the first non-canary if no case
+// names anyone.
+schema::PersonRecord DemoPerson(const schema::PersonGenerator& persons,
+                                const schema::CaseGenerator& cases, uint64_t person_count,
+                                uint64_t case_count,
+                                const std::unordered_set<uint64_t>& canary_indexes) {
+  std::unordered_set<std::string> in_cases;
+  schema::CaseRecord c;
+  for (uint64_t i = 0; i < case_count; ++i) {
+    cases.At(i, c);
+    for (int p = 0; p < c.person_count; ++p) in_cases.insert(c.persons[p].national_id);
+  }
+  schema::PersonRecord person;
+  std::optional<uint64_t> fallback;
+  for (uint64_t i = 0; i < person_count; ++i) {
+    if (canary_indexes.count(i)) continue;
+    if (!fallback) fallback = i;
+    persons.At(i, person);
+    if (in_cases.count(person.national_id)) return person;
+  }
+  persons.At(fallback.value_or(0), person);
+  return person;
 }
 
 Status RunDemo(const DemoOptions& opt, const std::string& warden_path) {
@@ -191,12 +239,14 @@ Status RunDemo(const DemoOptions& opt, const std::string& warden_path) {
   const std::string cert = node::TlsDir(data_dir) + "/cert.pem";
   const std::string key = node::TlsDir(data_dir) + "/key.pem";
   RETURN_IF_ERROR(http::WriteTlsCredentials(FileSystem::Default(), tls, cert, key));
+  PrintCertificateNote(cert, http::SelfSignedOptions{}.valid_days);
 
   server::ServeOptions serve;
   serve.data_dir = data_dir;
   serve.port = opt.port;
   serve.tls_cert_file = cert;
   serve.tls_key_file = key;
+  serve.warn_certificate_expiry = false;  // said above: a throwaway, self-signed certificate
   ASSIGN_OR_RETURN(std::unique_ptr<server::RunningServer> server,
                    server::RunningServer::Start(serve));
   for (int i = 0; i < 3; ++i) {
@@ -246,13 +296,7 @@ Status RunDemo(const DemoOptions& opt, const std::string& warden_path) {
             << " deliveries (synthetic) and " << canary_keys.size() << " canaries in "
             << static_cast<int>(seconds * 10) / 10.0 << " s\n";
 
-  // A person to try: the first one that is not a canary.
-  schema::PersonRecord person;
-  for (uint64_t i = 0;; ++i) {
-    if (canary_indexes.count(i)) continue;
-    persons.At(i, person);
-    break;
-  }
+  const schema::PersonRecord person = DemoPerson(persons, cases, opt.persons, nc, canary_indexes);
   PrintWalkthrough(server->url(), data_dir, accounts, person, warden_path);
   if (opt.exit_after_start) return Status::Ok();
   signal(SIGINT, OnDemoSignal);

@@ -24,7 +24,7 @@ StatusOr<std::shared_ptr<boost::asio::ssl::context>> LoadTls(const ServeOptions&
   ASSIGN_OR_RETURN(int64_t days, http::CertificateDaysToExpiry(credentials.certificate_chain_pem,
                                                                Clock::Real().NowSeconds()));
   if (days < 0) return Unavailable("the TLS certificate has expired", "certificate_expired");
-  if (days < kCertificateWarningDays) {
+  if (days < kCertificateWarningDays && options.warn_certificate_expiry) {
     std::cerr << "warden: WARNING: the TLS certificate expires in " << days << " days\n";
   }
   std::string pem = credentials.certificate_chain_pem;

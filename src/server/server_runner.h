@@ -30,6 +30,9 @@ struct ServeOptions {
   uint16_t port = 8443;
   std::string tls_cert_file;  // both empty: plain HTTP, loopback only (G10)
   std::string tls_key_file;
+  // False for a throwaway certificate whose caller says what it is (the
+  // demo's self-signed one): no near-expiry warning at start.
+  bool warn_certificate_expiry = true;
   std::string pkcs11_pin_file;  // PKCS#11 mode: unseal at start with this PIN
   size_t io_threads = 0;
   // Limits no approved policy may pass (SPEC §4: ceilings belong in the

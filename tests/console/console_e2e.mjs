@@ -3,19 +3,30 @@
 // Starts a development-mode Warden on a free loopback port, creates accounts
 // of every console role and synthetic persons and cases through the API,
 // then drives Debian's Chromium (through playwright-core) as a security
-// officer, an officer, an investigator and an auditor, and checks what SPEC
+// officer, an officer, an investigator and an auditor, once with a browser
+// that prefers Chinese (zh-CN, the console's default for it) and once in
+// English, expecting each screen's text from the console's message table
+// and no English left on the Chinese screens. It checks what SPEC
 // §5 asks of the console: password + TOTP login, a stated purpose before any
 // personal data (the server refuses a look-up without one), masked results,
 // an explicit reveal, a person's cases, the trail with the officer's read in
 // it, its verification, the access report, accounts and quotas — all under
 // the server's Content-Security-Policy with not one console error, and
-// every value escaped. Screenshots go to WARDEN_TEST_OUT.
+// every value escaped. Screenshots go to WARDEN_TEST_OUT; with
+// WARDEN_SCREENSHOTS set to a folder (docs/img), the Chinese walk also saves
+// the README's pictures there (login, a masked record, the audit trail).
+//
+// Every API exchange, the test's own calls and the browser's, is recorded
+// and checked against docs/openapi.yaml (openapi_exchanges.mjs): an
+// undocumented path or status, or a body the document does not describe,
+// fails the test.
 //
 // Environment:
 //   WARDEN_BIN       the warden binary (required)
 //   WARDEN_WEB_DIR   the web/ folder holding node_modules (default: ../../web)
 //   WARDEN_TEST_OUT  where screenshots and the server log go (default: a temp dir)
 //   CHROMIUM         the browser (default: /usr/bin/chromium)
+//   WARDEN_SCREENSHOTS  where to save the README's screenshots (default: none)
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
@@ -24,7 +35,8 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { OpenApiChecker } from './openapi_exchanges.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WARDEN = process.env.WARDEN_BIN;
@@ -32,12 +44,15 @@ const WEB_DIR = path.resolve(process.env.WARDEN_WEB_DIR || path.join(here, '..',
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-console-'));
 const OUT = process.env.WARDEN_TEST_OUT || work;
+const SCREENSHOTS = process.env.WARDEN_SCREENSHOTS ? path.resolve(process.env.WARDEN_SCREENSHOTS) : '';
 
 let server = null;
 let stopping = false;
 let browser = null;
 let failures = 0;
 let checks = 0;
+// Every request/answer pair of the run, checked against the API document at the end.
+const exchanges = [];
 
 function check(ok, what, detail = '') {
   checks++;
@@ -122,6 +137,8 @@ async function api(method, p, { token, body, purpose, reason } = {}) {
   const text = await res.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+  exchanges.push(Promise.resolve({ method, path: p, status: res.status, requestBody: body,
+    contentType: res.headers.get('content-type'), body: json ?? text }));
   return { status: res.status, json, headers: res.headers };
 }
 
@@ -225,14 +242,15 @@ async function setUp(bootstrapTokens) {
   };
   acc.registrar = mk('reg.rita', 'registrar');
   acc.officer = mk('off.oscar', 'officer');
-  acc.investigator = mk('inv.ivy', 'investigator');
+  // One investigator per language walk, each approved and enrolled in the browser.
+  acc.investigators = { 'zh-CN': mk('inv.ivy', 'investigator'), en: mk('inv.ian', 'investigator') };
   acc.auditor = mk('aud.audrey', 'auditor');
   await create(acc.registrar, ['registrar']);
   await create(acc.officer, ['officer']);
   await create(acc.auditor, ['auditor']);
-  // The investigator is approved by the second officer in the browser, and
-  // enrols on the console's enrolment page.
-  await create(acc.investigator, ['investigator'], true);
+  // The investigators are approved by the second officer in the browser, and
+  // enrol on the console's enrolment page.
+  for (const inv of Object.values(acc.investigators)) await create(inv, ['investigator'], true);
 
   // Synthetic persons and cases that refer to them.
   const gen = (what, extra) => execFileSync(WARDEN, ['gen', what, ...extra, '--seed', '7', '--format', 'jsonl'],
@@ -248,12 +266,74 @@ async function setUp(bootstrapTokens) {
     if (r.written !== records.length) throw new Error(`batch ${collection}: ${JSON.stringify(r).slice(0, 400)}`);
   }
   const withCase = persons.findIndex((p) => cases.some((c) => (c.persons || []).some((x) => x.national_id === p.national_id)));
-  return { acc, persons, cases, withCase };
+  return { acc, persons, cases, withCase, so1Token: so1 };
+}
+
+// ---- Languages: the console's own message table gives the expected text.
+let MESSAGES = null; // web/console/messages.js, loaded in main()
+let lang = 'en'; // the walk's language
+
+function M(key, params = {}) {
+  const text = MESSAGES[lang][key];
+  if (text === undefined) throw new Error(`no message ${key} in ${lang}`);
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// What a Chinese screen must not show: any English message that differs
+// from its Chinese one (the parts between its placeholders, as whole
+// words), and any run of two or more English words from anywhere.
+function englishLeaks(text) {
+  const leaks = [];
+  for (const [key, en] of Object.entries(MESSAGES.en)) {
+    if (MESSAGES['zh-CN'][key] === en) continue;
+    for (const part of en.split(/\{\w+\}/).map((p) => p.trim())) {
+      if (!/[A-Za-z]{3,}/.test(part)) continue;
+      // Whole words only: not a part of an identifier (Warden-Purpose, purpose_required).
+      if (new RegExp(`(^|[^A-Za-z_.-])${escapeRegExp(part)}($|[^A-Za-z_.-])`).test(text)) leaks.push(`${key}: ${part}`);
+    }
+  }
+  return leaks.concat(text.match(/\b[A-Za-z]{3,}(?: [A-Za-z]{3,})+\b/g) || []);
+}
+
+async function checkNoEnglish(page, label) {
+  if (lang !== 'zh-CN') return;
+  const text = await page.evaluate(() => document.body.innerText);
+  const leaks = englishLeaks(text);
+  check(leaks.length === 0, `${label}: no English on the Chinese screen`, leaks.join(' | '));
+}
+
+// The README's pictures: the Chinese walk, when WARDEN_SCREENSHOTS asks.
+async function readmeShot(page, name) {
+  if (!SCREENSHOTS || lang !== 'zh-CN') return;
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, name) });
+  console.log(`  saved ${path.join(SCREENSHOTS, name)}`);
 }
 
 // ---- Browser helpers
+// One exchange the console made, as openapi_exchanges.mjs reads it.
+async function browserExchange(res) {
+  const req = res.request();
+  const url = new URL(req.url());
+  let requestBody;
+  try { requestBody = req.postData() ? JSON.parse(req.postData()) : undefined; } catch { requestBody = req.postData(); }
+  let text = '';
+  const redirect = res.status() >= 300 && res.status() < 400;
+  if (res.status() !== 204 && !redirect) {
+    try { text = await res.text(); } catch { text = ''; }
+  }
+  let body = text;
+  try { body = text ? JSON.parse(text) : text; } catch { body = text; }
+  return { method: req.method(), path: url.pathname + url.search, status: res.status(), requestBody,
+    contentType: res.headers()['content-type'], body };
+}
+
 async function newPage(errors, label) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // The browser prefers the walk's language (Accept-Language, navigator.languages).
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 },
+    locale: lang === 'zh-CN' ? 'zh-CN' : 'en-US' });
   const page = await context.newPage();
   page.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') {
@@ -266,6 +346,7 @@ async function newPage(errors, label) {
   });
   page.on('pageerror', (err) => errors.push(`[${label}] pageerror: ${err.message}`));
   page.on('requestfailed', (req) => errors.push(`[${label}] requestfailed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on('response', (res) => exchanges.push(browserExchange(res)));
   await page.addInitScript(() => {
     window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
@@ -273,9 +354,17 @@ async function newPage(errors, label) {
   return page;
 }
 
-async function signIn(page, account) {
+async function signIn(page, account, { shot } = {}) {
   await page.goto(base + '/');
   check(new URL(page.url()).pathname === '/console', `${account.username}: / leads to /console`, page.url());
+  await page.waitForSelector('#login');
+  check(await page.getAttribute('html', 'lang') === lang, `${account.username}: <html lang="${lang}">`);
+  check(await page.textContent('#login h1') === M('login.title') && await page.textContent('#login-submit') === M('login.submit'),
+    `${account.username}: the sign-in form is in ${lang}`);
+  if (shot) {
+    await checkNoEnglish(page, 'sign-in');
+    await readmeShot(page, 'console-login.png');
+  }
   await page.fill('#username', account.username);
   await page.fill('#password', account.password);
   await page.fill('#totp', await nextCode(account));
@@ -338,7 +427,9 @@ async function checkServing() {
   for (const name of fs.readdirSync(path.join(WEB_DIR, 'console'))) {
     if (!name.endsWith('.js')) continue;
     const src = fs.readFileSync(path.join(WEB_DIR, 'console', name), 'utf8');
-    const code = src.replace(/^\s*\/\/.*$/gm, '');
+    let code = src.replace(/^\s*\/\/.*$/gm, '');
+    // The one thing kept in the browser: the chosen language, under its one key.
+    if (name === 'i18n.js') code = code.replace(/window\.localStorage\.(getItem\(STORAGE_KEY\)|setItem\(STORAGE_KEY, next\))/g, '');
     const bad = /\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML\(|document\.write|\beval\(|new Function\(|Storage\.|document\.cookie|\.setAttribute\(\s*['"]style/.exec(code);
     check(!bad, `${name} uses no HTML sinks, eval or persistent storage`, bad && bad[0]);
   }
@@ -348,6 +439,7 @@ async function checkServing() {
 
 async function securityOfficer(ctx, errors) {
   const { acc } = ctx;
+  const inv = acc.investigators[lang];
   const page = await newPage(errors, 'security officer');
   await signIn(page, acc.so2);
   await page.waitForSelector('#accounts-list table');
@@ -355,69 +447,86 @@ async function securityOfficer(ctx, errors) {
   check(['so.alice', 'off.oscar', 'inv.ivy', 'aud.audrey'].every((u) => listed.includes(u)), 'accounts are listed');
   // Approve the investigator account that the first officer asked for: the
   // approval shows the other half of its enrolment code, once.
-  await page.waitForSelector(`#pending-requests button[data-request="${acc.investigator.requestId}"]`);
-  await page.click(`#pending-requests button[data-request="${acc.investigator.requestId}"]`);
+  await page.waitForSelector(`#pending-requests button[data-request="${inv.requestId}"]`);
+  check((await page.textContent('#pending-requests')).includes(M('admin.change.create_account')),
+    'the waiting change is named in the walk\'s language');
+  await checkNoEnglish(page, 'administration');
+  await page.click(`#pending-requests button[data-request="${inv.requestId}"]`);
   await page.waitForSelector('#enrolment-code-part');
   const halfB = (await page.textContent('#enrolment-code-part')).trim();
-  check(halfB.startsWith('wdn_e_') && halfB !== acc.investigator.halfA, 'the approving officer sees the other half of the code', halfB);
+  check(halfB.startsWith('wdn_e_') && halfB !== inv.halfA, 'the approving officer sees the other half of the code', halfB);
   check(true, 'a second security officer approved the investigator account in the console');
   // The holder enrols on the console's enrolment page with both halves.
   const enrolPage = await newPage(errors, 'enrolment');
   await enrolPage.goto(base + '/console');
   await enrolPage.click('#show-enrol');
-  await enrolPage.fill('#enrol input[name=username]', acc.investigator.username);
-  await enrolPage.fill('#enrol input[name=half_a]', acc.investigator.halfA);
+  await enrolPage.fill('#enrol input[name=username]', inv.username);
+  await enrolPage.fill('#enrol input[name=half_a]', inv.halfA);
   await enrolPage.fill('#enrol input[name=half_b]', halfB);
-  await enrolPage.fill('#enrol input[name=password]', acc.investigator.password);
-  await enrolPage.fill('#enrol input[name=repeat]', acc.investigator.password);
+  await enrolPage.fill('#enrol input[name=password]', inv.password);
+  await enrolPage.fill('#enrol input[name=repeat]', inv.password);
   await enrolPage.click('#enrol-submit');
   await enrolPage.waitForSelector('#enrolled-secret');
-  acc.investigator.totp = (await enrolPage.textContent('#enrolled-secret')).trim();
-  check(/^[A-Z2-7]{32}$/.test(acc.investigator.totp), 'the holder enrolled in the console and got their TOTP secret', acc.investigator.totp);
-  await enrolPage.screenshot({ path: path.join(OUT, 'console_enrol.png'), fullPage: true });
+  inv.totp = (await enrolPage.textContent('#enrolled-secret')).trim();
+  check(/^[A-Z2-7]{32}$/.test(inv.totp), 'the holder enrolled in the console and got their TOTP secret', inv.totp);
+  check(await enrolPage.textContent('#enrol h1') === M('enrol.title'), 'the enrolment page is in the walk\'s language');
+  await checkNoEnglish(enrolPage, 'enrolment');
+  await enrolPage.screenshot({ path: path.join(OUT, `console_enrol_${lang}.png`), fullPage: true });
   await enrolPage.close();
   // A per-account quota for the officer.
   const row = page.locator('#accounts-list tr', { hasText: acc.officer.id });
+  // The quota boxes show the limits in force, as the server reports them.
+  const inForce = await must('GET', `/v1/admin/accounts/${acc.officer.id}`, { token: ctx.so1Token });
+  const shownQuota = await row.locator('input[name=daily_read_quota]').inputValue();
+  const shownCap = await row.locator('input[name=result_cap]').inputValue();
+  check(inForce.daily_read_quota > 0 && shownQuota === String(inForce.daily_read_quota) && shownCap === String(inForce.result_cap),
+    'the quota boxes show the current limits', `${shownQuota}/${shownCap} vs ${inForce.daily_read_quota}/${inForce.result_cap}`);
   await row.locator('input[name=daily_read_quota]').fill('400');
   await row.locator('input[name=result_cap]').fill('15');
   const [patched] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'PATCH'),
-    row.locator('button', { hasText: 'Set' }).click(),
+    row.locator('button[data-act=set]').click(),
   ]);
   check(patched.status() === 200, 'a narrower quota applies at once', String(patched.status()));
   check((await patched.json()).applied === true, 'the answer says it is applied');
   // A security officer may not grant to itself: the API's refusal is shown.
   const own = page.locator('#accounts-list tr', { hasText: acc.so2.id });
   await own.locator('select[name=role]').selectOption('auditor');
-  await own.locator('button', { hasText: 'Grant' }).click();
+  await own.locator('button[data-act=grant]').click();
   const refused = await noticeCode(page);
   check(refused === 'self_grant', 'granting a role to oneself is refused with the API error code (self_grant)', refused);
+  check((await page.textContent('#notice')).includes(M('error.self_grant')), 'the refusal is explained in the walk\'s language');
   await page.waitForSelector('#alerts-list p, #alerts-list table');
-  await page.screenshot({ path: path.join(OUT, 'console_admin.png'), fullPage: true });
+  await checkNoEnglish(page, 'administration after changes');
+  await page.screenshot({ path: path.join(OUT, `console_admin_${lang}.png`), fullPage: true });
   await signOut(page, 'security officer');
   // The quota really is on the account.
-  const so1 = await login(acc.so1);
-  const acct = await must('GET', `/v1/admin/accounts/${acc.officer.id}`, { token: so1 });
-  check(acct.account_id === acc.officer.id, 'the officer account is readable after the change');
+  const acct = await must('GET', `/v1/admin/accounts/${acc.officer.id}`, { token: ctx.so1Token });
+  check(acct.account_id === acc.officer.id && acct.daily_read_quota === 400 && acct.result_cap === 15,
+    'the new quota is on the account', JSON.stringify(acct));
 }
 
 async function officer(ctx, errors) {
   const { acc, persons, withCase } = ctx;
   const page = await newPage(errors, 'officer');
-  await signIn(page, acc.officer);
+  await signIn(page, acc.officer, { shot: true });
   const who = await page.textContent('#who');
-  check(who.includes('off.oscar') && who.includes('officer'), 'the header names the account and its role');
+  check(who.includes('off.oscar') && who.includes(M('role.officer')), 'the header names the account and its role', who);
+  check(await page.textContent('#nav button') === M('section.records'), 'the section is named in the walk\'s language');
   const person = persons[withCase >= 0 ? withCase : 0];
+  const reference = lang === 'zh-CN' ? 'E2E-2024-0042' : 'E2E-2024-0052';
 
   // No purpose stated: the server refuses and the console says why.
   await page.fill('#lookup-id', person.national_id);
   await page.click('#lookup button[type=submit]');
   const code = await noticeCode(page);
   check(code === 'purpose_required', 'a look-up without a purpose is refused (purpose_required)', code);
+  check((await page.textContent('#notice')).includes(M('error.purpose_required')), 'the refusal is explained in the walk\'s language');
+  await checkNoEnglish(page, 'a refused look-up');
   check(await page.$('#results .person') === null, 'nothing is shown without a purpose');
   check(await page.getAttribute('#purpose', 'class').then((c) => c.includes('flagged')), 'the purpose panel is flagged');
 
-  await statePurpose(page, 'case', 'E2E-2024-0042', '核查报案人身份 follow-up');
+  await statePurpose(page, 'case', reference, '核查报案人身份 follow-up');
   await page.click('#lookup button[type=submit]');
   await page.waitForSelector('#results .person');
   check(await page.isHidden('#notice') && !(await page.getAttribute('#purpose', 'class')).includes('flagged'),
@@ -429,10 +538,15 @@ async function officer(ctx, errors) {
   const pageText = await page.textContent('main');
   check(!pageText.includes(person.national_id.slice(3, 14)), 'the full ID appears nowhere on the page');
   check(await page.$('button.reveal') === null, 'an officer gets no reveal button');
+  check(await page.textContent('#results .person th') === M('field.national_id'), 'fields are labelled in the walk\'s language');
+  await checkNoEnglish(page, 'a masked record');
+  await readmeShot(page, 'console-record.png');
   await page.click('#results .person .card-head button');
   await page.waitForSelector('#results .cases h4');
-  const casesText = await page.textContent('#results .cases');
-  check(withCase < 0 || /Cases \([1-9]/.test(casesText), "the person's cases are listed", casesText.slice(0, 80));
+  const caseRows = (await page.$$('#results .cases tbody tr')).length;
+  const casesHeading = await page.textContent('#results .cases h4');
+  check(withCase >= 0 && caseRows > 0 && casesHeading === M('records.casesCount', { n: caseRows }),
+    "the person's cases are listed", casesHeading);
 
   // Search by phone.
   await page.selectOption('#search-mode', 'phone');
@@ -442,18 +556,32 @@ async function officer(ctx, errors) {
   await page.click('#search button[type=submit]');
   await page.waitForSelector('#results .summary');
   const summary = await page.textContent('#results .summary');
-  check(/^[1-9]\d* result/.test(summary), 'a phone search finds the person', summary);
+  const found = Number(await page.getAttribute('#results .summary', 'data-count'));
+  check(found > 0 && summary.startsWith(M('records.results', { n: found })), 'a phone search finds the person', summary);
   const phones = await page.textContent('#results .person .value[data-field=phones]');
   check(!phones.includes(persons[2].phones[0].slice(-8, -4)) && phones.includes('*'), 'phones are masked in results', phones);
-  await page.screenshot({ path: path.join(OUT, 'console_officer.png'), fullPage: true });
+  await checkNoEnglish(page, 'search results');
+  // A result opens by the handle the server gave it: an audited read, and
+  // the full ID still appears nowhere.
+  const [opened] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'GET' && /\/v1\/persons\/h_/.test(r.url())),
+    page.click('#results .person button.open'),
+  ]);
+  check(opened.status() === 200, 'a search result opens by its handle', String(opened.status()));
+  await page.waitForSelector('#results .person .card-head button:not(.open)');
+  await page.click('#results .person .card-head button');
+  await page.waitForSelector('#results .cases h4');
+  check(!(await page.textContent('main')).includes(persons[2].national_id.slice(3, 14)),
+    'the opened result shows no full ID');
+  await page.screenshot({ path: path.join(OUT, `console_officer_${lang}.png`), fullPage: true });
   await signOut(page, 'officer');
-  return { person, reference: 'case/E2E-2024-0042', reason: '核查报案人身份 follow-up' };
+  return { person, reference: `case/${reference}`, reason: '核查报案人身份 follow-up' };
 }
 
 async function investigator(ctx, errors) {
   const { acc, persons } = ctx;
   const page = await newPage(errors, 'investigator');
-  await signIn(page, acc.investigator);
+  await signIn(page, acc.investigators[lang]);
   await statePurpose(page, 'case', 'E2E-2024-0043');
   const person = persons[1];
   await page.fill('#lookup-id', person.national_id);
@@ -465,6 +593,7 @@ async function investigator(ctx, errors) {
   await page.waitForSelector('.value.revealed[data-field=name]');
   check(await page.textContent('.value[data-field=name]') === person.name, 'Reveal shows the name unmasked');
   check(await page.textContent('.value[data-field=national_id]') !== person.national_id, 'other fields stay masked');
+  await checkNoEnglish(page, 'a revealed field');
   // The hostile note: shown as text, never run or parsed.
   await page.click('button.reveal[data-field=notes]');
   await page.waitForSelector('.value.revealed[data-field=notes]');
@@ -472,13 +601,13 @@ async function investigator(ctx, errors) {
   check(note === person.notes, 'a revealed value with markup is shown as text', note);
   check(await page.$('#xss') === null && await page.$('#results b') === null, 'no element was made from data');
   check(await page.evaluate(() => window.__xss === undefined), 'no script ran from data');
-  await page.screenshot({ path: path.join(OUT, 'console_investigator.png'), fullPage: true });
+  await page.screenshot({ path: path.join(OUT, `console_investigator_${lang}.png`), fullPage: true });
   check((await page.$$eval('#search-mode option', (o) => o.map((x) => x.value))).includes('name'), 'an investigator may search by name alone');
   await page.selectOption('#search-mode', 'name');
   await page.fill('#search-name', persons[3].name);
   await page.click('#search button[type=submit]');
   await page.waitForSelector('#results .summary');
-  check(/^[1-9]\d* result/.test(await page.textContent('#results .summary')), 'a name-only search finds the person');
+  check(Number(await page.getAttribute('#results .summary', 'data-count')) > 0, 'a name-only search finds the person');
   await signOut(page, 'investigator');
 }
 
@@ -489,14 +618,25 @@ async function auditor(ctx, read, errors) {
   check(await page.$('#lookup') === null, 'an auditor gets no look-up form');
   await page.click('#verify button[type=submit]');
   await page.waitForSelector('#verify-result .verdict');
-  check(await page.textContent('#verify-result .verdict') === 'Chain intact', 'the trail verifies');
+  check(await page.getAttribute('#verify-result .verdict', 'data-ok') === 'true' &&
+    await page.textContent('#verify-result .verdict') === M('audit.intact'), 'the trail verifies');
   await page.selectOption('#trail-action', 'read');
   await page.click('#trail button[type=submit]');
   await page.waitForSelector('#trail-entries table, #trail-entries p');
-  const rows = await page.$$eval('#trail-entries tbody tr', (trs) => trs.map((tr) => tr.textContent));
-  const hit = rows.find((t) => t.includes(acc.officer.id) && t.includes(read.reference));
-  check(!!hit, "the officer's read is in the trail with its purpose", rows.slice(0, 3).join(' | '));
-  check(!!hit && hit.includes(read.reason), 'the stated reason arrives intact (UTF-8)', hit);
+  const rows = await page.$$eval('#trail-entries tbody tr', (trs) => trs.map((tr) => ({
+    text: tr.textContent, purpose: tr.querySelector('[data-purpose]')?.dataset.purpose, time: tr.cells[1].textContent,
+  })));
+  const hit = rows.find((r) => r.text.includes(acc.officer.id) && r.purpose === read.reference);
+  check(!!hit, "the officer's read is in the trail with its purpose", rows.slice(0, 3).map((r) => r.text).join(' | '));
+  check(!!hit && hit.text.includes(read.reason), 'the stated reason arrives intact (UTF-8)', hit && hit.text);
+  check(!!hit && hit.text.includes(acc.officer.username), 'the trail names the account by username beside its id', hit && hit.text);
+  check(!!hit && hit.text.includes(M('action.read')) && hit.text.includes(M('role.officer')),
+    'actions and roles are named in the walk\'s language', hit && hit.text);
+  // Times as the locale writes them (Intl), in UTC.
+  const timeForm = lang === 'zh-CN' ? /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}$/ : /^\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}:\d{2}$/;
+  check(rows.length > 0 && rows.every((r) => timeForm.test(r.time)), `trail times are in the ${lang} form`, rows[0] && rows[0].time);
+  await checkNoEnglish(page, 'the audit trail');
+  await readmeShot(page, 'console-audit.png');
   // Access report for the person the officer read.
   await page.fill('#report-id', read.person.national_id);
   await page.click('#access-report button[type=submit]');
@@ -506,10 +646,13 @@ async function auditor(ctx, read, errors) {
   await page.click('#access-report button[type=submit]');
   await page.waitForSelector('#report-result table');
   const report = await page.textContent('#report-result');
-  check(report.includes(acc.officer.id) && report.includes(read.reference), 'the access report names the officer and the purpose');
+  const purposes = await page.$$eval('#report-result [data-purpose]', (els) => els.map((e) => e.dataset.purpose));
+  check(report.includes(acc.officer.id) && report.includes(acc.officer.username) && purposes.includes(read.reference),
+    'the access report names the officer (username and id) and the purpose');
+  await checkNoEnglish(page, 'the access report');
   const pageText = await page.textContent('main');
   check(!pageText.includes(read.person.national_id), 'the trail shows no national ID in the clear');
-  await page.screenshot({ path: path.join(OUT, 'console_auditor.png'), fullPage: true });
+  await page.screenshot({ path: path.join(OUT, `console_auditor_${lang}.png`), fullPage: true });
   await signOut(page, 'auditor');
 }
 
@@ -532,9 +675,61 @@ async function sessionEnds(ctx, errors) {
   await page.waitForSelector('#results .person');
   await page.click('#logout');
   await page.waitForSelector('#login');
-  check(await page.isVisible('#notice') && (await page.textContent('#notice')).includes('signed out'), 'logging out says so');
+  check(await page.isVisible('#notice') && (await page.textContent('#notice')).includes(M('app.signedOut')), 'logging out says so');
   const after = await api('GET', `/v1/persons/${ctx.persons[0].national_id}`, { token: tokens[0], purpose: 'case/E2E-2024-0044' });
   check(tokens.length > 0 && after.status === 401, 'the token no longer works after logout', String(after.status));
+  await page.context().close();
+}
+
+// Every recorded exchange against docs/openapi.yaml.
+function checkAgainstDocument(recorded) {
+  const checker = new OpenApiChecker(WEB_DIR, path.join(here, '..', '..', 'docs', 'openapi.yaml'));
+  for (const x of recorded) checker.check(x);
+  check(checker.checked > 50, `the run made API calls to check (${checker.checked})`);
+  check(checker.problems.length === 0,
+    `all ${checker.checked} API exchanges (${checker.covered.size} operations) match docs/openapi.yaml`,
+    checker.problems.join('\n    '));
+}
+
+// The two message tables have the same keys and placeholders, and every
+// console file gets its text through i18n.js.
+function checkMessageTables() {
+  const zh = MESSAGES['zh-CN'];
+  const en = MESSAGES.en;
+  const missing = Object.keys(zh).filter((k) => !(k in en)).concat(Object.keys(en).filter((k) => !(k in zh)));
+  check(missing.length === 0, 'the Chinese and English message tables have the same keys', missing.join(', '));
+  const holes = (text) => (text.match(/\{\w+\}/g) || []).sort().join();
+  const differ = Object.keys(zh).filter((k) => k in en && holes(zh[k]) !== holes(en[k]));
+  check(differ.length === 0, 'each message has the same placeholders in both languages', differ.join(', '));
+  const nonChinese = Object.entries(zh).filter(([, v]) => /[A-Za-z]{3,} [A-Za-z]{3,}/.test(v)).map(([k]) => k);
+  check(nonChinese.length === 0, 'no Chinese message is left in English', nonChinese.join(', '));
+}
+
+// The language follows the browser until chosen; the choice is remembered,
+// sets <html lang>, and keeps the session.
+async function languageSwitch(ctx, errors) {
+  lang = 'zh-CN';
+  const page = await newPage(errors, 'language');
+  await page.goto(base + '/console');
+  await page.waitForSelector('#login');
+  check(await page.getAttribute('html', 'lang') === 'zh-CN' && await page.textContent('#login h1') === MESSAGES['zh-CN']['login.title'],
+    'a browser preferring Chinese gets the Chinese console');
+  await page.selectOption('#lang', 'en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  check(await page.textContent('#login h1') === MESSAGES.en['login.title'] && await page.textContent('#logout') === MESSAGES.en['app.logout'],
+    'switching to English re-renders the page in English');
+  await page.reload();
+  await page.waitForSelector('#login');
+  check(await page.getAttribute('html', 'lang') === 'en' && await page.textContent('#login h1') === MESSAGES.en['login.title'],
+    'the choice is remembered across a reload');
+  const stored = await page.evaluate(() => Object.keys(localStorage));
+  check(stored.length === 1 && stored[0] === 'warden.locale', 'only the language is stored in the browser', stored.join(', '));
+  lang = 'en';
+  await signIn(page, ctx.acc.officer);
+  await page.selectOption('#lang', 'zh-CN');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  check(await page.isVisible('#logout') && await page.textContent('#nav button') === MESSAGES['zh-CN']['section.records'],
+    'switching language while signed in keeps the session');
   await page.context().close();
 }
 
@@ -549,6 +744,8 @@ async function main() {
     return;
   }
   fs.mkdirSync(OUT, { recursive: true });
+  ({ MESSAGES } = await import(pathToFileURL(path.join(WEB_DIR, 'console', 'messages.js')).href));
+  checkMessageTables();
   const started = Date.now();
   const token = await startServer();
   console.log(`server on ${base}`);
@@ -561,16 +758,22 @@ async function main() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const errors = [];
-  await securityOfficer(ctx, errors);
-  const read = await officer(ctx, errors);
-  await investigator(ctx, errors);
-  await auditor(ctx, read, errors);
-  await sessionEnds(ctx, errors);
+  for (const walk of ['zh-CN', 'en']) {
+    lang = walk;
+    console.log(`-- the walk in ${walk}`);
+    await securityOfficer(ctx, errors);
+    const read = await officer(ctx, errors);
+    await investigator(ctx, errors);
+    await auditor(ctx, read, errors);
+    await sessionEnds(ctx, errors);
+  }
+  await languageSwitch(ctx, errors);
   check(errors.length === 0, 'no console errors, CSP reports or failed requests in any page', errors.join('\n    '));
+  checkAgainstDocument(await Promise.all(exchanges));
   console.log(`${checks - failures}/${checks} checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${OUT}`);
 }
 
-const timer = setTimeout(() => die('timed out after 240 s'), 240_000);
+const timer = setTimeout(() => die('timed out after 280 s'), 280_000);
 main()
   .catch((err) => { failures++; console.error(`console_e2e: ${err.stack || err}`); })
   .finally(async () => {

@@ -7,11 +7,12 @@ import { guarded, showInfo, clearNotice } from './notice.js';
 import { renderRecords } from './records.js';
 import { renderAudit } from './audit.js';
 import { renderAdmin } from './admin.js';
+import { t, locale, setLocale, onLocaleChange, roleName, formatTime } from './i18n.js';
 
 const SECTIONS = [
-  { id: 'records', label: 'Records', roles: ['officer', 'investigator'], render: renderRecords },
-  { id: 'audit', label: 'Audit', roles: ['auditor'], render: renderAudit },
-  { id: 'admin', label: 'Administration', roles: ['security_officer'], render: renderAdmin },
+  { id: 'records', roles: ['officer', 'investigator'], render: renderRecords },
+  { id: 'audit', roles: ['auditor'], render: renderAudit },
+  { id: 'admin', roles: ['security_officer'], render: renderAdmin },
 ];
 
 const main = () => document.getElementById('main');
@@ -29,14 +30,14 @@ function renderLogin() {
       }));
     },
   },
-  h('h1', {}, 'Sign in'),
-  h('p', { class: 'hint' }, 'Password and the six-digit code from your authenticator.'),
-  field('Username', h('input', { name: 'username', id: 'username', required: true, autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' })),
-  field('Password', h('input', { name: 'password', id: 'password', type: 'password', required: true, autocomplete: 'current-password' })),
-  field('Code', h('input', { name: 'totp', id: 'totp', required: true, autocomplete: 'one-time-code', inputmode: 'numeric', pattern: '[0-9]{6,8}', maxlength: 8 })),
-  h('button', { type: 'submit', class: 'primary', id: 'login-submit' }, 'Sign in'),
-  h('p', { class: 'hint' }, 'New account, or credentials reset? ',
-    h('button', { type: 'button', class: 'link', id: 'show-enrol', onclick: renderEnrol }, 'Enrol with your two code halves')));
+  h('h1', {}, t('login.title')),
+  h('p', { class: 'hint' }, t('login.hint')),
+  field(t('login.username'), h('input', { name: 'username', id: 'username', required: true, autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' })),
+  field(t('login.password'), h('input', { name: 'password', id: 'password', type: 'password', required: true, autocomplete: 'current-password' })),
+  field(t('login.code'), h('input', { name: 'totp', id: 'totp', required: true, autocomplete: 'one-time-code', inputmode: 'numeric', pattern: '[0-9]{6,8}', maxlength: 8 })),
+  h('button', { type: 'submit', class: 'primary', id: 'login-submit' }, t('login.submit')),
+  h('p', { class: 'hint' }, t('login.newAccount'), ' ',
+    h('button', { type: 'button', class: 'link', id: 'show-enrol', onclick: renderEnrol }, t('login.enrolLink'))));
   replace(main(), form);
   replace(document.getElementById('nav'));
   form.elements.username.focus();
@@ -54,30 +55,30 @@ function renderEnrol() {
       busy(form, () => guarded(async () => {
         const v = formValues(form);
         if (v.password !== v.repeat) {
-          showInfo('The two passwords differ.');
+          showInfo(t('enrol.passwordsDiffer'));
           return;
         }
         for (const name of ['password', 'repeat', 'half_a', 'half_b']) form.elements[name].value = '';
         const answer = await api.call('POST', '/v1/auth/enrol',
           { body: { username: v.username, enrolment_codes: [v.half_a, v.half_b], password: v.password } });
         replace(result, h('div', { class: 'card once' },
-          h('h3', {}, 'Your second factor'),
-          h('p', { class: 'hint' }, 'Shown only now. Add it to your authenticator app, then sign in with your password and its code.'),
+          h('h3', {}, t('enrol.secondFactor')),
+          h('p', { class: 'hint' }, t('enrol.secondFactorHint')),
           h('dl', { class: 'facts' },
-            h('dt', {}, 'TOTP secret'), h('dd', { class: 'mono', id: 'enrolled-secret' }, answer.totp_secret || ''),
-            h('dt', {}, 'otpauth URI'), h('dd', { class: 'mono wrap' }, answer.otpauth_uri || '')),
-          h('button', { type: 'button', class: 'primary', id: 'enrol-done', onclick: renderLogin }, 'Go to sign in')));
+            h('dt', {}, t('enrol.secret')), h('dd', { class: 'mono', id: 'enrolled-secret' }, answer.totp_secret || ''),
+            h('dt', {}, t('enrol.uri')), h('dd', { class: 'mono wrap' }, answer.otpauth_uri || '')),
+          h('button', { type: 'button', class: 'primary', id: 'enrol-done', onclick: renderLogin }, t('enrol.toLogin'))));
       }));
     },
   },
-  h('h1', {}, 'Enrol'),
-  h('p', { class: 'hint' }, 'Each of two security officers gave you one half of your enrolment code.'),
-  field('Username', h('input', { name: 'username', required: true, autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' })),
-  field('First code half', h('input', { name: 'half_a', required: true, autocomplete: 'off', spellcheck: 'false' })),
-  field('Second code half', h('input', { name: 'half_b', required: true, autocomplete: 'off', spellcheck: 'false' })),
-  field('New password', h('input', { name: 'password', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' }), 'at least 12 characters'),
-  field('Repeat it', h('input', { name: 'repeat', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' })),
-  h('button', { type: 'submit', class: 'primary', id: 'enrol-submit' }, 'Enrol'),
+  h('h1', {}, t('enrol.title')),
+  h('p', { class: 'hint' }, t('enrol.hint')),
+  field(t('login.username'), h('input', { name: 'username', required: true, autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' })),
+  field(t('enrol.half1'), h('input', { name: 'half_a', required: true, autocomplete: 'off', spellcheck: 'false' })),
+  field(t('enrol.half2'), h('input', { name: 'half_b', required: true, autocomplete: 'off', spellcheck: 'false' })),
+  field(t('enrol.newPassword'), h('input', { name: 'password', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' }), t('enrol.newPasswordHint')),
+  field(t('enrol.repeat'), h('input', { name: 'repeat', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' })),
+  h('button', { type: 'submit', class: 'primary', id: 'enrol-submit' }, t('enrol.submit')),
   result);
   replace(main(), form);
   form.elements.username.focus();
@@ -87,7 +88,10 @@ function allowedSections(session) {
   return SECTIONS.filter((s) => s.roles.some((r) => session.roles.includes(r)));
 }
 
+let shownSection = null;  // the section's id, kept across a change of language
+
 function show(section) {
+  shownSection = section.id;
   for (const link of document.querySelectorAll('#nav button')) {
     link.setAttribute('aria-current', link.dataset.section === section.id ? 'page' : 'false');
   }
@@ -99,12 +103,12 @@ function renderShell(session) {
   const sections = allowedSections(session);
   replace(document.getElementById('nav'), sections.map((s) => h('button', {
     type: 'button', class: 'tab', dataset: { section: s.id }, onclick: () => show(s),
-  }, s.label)));
+  }, t(`section.${s.id}`))));
   if (sections.length) {
-    show(sections[0]);
+    show(sections.find((s) => s.id === shownSection) || sections[0]);
   } else {
-    replace(main(), h('section', { class: 'card' }, h('h2', {}, 'Nothing to show'),
-      h('p', {}, `The console has no section for the roles of this account (${session.roles.join(', ') || 'none'}).`)));
+    replace(main(), h('section', { class: 'card' }, h('h2', {}, t('app.nothing')),
+      h('p', {}, t('app.nothingHint', { roles: session.roles.map(roleName).join(', ') || t('app.noRole') }))));
   }
 }
 
@@ -112,22 +116,43 @@ function renderSession(session) {
   const who = document.getElementById('who');
   const logout = document.getElementById('logout');
   if (!session) {
+    shownSection = null;
     replace(who);
     logout.hidden = true;
     renderLogin();
     return;
   }
-  replace(who, h('strong', {}, session.username), ' · ', session.roles.join(', ') || 'no role',
-    session.expiresAt ? h('small', { class: 'muted' }, ` · until ${session.expiresAt}`) : null);
+  replace(who, h('strong', {}, session.username), ' · ', session.roles.map(roleName).join(', ') || t('app.noRole'),
+    session.expiresAt ? h('small', { class: 'muted' }, ' · ', t('app.until', { time: formatTime(session.expiresAt) })) : null);
   logout.hidden = false;
   renderShell(session);
 }
 
+// The page's fixed text (title, header, footer) in the current language.
+function renderChrome() {
+  document.title = t('app.title');
+  document.getElementById('nav').setAttribute('aria-label', t('app.nav'));
+  document.getElementById('logout').textContent = t('app.logout');
+  document.getElementById('foot').textContent = t('app.footer');
+  const lang = document.getElementById('lang');
+  lang.setAttribute('aria-label', t('app.language'));
+  lang.value = locale();
+}
+
 function start() {
+  renderChrome();
+  document.getElementById('lang').addEventListener('change', (e) => setLocale(e.target.value));
+  // A new language re-renders the page: the current section afresh (what it
+  // showed is asked for again), or the sign-in form.
+  onLocaleChange(() => {
+    renderChrome();
+    clearNotice();
+    renderSession(api.currentSession());
+  });
   api.onSessionChange((session) => {
     const ended = !session;
     renderSession(session);
-    if (ended && start.loggedOut) showInfo('You are signed out.');
+    if (ended && start.loggedOut) showInfo(t('app.signedOut'));
     start.loggedOut = false;
   });
   document.getElementById('logout').addEventListener('click', () => {

@@ -6,22 +6,39 @@ import * as api from './api.js';
 import { h, replace, field, formValues, busy, table } from './dom.js';
 import { guarded, showError, showInfo, clearNotice } from './notice.js';
 import { purposePanel, currentPurpose, flagPurpose } from './purpose.js';
+import { t, tOr, formatNumber, formatTime, roleName, actionName } from './i18n.js';
 
 const ACTIONS = ['', 'login', 'logout', 'read', 'search', 'reveal', 'write', 'erase', 'import',
   'export', 'admin', 'unseal', 'seal', 'rotate', 'alert', 'audit_read'];
 const PAGE = 100;
 
+// A purpose "kind/reference" with its kind translated.
+function purposeText(purpose) {
+  const slash = (purpose || '').indexOf('/');
+  if (slash < 0) return purpose || '';
+  return `${tOr(`purpose.kind.${purpose.slice(0, slash)}`, purpose.slice(0, slash))} ${purpose.slice(slash + 1)}`;
+}
+
+// An account as the trail names it: its username, with its id beneath.
+function accountCell(id, username) {
+  if (!username) return h('span', { class: 'mono' }, id || '');
+  return h('span', { class: 'account', dataset: { account: id } }, h('strong', {}, username), h('br'),
+    h('small', { class: 'mono muted' }, id));
+}
+
 function entryRows(entries) {
   return entries.map((e) => [
-    String(e.seq), e.time || '', e.action || '',
-    h('span', { class: `outcome ${e.outcome}` }, e.outcome || ''), String(e.status || ''),
-    h('span', { class: 'mono' }, e.account || ''), e.role || '', e.collection || '',
-    e.purpose || '', e.reason || '', String(e.result_count ?? ''), e.error || '',
+    String(e.seq), formatTime(e.time), e.action ? actionName(e.action) : '',
+    h('span', { class: `outcome ${e.outcome}` }, e.outcome ? tOr(`outcome.${e.outcome}`, e.outcome) : ''), String(e.status || ''),
+    accountCell(e.account, e.username), e.role ? roleName(e.role) : '',
+    e.collection ? tOr(`collection.${e.collection}`, e.collection) : '',
+    h('span', { dataset: { purpose: e.purpose || '' } }, purposeText(e.purpose)), e.reason || '',
+    e.result_count === undefined ? '' : formatNumber(e.result_count), e.error || '',
   ]);
 }
 
-const HEADINGS = ['#', 'Time (UTC)', 'Action', 'Outcome', 'Status', 'Account', 'Role',
-  'Collection', 'Purpose', 'Reason', 'Records', 'Error'];
+const HEADINGS = () => ['seq', 'time', 'action', 'outcome', 'status', 'account', 'role',
+  'collection', 'purpose', 'reason', 'records', 'error'].map((c) => t(`audit.col.${c}`));
 
 // Unix seconds of a date input's value (start of that UTC day), or ''.
 function unixSeconds(dateText, endOfDay) {
@@ -34,18 +51,18 @@ function unixSeconds(dateText, endOfDay) {
 function trailSection() {
   const out = h('div', { id: 'trail-entries' });
   let next = null;
-  const more = h('button', { type: 'button', id: 'trail-more', hidden: true, onclick: () => load(false) }, 'Older entries');
+  const more = h('button', { type: 'button', id: 'trail-more', hidden: true, onclick: () => load(false) }, t('audit.older'));
   const form = h('form', {
     class: 'card', id: 'trail',
     onsubmit: (e) => { e.preventDefault(); busy(form, () => load(true)); },
   },
-  h('h2', {}, 'Audit trail'),
+  h('h2', {}, t('audit.trailTitle')),
   h('div', { class: 'row' },
-    field('From', h('input', { type: 'date', name: 'from' })),
-    field('To', h('input', { type: 'date', name: 'to' })),
-    field('Account', h('input', { name: 'account', autocomplete: 'off', placeholder: 'account id' })),
-    field('Action', h('select', { name: 'action', id: 'trail-action' }, ACTIONS.map((a) => h('option', { value: a }, a || 'any'))))),
-  h('button', { type: 'submit', class: 'primary' }, 'Show entries'),
+    field(t('audit.from'), h('input', { type: 'date', name: 'from' })),
+    field(t('audit.to'), h('input', { type: 'date', name: 'to' })),
+    field(t('audit.account'), h('input', { name: 'account', autocomplete: 'off', placeholder: t('audit.accountPlaceholder') })),
+    field(t('audit.action'), h('select', { name: 'action', id: 'trail-action' }, ACTIONS.map((a) => h('option', { value: a }, a ? actionName(a) : t('audit.anyAction')))))),
+  h('button', { type: 'submit', class: 'primary' }, t('audit.show')),
   out, more);
 
   async function load(fresh) {
@@ -64,10 +81,10 @@ function trailSection() {
       const entries = (answer && answer.entries) || [];
       next = answer && answer.next_after !== undefined ? answer.next_after : null;
       more.hidden = next === null;
-      const t = table(HEADINGS, entryRows(entries), { class: 'grid compact' });
-      if (fresh) replace(out, t);
-      else out.append(t);
-      if (!entries.length && fresh) replace(out, h('p', { class: 'muted' }, 'No entries match.'));
+      const page = table(HEADINGS(), entryRows(entries), { class: 'grid compact' });
+      if (fresh) replace(out, page);
+      else out.append(page);
+      if (!entries.length && fresh) replace(out, h('p', { class: 'muted' }, t('audit.none')));
     });
   }
   return form;
@@ -82,21 +99,20 @@ function verifySection() {
       busy(form, () => guarded(async () => {
         const r = await api.call('GET', '/v1/audit/verify');
         replace(out,
-          h('p', { class: r.ok ? 'verdict ok' : 'verdict broken' }, r.ok ? 'Chain intact' : 'Chain BROKEN'),
+          h('p', { class: r.ok ? 'verdict ok' : 'verdict broken', dataset: { ok: String(!!r.ok) } }, r.ok ? t('audit.intact') : t('audit.broken')),
           h('dl', { class: 'facts' },
-            h('dt', {}, 'Entries'), h('dd', {}, String(r.entries)),
-            h('dt', {}, 'Last sequence'), h('dd', {}, String(r.last_seq)),
-            h('dt', {}, 'Signed checkpoints'), h('dd', {}, String(r.checkpoints)),
-            h('dt', {}, 'Last checkpoint at'), h('dd', {}, String(r.last_checkpoint_seq)),
-            h('dt', {}, 'Summary'), h('dd', {}, r.summary || '')),
-          r.break ? h('p', { class: 'verdict broken' }, `${r.break.kind} at #${r.break.seq}: ${r.break.message}`) : null);
-        if (!r.ok) showInfo('The audit chain did not verify: raise it with the security officers.');
+            h('dt', {}, t('audit.entries')), h('dd', {}, formatNumber(r.entries)),
+            h('dt', {}, t('audit.lastSeq')), h('dd', {}, String(r.last_seq)),
+            h('dt', {}, t('audit.checkpoints')), h('dd', {}, formatNumber(r.checkpoints)),
+            h('dt', {}, t('audit.lastCheckpoint')), h('dd', {}, String(r.last_checkpoint_seq))),
+          r.break ? h('p', { class: 'verdict broken', title: r.break.message || '' }, t('audit.breakAt', { kind: r.break.kind, seq: r.break.seq })) : null);
+        if (!r.ok) showInfo(t('audit.brokenInfo'));
       }));
     },
   },
-  h('h2', {}, 'Verify the trail'),
-  h('p', { class: 'hint' }, 'Checks the hash chain and the signed checkpoints from the first entry to the last.'),
-  h('button', { type: 'submit', class: 'primary' }, 'Verify now'),
+  h('h2', {}, t('audit.verifyTitle')),
+  h('p', { class: 'hint' }, t('audit.verifyHint')),
+  h('button', { type: 'submit', class: 'primary' }, t('audit.verifySubmit')),
   out);
   return form;
 }
@@ -114,8 +130,8 @@ function accessReportSection() {
           const r = await api.call('GET', api.path('v1', 'persons', id, 'access-report'), { purpose: currentPurpose() });
           const entries = r.entries || [];
           replace(out,
-            h('p', { class: 'summary' }, `${entries.length} access${entries.length === 1 ? '' : 'es'}`, r.truncated ? ' (truncated)' : ''),
-            entries.length ? table(HEADINGS, entryRows(entries), { class: 'grid compact' }) : null);
+            h('p', { class: 'summary' }, t('audit.accesses', { n: formatNumber(entries.length) }), r.truncated ? t('audit.truncated') : ''),
+            entries.length ? table(HEADINGS(), entryRows(entries), { class: 'grid compact' }) : null);
           flagPurpose(null);
         } catch (err) {
           flagPurpose(showError(err));
@@ -123,10 +139,10 @@ function accessReportSection() {
       });
     },
   },
-  h('h2', {}, 'Access report for a person'),
-  h('p', { class: 'hint' }, 'Who read this person\u2019s data, when, and for which purpose.'),
-  field('National ID', h('input', { name: 'national_id', id: 'report-id', required: true, autocomplete: 'off', maxlength: 18 })),
-  h('button', { type: 'submit', class: 'primary' }, 'Report'),
+  h('h2', {}, t('audit.reportTitle')),
+  h('p', { class: 'hint' }, t('audit.reportHint')),
+  field(tOr('field.national_id', 'national_id'), h('input', { name: 'national_id', id: 'report-id', required: true, autocomplete: 'off', maxlength: 18 })),
+  h('button', { type: 'submit', class: 'primary' }, t('audit.reportSubmit')),
   out);
   return form;
 }

@@ -1,23 +1,26 @@
 // The page's one message area: API errors (code, message, and the fields and
 // rules they broke) and confirmations.
 import { h, replace } from './dom.js';
+import { t, errorText } from './i18n.js';
 
 const box = () => document.getElementById('notice');
 
-// Shows `err` (an ApiError or any Error). Returns the error's code.
+// Shows `err` (an ApiError or any Error) in the current language: its code
+// and the translation of that code; the server's own (English) message is
+// the title of the text. Returns the error's code.
 export function showError(err) {
   const el = box();
   const code = err && err.code ? err.code : 'error';
   const fields = (err && err.fields) || [];
   replace(el,
     h('strong', { class: 'code' }, code),
-    err && err.status ? h('span', { class: 'status' }, ` (HTTP ${err.status})`) : null,
-    h('span', { class: 'message' }, ': ' + ((err && err.message) || 'Something went wrong.')),
+    err && err.status ? h('span', { class: 'status' }, ' (', t('error.http', { status: err.status }), ')') : null,
+    h('span', { class: 'message', title: (err && err.message) || '' }, ': ', errorText(code)),
     fields.length
       ? h('ul', { class: 'violations' },
-        fields.map((f) => h('li', {}, h('code', {}, f.field || '?'), ' — rule ', h('code', {}, f.rule || '?'))))
+        fields.map((f) => h('li', {}, h('code', {}, f.field || '?'), ' — ', t('error.fieldRule'), ' ', h('code', {}, f.rule || '?'))))
       : null,
-    h('button', { type: 'button', class: 'quiet dismiss', onclick: clearNotice, 'aria-label': 'Dismiss' }, '×'));
+    h('button', { type: 'button', class: 'quiet dismiss', onclick: clearNotice, 'aria-label': t('app.dismiss') }, '×'));
   el.className = 'notice error';
   el.dataset.code = code;
   el.hidden = false;
@@ -27,7 +30,7 @@ export function showError(err) {
 export function showInfo(...content) {
   const el = box();
   replace(el, h('span', { class: 'message' }, content),
-    h('button', { type: 'button', class: 'quiet dismiss', onclick: clearNotice, 'aria-label': 'Dismiss' }, '×'));
+    h('button', { type: 'button', class: 'quiet dismiss', onclick: clearNotice, 'aria-label': t('app.dismiss') }, '×'));
   el.className = 'notice info';
   delete el.dataset.code;
   el.hidden = false;

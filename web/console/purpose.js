@@ -4,36 +4,31 @@
 // refuses a missing or malformed purpose (400 purpose_required /
 // purpose_invalid) and the refusal is shown like any other error.
 import { h, field } from './dom.js';
+import { t } from './i18n.js';
 
-const KINDS = [
-  ['case', 'Case'],
-  ['subject-request', 'Subject request'],
-  ['correction', 'Correction'],
-  ['import', 'Import'],
-  ['audit', 'Audit'],
-];
+const KINDS = ['case', 'subject-request', 'correction', 'import', 'audit'];
 
 let form = null;
 
 // The purpose panel; `defaultKind` preselects a kind (auditors: "audit").
 export function purposePanel(defaultKind = 'case') {
   const kind = h('select', { name: 'purpose_kind', id: 'purpose-kind' },
-    KINDS.map(([value, label]) => h('option', { value, selected: value === defaultKind }, label)));
+    KINDS.map((value) => h('option', { value, selected: value === defaultKind }, t(`purpose.kind.${value}`))));
   const reference = h('input', {
     name: 'purpose_reference', id: 'purpose-reference', autocomplete: 'off', maxlength: 64,
-    placeholder: 'e.g. 2024-310115-0042', spellcheck: 'false',
+    placeholder: t('purpose.referencePlaceholder'), spellcheck: 'false',
   });
   const reason = h('input', {
     name: 'purpose_reason', id: 'purpose-reason', autocomplete: 'off', maxlength: 200,
-    placeholder: 'optional, up to 200 characters',
+    placeholder: t('purpose.reasonPlaceholder'),
   });
   form = h('form', { class: 'purpose card', id: 'purpose', onsubmit: (e) => e.preventDefault() },
-    h('h2', {}, 'Purpose'),
-    h('p', { class: 'hint' }, 'Required for every look-up, search, reveal and report. It is written to the audit trail with each request.'),
+    h('h2', {}, t('purpose.title')),
+    h('p', { class: 'hint' }, t('purpose.hint')),
     h('div', { class: 'row' },
-      field('Kind', kind),
-      field('Reference', reference),
-      field('Reason', reason)));
+      field(t('purpose.kind'), kind),
+      field(t('purpose.reference'), reference),
+      field(t('purpose.reason'), reason)));
   return form;
 }
 

@@ -3,22 +3,18 @@
 // Results are shown as the server sends them: masked. An investigator gets a
 // "Reveal" button per field of a record opened by its national ID; each
 // press is one audited reveal call for that one field, counted against the
-// account's quota. Search results carry masked keys only, so they are opened
-// by typing the full national ID. Fields the mask withholds are listed as
-// "withheld".
+// account's quota. Search results carry masked keys only: each comes with a
+// handle from the server (short-lived, for this session only) that opens it
+// in place of its key, so an officer opens a result without ever seeing the
+// full national ID. Fields the mask withholds are listed as "withheld".
 import * as api from './api.js';
 import { h, replace, field, formValues, busy } from './dom.js';
 import { showError, clearNotice } from './notice.js';
 import { purposePanel, currentPurpose, flagPurpose } from './purpose.js';
+import { t, tOr, formatNumber } from './i18n.js';
 
-const LABELS = {
-  national_id: 'National ID', name: 'Name', gender: 'Gender', birth_date: 'Birth date',
-  ethnicity: 'Ethnicity', birthplace: 'Birthplace', hukou_address: 'Registered residence',
-  current_address: 'Current address', phones: 'Phones', height_cm: 'Height (cm)',
-  education: 'Education', marital_status: 'Marital status', notes: 'Notes',
-  case_no: 'Case no.', opened_on: 'Opened on', category: 'Category', station: 'Station',
-  summary: 'Summary', persons: 'Persons', status: 'Status', monitor: 'Monitored',
-};
+// A field's label: from the message table, else its schema name.
+const label = (name) => tOr(`field.${name}`, name);
 const PERSON_ORDER = ['national_id', 'name', 'gender', 'birth_date', 'ethnicity', 'birthplace',
   'hukou_address', 'current_address', 'phones', 'height_cm', 'education', 'marital_status', 'notes'];
 const CASE_ORDER = ['case_no', 'opened_on', 'category', 'station', 'status', 'monitor', 'persons',
@@ -26,10 +22,11 @@ const CASE_ORDER = ['case_no', 'opened_on', 'category', 'station', 'status', 'mo
 
 export function formatValue(value) {
   if (value === null || value === undefined) return '—';
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'boolean') return value ? t('records.yes') : t('records.no');
+  if (typeof value === 'number') return formatNumber(value);
   if (Array.isArray(value)) return value.map(formatValue).join(', ') || '—';
   if (typeof value === 'object') {
-    return Object.entries(value).map(([k, v]) => `${k}: ${formatValue(v)}`).join(' · ');
+    return Object.entries(value).map(([k, v]) => `${label(k)}: ${formatValue(v)}`).join(' · ');
   }
   return String(value);
 }
@@ -52,9 +49,10 @@ async function withPurpose(work) {
   }
 }
 
-// One person: a table of field | value | (reveal). `key` is the full national
-// ID when known (opened by look-up), else null.
-function personCard(record, key) {
+// One person: a table of field | value | (reveal). `key` names the record in
+// paths (the national ID typed for a look-up, or a search result's handle)
+// once it is opened; a search result not yet opened has only its `handle`.
+function personCard(record, key, handle = null) {
   const canReveal = key && api.hasRole('investigator');
   // Withheld fields (free text, sensitive enums) are left out of masked
   // answers; they are listed all the same so that they can be revealed.
@@ -62,24 +60,34 @@ function personCard(record, key) {
   const rows = names.map((name) => {
     const value = name in record
       ? h('span', { class: 'value masked', dataset: { field: name } }, formatValue(record[name]))
-      : h('span', { class: 'value masked withheld', dataset: { field: name } }, 'withheld');
+      : h('span', { class: 'value masked withheld', dataset: { field: name } }, t('records.withheld'));
     const action = canReveal
       ? h('button', {
         type: 'button', class: 'small reveal', dataset: { field: name },
-        title: 'Show this field unmasked (audited, counts against your quota)',
+        title: t('records.revealTitle'),
         onclick: (e) => reveal(key, name, value, e.currentTarget),
-      }, 'Reveal')
+      }, t('records.reveal'))
       : null;
-    return h('tr', {}, h('th', { scope: 'row' }, LABELS[name] || name), h('td', {}, value), h('td', { class: 'act' }, action));
+    return h('tr', {}, h('th', { scope: 'row' }, label(name)), h('td', {}, value), h('td', { class: 'act' }, action));
   });
   const casesArea = h('div', { class: 'cases' });
-  return h('article', { class: 'card person', dataset: { masked: formatValue(record.national_id) } },
+  const card = h('article', { class: 'card person', dataset: { masked: formatValue(record.national_id) } },
     h('header', { class: 'card-head' },
       h('h3', {}, formatValue(record.name), ' ', h('span', { class: 'muted' }, formatValue(record.national_id))),
-      key ? h('button', { type: 'button', class: 'small', onclick: () => showCases(key, casesArea) }, 'Cases') : null),
+      key ? h('button', { type: 'button', class: 'small', onclick: () => showCases(key, casesArea) }, t('records.cases')) : null,
+      !key && handle ? h('button', { type: 'button', class: 'small open', onclick: () => openResult(handle, card) }, t('records.open')) : null),
     h('table', { class: 'record' }, h('tbody', {}, rows)),
-    key ? null : h('p', { class: 'hint' }, 'Open by full national ID to reveal fields or see cases.'),
+    key ? null : h('p', { class: 'hint' }, t('records.openHint')),
     casesArea);
+  return card;
+}
+
+// Opens a search result by its handle: one audited read, as a look-up.
+async function openResult(handle, card) {
+  await withPurpose(async (purpose) => {
+    const record = await api.call('GET', api.path('v1', 'persons', handle), { purpose });
+    card.replaceWith(personCard(record, handle));
+  });
 }
 
 async function reveal(key, name, valueEl, button) {
@@ -90,15 +98,15 @@ async function reveal(key, name, valueEl, button) {
     replace(valueEl, name in fields ? formatValue(fields[name]) : '—');
     valueEl.classList.remove('masked');
     valueEl.classList.add('revealed');
-    button.replaceWith(h('span', { class: 'badge' }, 'revealed'));
+    button.replaceWith(h('span', { class: 'badge' }, t('records.revealed')));
   });
 }
 
 function caseTable(cases) {
-  if (!cases.length) return h('p', { class: 'muted' }, 'No cases refer to this person.');
+  if (!cases.length) return h('p', { class: 'muted' }, t('records.noCases'));
   const fields = orderedFields(Object.assign({}, ...cases), CASE_ORDER);
   return h('table', { class: 'grid' },
-    h('thead', {}, h('tr', {}, fields.map((f) => h('th', { scope: 'col' }, LABELS[f] || f)))),
+    h('thead', {}, h('tr', {}, fields.map((f) => h('th', { scope: 'col' }, label(f))))),
     h('tbody', {}, cases.map((c) => h('tr', {}, fields.map((f) => h('td', {}, formatValue(c[f])))))));
 }
 
@@ -106,14 +114,14 @@ async function showCases(key, area) {
   await withPurpose(async (purpose) => {
     const answer = await api.call('GET', api.path('v1', 'persons', key, 'cases'), { purpose });
     const cases = (answer && answer.results) || [];
-    replace(area, h('h4', {}, `Cases (${cases.length}${answer.truncated ? ', truncated' : ''})`), caseTable(cases));
+    replace(area, h('h4', {}, t(answer.truncated ? 'records.casesCountTruncated' : 'records.casesCount', { n: formatNumber(cases.length) })), caseTable(cases));
   });
 }
 
 function lookupForm(results) {
   const id = h('input', {
     name: 'national_id', id: 'lookup-id', required: true, autocomplete: 'off', spellcheck: 'false',
-    maxlength: 18, minlength: 15, pattern: '[0-9]{15}|[0-9]{17}[0-9Xx]', placeholder: '18-digit resident ID',
+    maxlength: 18, minlength: 15, pattern: '[0-9]{15}|[0-9]{17}[0-9Xx]', placeholder: t('records.idPlaceholder'),
   });
   const form = h('form', {
     class: 'card', id: 'lookup',
@@ -126,21 +134,21 @@ function lookupForm(results) {
       }));
     },
   },
-  h('h2', {}, 'Look up'),
-  field('National ID', id),
-  h('button', { type: 'submit', class: 'primary' }, 'Look up'));
+  h('h2', {}, t('records.lookup')),
+  field(label('national_id'), id),
+  h('button', { type: 'submit', class: 'primary' }, t('records.lookupSubmit')));
   return form;
 }
 
 function searchForm(results) {
   const investigator = api.hasRole('investigator');
   const mode = h('select', { name: 'mode', id: 'search-mode' },
-    h('option', { value: 'phone' }, 'Phone'),
-    h('option', { value: 'name_birth' }, 'Name and birth date'),
-    investigator ? h('option', { value: 'name' }, 'Name only') : null);
-  const phone = field('Phone', h('input', { name: 'phone', id: 'search-phone', autocomplete: 'off', inputmode: 'tel', placeholder: '+86 138 0013 8000' }));
-  const name = field('Name', h('input', { name: 'name', id: 'search-name', autocomplete: 'off' }));
-  const birth = field('Birth date', h('input', { name: 'birth_date', id: 'search-birth', type: 'date' }));
+    h('option', { value: 'phone' }, t('records.mode.phone')),
+    h('option', { value: 'name_birth' }, t('records.mode.name_birth')),
+    investigator ? h('option', { value: 'name' }, t('records.mode.name')) : null);
+  const phone = field(label('phone'), h('input', { name: 'phone', id: 'search-phone', autocomplete: 'off', inputmode: 'tel', placeholder: t('records.phonePlaceholder') }));
+  const name = field(label('name'), h('input', { name: 'name', id: 'search-name', autocomplete: 'off' }));
+  const birth = field(label('birth_date'), h('input', { name: 'birth_date', id: 'search-birth', type: 'date' }));
   const sync = () => {
     const m = mode.value;
     phone.hidden = m !== 'phone';
@@ -160,15 +168,15 @@ function searchForm(results) {
         const answer = await api.call('POST', '/v1/persons/search', { body: query, purpose });
         const found = (answer && answer.results) || [];
         replace(results,
-          h('p', { class: 'summary' }, `${found.length} result${found.length === 1 ? '' : 's'}`,
-            answer.truncated ? ' (capped: narrow the search)' : ''),
-          found.map((r) => personCard(r, null)));
+          h('p', { class: 'summary', dataset: { count: String(found.length) } }, t('records.results', { n: formatNumber(found.length) }),
+            answer.truncated ? t('records.capped') : ''),
+          found.map((r, i) => personCard(r, null, (answer.handles || [])[i] || null)));
       }));
     },
   },
-  h('h2', {}, 'Search'),
-  field('By', mode), phone, name, birth,
-  h('button', { type: 'submit', class: 'primary' }, 'Search'));
+  h('h2', {}, t('records.search')),
+  field(t('records.searchBy'), mode), phone, name, birth,
+  h('button', { type: 'submit', class: 'primary' }, t('records.searchSubmit')));
   return form;
 }
 
