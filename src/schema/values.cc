@@ -347,8 +347,14 @@ StatusOr<json> NormaliseScalar(const FieldSchema& f, FieldType type, const json&
         ASSIGN_OR_RETURN(folded, NormaliseNfkc(s, path));
         s = Trim(folded);
       }
-      if (DivisionTable::Get().Find(s) == nullptr) {
+      const Division* division = DivisionTable::Get().Find(s);
+      if (division == nullptr) {
         return Invalid(path, "division_code", "not a GB/T 2260 division code");
+      }
+      // Only resident ID numbers keep the codes of abolished divisions.
+      if (division->historical) {
+        return Invalid(path, "abolished_division",
+                       "an abolished GB/T 2260 division code; a new record uses a current code");
       }
       return json(std::string(s));
     }
