@@ -174,8 +174,20 @@ StatusOr<std::string> NormaliseNfkc(std::string_view text, std::string_view fiel
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(err);
   if (U_FAILURE(err)) return Internal("ICU NFKC normaliser unavailable");
   icu::StringPiece piece(text.data(), static_cast<int32_t>(text.size()));
+  // ICU's own check: its quick-check table, then a full check only where
+  // that table says "maybe".
   if (nfkc->isNormalizedUTF8(piece, err) && U_SUCCESS(err)) return std::string(text);
-  err = U_ZERO_ERROR;
+  return NormaliseNfkcSlow(text, field);
+}
+
+StatusOr<std::string> NormaliseNfkcSlow(std::string_view text, std::string_view field) {
+  if (!ForEachCodePoint(text, [](UChar32) {})) {
+    return Invalid(std::string(field), "utf8", "not well-formed UTF-8");
+  }
+  UErrorCode err = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(err);
+  if (U_FAILURE(err)) return Internal("ICU NFKC normaliser unavailable");
+  icu::StringPiece piece(text.data(), static_cast<int32_t>(text.size()));
   std::string out;
   icu::StringByteSink<std::string> sink(&out);
   nfkc->normalizeUTF8(0, piece, sink, nullptr, err);
@@ -191,22 +203,38 @@ namespace {
 // and it decides by the first five digits at most (e.g. 1740[0-5]); so its
 // verdict is cached per five-digit prefix. 179xx00 and 11x/12x are carrier
 // selection prefixes whose handling depends on later digits: they always take
-// the slow path. A test compares this path with libphonenumber itself.
+// the slow path. values_test.cc checks every prefix in every spelling against
+// libphonenumber, and schema_phone_fuzz compares both paths on any input.
 class MobilePrefixCache {
  public:
-  // The 11 national digits of a plain mobile number in the forms
-  // "1xxxxxxxxxx", "+861xxxxxxxxxx" and "861xxxxxxxxxx", else empty.
-  static std::string_view PlainMobile(std::string_view text) {
-    if (text.size() == 14 && text.starts_with("+86")) {
+  // The 11 national digits of a plain mobile number, else false. Accepted:
+  // an optional "+86", "0086" or "86", then digits in groups separated by
+  // single spaces or hyphens (also after the prefix), nothing else.
+  static bool PlainMobile(std::string_view text, char (&national)[11]) {
+    if (text.starts_with("+86")) {
       text.remove_prefix(3);
-    } else if (text.size() == 13 && text.starts_with("86")) {
+    } else if (text.starts_with("0086")) {
+      text.remove_prefix(4);
+    } else if (text.starts_with("86") && text.size() > 11) {
       text.remove_prefix(2);
     }
-    if (text.size() != 11 || text[0] != '1' || text[1] < '3' || text.starts_with("179")) return {};
+    if (!text.empty() && (text.front() == ' ' || text.front() == '-')) text.remove_prefix(1);
+    size_t n = 0;
+    bool after_digit = false;
     for (char c : text) {
-      if (c < '0' || c > '9') return {};
+      if (c >= '0' && c <= '9') {
+        if (n == 11) return false;
+        national[n++] = c;
+        after_digit = true;
+      } else if ((c == ' ' || c == '-') && after_digit) {
+        after_digit = false;
+      } else {
+        return false;
+      }
     }
-    return text;
+    std::string_view digits(national, n);
+    return n == 11 && after_digit && digits[0] == '1' && digits[1] >= '3' &&
+           !digits.starts_with("179");
   }
   // 1 valid, 0 invalid, -1 not known yet.
   int Lookup(std::string_view national) const {
@@ -230,7 +258,7 @@ MobilePrefixCache& Mobiles() {
   return *cache;
 }
 
-StatusOr<std::string> NormalisePhoneSlow(std::string_view text, const std::string& path) {
+StatusOr<std::string> ParsePhone(std::string_view text, const std::string& path) {
   using i18n::phonenumbers::PhoneNumber;
   using i18n::phonenumbers::PhoneNumberUtil;
   const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
@@ -251,22 +279,24 @@ StatusOr<std::string> NormalisePhoneSlow(std::string_view text, const std::strin
 StatusOr<std::string> NormalisePhone(std::string_view text, std::string_view field) {
   std::string path(field);
   if (text.empty() || text.size() > 64) return Invalid(path, "format", "not a phone number");
-  std::string_view national = MobilePrefixCache::PlainMobile(text);
-  if (national.empty()) return NormalisePhoneSlow(text, path);
+  char digits[11];
+  if (!MobilePrefixCache::PlainMobile(text, digits)) return ParsePhone(text, path);
+  std::string_view national(digits, sizeof digits);
   MobilePrefixCache& cache = Mobiles();
   int known = cache.Lookup(national);
   if (known == 1) return "+86" + std::string(national);
-  if (known == 0)
+  if (known == 0) {
     return Invalid(path, "invalid_number", "not a valid phone number (libphonenumber)");
-  StatusOr<std::string> slow = NormalisePhoneSlow(text, path);
+  }
+  StatusOr<std::string> slow = ParsePhone(text, path);
   if (slow.ok() || RuleOfFirst(slow.status()) == "invalid_number") cache.Store(national, slow.ok());
   return slow;
 }
 
-StatusOr<std::string> NormalisePhoneUncached(std::string_view text, std::string_view field) {
+StatusOr<std::string> NormalisePhoneSlow(std::string_view text, std::string_view field) {
   std::string path(field);
   if (text.empty() || text.size() > 64) return Invalid(path, "format", "not a phone number");
-  return NormalisePhoneSlow(text, path);
+  return ParsePhone(text, path);
 }
 
 StatusOr<json> NormaliseScalar(const FieldSchema& f, FieldType type, const json& in,
