@@ -25,8 +25,8 @@ inline constexpr size_t kMaxTextLength = 1000;
 inline constexpr size_t kMaxListItems = 16;
 
 // Unicode NFKC of well-formed UTF-8 (rule "utf8" otherwise). Text that is
-// ASCII, or that ICU's check finds normalised already, is returned as it is
-// without running the normaliser.
+// ASCII, made of NFKC-inert characters only, or that ICU's check finds
+// normalised already is returned as it is without running the normaliser.
 StatusOr<std::string> NormaliseNfkc(std::string_view text, std::string_view field);
 // The same result, always through ICU's normaliser (the reference for the
 // fast path's tests and fuzz target).

@@ -89,27 +89,17 @@ TEST(PhoneTest, MobileFastPathAgreesWithLibphonenumberForEveryPrefixAndSpelling)
 }
 
 TEST(NfkcTest, FastPathAgreesWithIcuOnTextThatNeedsNormalising) {
-  for (const char* s : {"ＡＢＣ１２３",
-                        "上海市　浦东新区",
-                        "ｶﾞ",
-                        "e\xcc\x81",
-                        "\xef\xac\x81",
-                        "①",
-                        "张\xe2\x80\xa2三",
-                        "Å",
-                        "\xe2\x84\xab",
-                        "ﾞ",
+  for (const char* s : {"ＡＢＣ１２３", "上海市　浦东新区", "ｶﾞ", "e\xcc\x81", "\xef\xac\x81", "①",
+                        "张\xe2\x80\xa2三", "Å", "\xe2\x84\xab", "ﾞ",
                         "\xcc\x81"
                         "a",
-                        "한국",
-                        "\xe1\x84\x92\xe1\x85\xa1",
-                        "\xff\xfe",
-                        "ab\xc3",
-                        "\xed\xa0\x80",
-                        "",
-                        "abc",
-                        "北京市朝阳区",
-                        "𠀀"}) {
+                        "한국", "\xe1\x84\x92\xe1\x85\xa1", "\xff\xfe", "ab\xc3", "\xed\xa0\x80",
+                        "", "abc", "北京市朝阳区", "𠀀",
+                        // characters that NFKC leaves alone on their own but
+                        // combines with a neighbour: Han and a combining
+                        // acute, Hangul syllable and trailing jamo
+                        "张\xcc\x81", "\xea\xb0\x80\xe1\x86\xa8",
+                        "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8", "北京·朝阳\xe3\x82\x99"}) {
     ExpectSameNfkc(s);
   }
 }
