@@ -265,6 +265,30 @@ TEST(RecordDivisionTest, APersonIsInTheDivisionOfTheIdAndACaseInItsStations) {
   EXPECT_EQ(RecordDivision(Deliveries(), *ValidateRecord(Deliveries(), d, kClock)), "");
 }
 
+TEST(RecordDivisionTest, AnIdMayCarryAnAbolishedCodeButANewRecordsDivisionMayNot) {
+  // 120221 宁河县, abolished in 2015 (now 120117 宁河区).
+  std::string first17 = "12022119700101001";
+  json person = ValidPerson();
+  person["national_id"] = first17 + ResidentIdCheckChar(first17);
+  person["gender"] = "male";
+  person["birth_date"] = "1970-01-01";
+  StatusOr<Record> ok = ValidateRecord(Persons(), person, kClock);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(RecordDivision(Persons(), *ok), "120221");
+
+  person["birthplace"] = "120221";
+  Status bad = ValidateRecord(Persons(), person, kClock).status();
+  EXPECT_TRUE(HasViolation(bad, "birthplace", "abolished_division")) << bad.ToString();
+  json c{{"case_no", "A1"},
+         {"opened_on", "2024-05-30"},
+         {"category", "fraud"},
+         {"station", "320901"},
+         {"status", "open"}};
+  bad = ValidateRecord(Cases(), c, kClock).status();
+  EXPECT_TRUE(HasViolation(bad, "station", "abolished_division")) << bad.ToString();
+  EXPECT_NE(bad.message().find("station"), std::string::npos) << bad.ToString();
+}
+
 TEST(ReferenceTermTest, FindsTheRecordsThatReferToAKey) {
   json c{{"case_no", "A1"},
          {"opened_on", "2024-05-30"},

@@ -113,6 +113,58 @@ TEST(ResidentIdTest, HistoricalDivisionCodesAreAccepted) {
   EXPECT_TRUE(chongwen->historical);
 }
 
+// Abolished or renamed county-level codes, each beside the current code of
+// the same place: they are checked against this list, not against the table.
+struct Abolished {
+  const char* code;
+  const char* successor;
+};
+constexpr Abolished kAbolished[] = {
+    {"120221", "120117"},  // 宁河县 -> 宁河区 (2015)
+    {"610721", "610703"},  // 南郑县 -> 南郑区 (2017)
+    {"320125", "320118"},  // 高淳县 -> 高淳区 (2013)
+    {"350202", "350203"},  // 鼓浪屿区 -> 思明区 (2003)
+    {"320901", "320902"},  // 盐城市 市辖区, a placeholder code no longer listed
+    {"110228", "110118"},  // 密云县 -> 密云区 (2015)
+    {"110229", "110119"},  // 延庆县 -> 延庆区 (2015)
+    {"120225", "120119"},  // 蓟县 -> 蓟州区 (2016)
+    {"310230", "310151"},  // 崇明县 -> 崇明区 (2016)
+    {"330183", "330111"},  // 富阳市 -> 富阳区 (2014)
+    {"130182", "130109"},  // 藁城市 -> 藁城区 (2014)
+    {"370125", "370115"},  // 济阳县 -> 济阳区 (2018)
+    {"310102", "310101"},  // 南市区 -> 黄浦区 (2000)
+};
+
+TEST(ResidentIdTest, IdsFromAbolishedDivisionsAreAccepted) {
+  for (const Abolished& a : kAbolished) {
+    for (const char* code : {a.code, a.successor}) {
+      StatusOr<ResidentId> id =
+          ParseResidentId(WithCheck(std::string(code) + "19700101001"), kToday);
+      ASSERT_TRUE(id.ok()) << code << ": " << id.status().ToString();
+      EXPECT_EQ(id->division, static_cast<uint32_t>(std::stoul(code)));
+    }
+    const Division* old_code = DivisionTable::Get().Find(a.code);
+    ASSERT_NE(old_code, nullptr) << a.code;
+    EXPECT_TRUE(old_code->historical) << a.code;
+    const Division* current = DivisionTable::Get().Find(a.successor);
+    ASSERT_NE(current, nullptr) << a.successor;
+    EXPECT_FALSE(current->historical) << a.successor;
+  }
+}
+
+TEST(ResidentIdTest, AbolishedDivisionsAreNeverGeneratedOrMatched) {
+  const DivisionTable& table = DivisionTable::Get();
+  for (const Division* d : table.Counties()) EXPECT_FALSE(d->historical) << d->code;
+  // 天津市宁河县 names a division that no longer exists: an address with it
+  // is placed in the province only, never in the abolished code.
+  std::optional<DivisionTable::AddressMatch> m = table.MatchAddress("天津市宁河县芦台镇");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->code, 120000u);
+  m = table.MatchAddress("天津市宁河区芦台街道");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->code, 120117u);
+}
+
 TEST(ResidentIdTest, FifteenDigitNumberIsConverted) {
   // 110105 491231 002: the standard's example in its pre-1999 form.
   StatusOr<ResidentId> id = ParseResidentId("110105491231002", kToday);

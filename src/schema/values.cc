@@ -165,8 +165,46 @@ StatusOr<json> NormaliseDate(const FieldSchema& f, std::string_view s, const std
 
 }  // namespace
 
+namespace {
+
+// The code points of the Basic Multilingual Plane that are NFKC-inert in
+// ICU's data (Normalizer2::isInert: unchanged by NFKC and never combined with
+// a neighbour), one bit each, taken from ICU once. A string of inert code
+// points is in NFKC.
+class NfkcInertBmp {
+ public:
+  explicit NfkcInertBmp(const icu::Normalizer2& nfkc) {
+    for (UChar32 c = 0; c < 0x10000; ++c) {
+      if (!U_IS_SURROGATE(c) && nfkc.isInert(c)) bits_[c >> 6] |= uint64_t{1} << (c & 63);
+    }
+  }
+  bool Has(UChar32 c) const { return c < 0x10000 && (bits_[c >> 6] >> (c & 63) & 1) != 0; }
+
+ private:
+  uint64_t bits_[0x10000 / 64] = {};
+};
+
+}  // namespace
+
 StatusOr<std::string> NormaliseNfkc(std::string_view text, std::string_view field) {
   if (IsAscii(text)) return std::string(text);  // ASCII is NFKC already
+  UErrorCode err = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(err);
+  if (U_FAILURE(err)) return Internal("ICU NFKC normaliser unavailable");
+  static const NfkcInertBmp* inert = new NfkcInertBmp(*nfkc);
+  bool all_inert = true;
+  if (!ForEachCodePoint(text, [&](UChar32 c) { all_inert = all_inert && inert->Has(c); })) {
+    return Invalid(std::string(field), "utf8", "not well-formed UTF-8");
+  }
+  if (all_inert) return std::string(text);
+  // ICU's own check: its quick-check table, then a full check only where
+  // that table says "maybe".
+  icu::StringPiece piece(text.data(), static_cast<int32_t>(text.size()));
+  if (nfkc->isNormalizedUTF8(piece, err) && U_SUCCESS(err)) return std::string(text);
+  return NormaliseNfkcSlow(text, field);
+}
+
+StatusOr<std::string> NormaliseNfkcSlow(std::string_view text, std::string_view field) {
   if (!ForEachCodePoint(text, [](UChar32) {})) {
     return Invalid(std::string(field), "utf8", "not well-formed UTF-8");
   }
@@ -174,8 +212,6 @@ StatusOr<std::string> NormaliseNfkc(std::string_view text, std::string_view fiel
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(err);
   if (U_FAILURE(err)) return Internal("ICU NFKC normaliser unavailable");
   icu::StringPiece piece(text.data(), static_cast<int32_t>(text.size()));
-  if (nfkc->isNormalizedUTF8(piece, err) && U_SUCCESS(err)) return std::string(text);
-  err = U_ZERO_ERROR;
   std::string out;
   icu::StringByteSink<std::string> sink(&out);
   nfkc->normalizeUTF8(0, piece, sink, nullptr, err);
@@ -191,22 +227,38 @@ namespace {
 // and it decides by the first five digits at most (e.g. 1740[0-5]); so its
 // verdict is cached per five-digit prefix. 179xx00 and 11x/12x are carrier
 // selection prefixes whose handling depends on later digits: they always take
-// the slow path. A test compares this path with libphonenumber itself.
+// the slow path. values_test.cc checks every prefix in every spelling against
+// libphonenumber, and schema_phone_fuzz compares both paths on any input.
 class MobilePrefixCache {
  public:
-  // The 11 national digits of a plain mobile number in the forms
-  // "1xxxxxxxxxx", "+861xxxxxxxxxx" and "861xxxxxxxxxx", else empty.
-  static std::string_view PlainMobile(std::string_view text) {
-    if (text.size() == 14 && text.starts_with("+86")) {
+  // The 11 national digits of a plain mobile number, else false. Accepted:
+  // an optional "+86", "0086" or "86", then digits in groups separated by
+  // single spaces or hyphens (also after the prefix), nothing else.
+  static bool PlainMobile(std::string_view text, char (&national)[11]) {
+    if (text.starts_with("+86")) {
       text.remove_prefix(3);
-    } else if (text.size() == 13 && text.starts_with("86")) {
+    } else if (text.starts_with("0086")) {
+      text.remove_prefix(4);
+    } else if (text.starts_with("86") && text.size() > 11) {
       text.remove_prefix(2);
     }
-    if (text.size() != 11 || text[0] != '1' || text[1] < '3' || text.starts_with("179")) return {};
+    if (!text.empty() && (text.front() == ' ' || text.front() == '-')) text.remove_prefix(1);
+    size_t n = 0;
+    bool after_digit = false;
     for (char c : text) {
-      if (c < '0' || c > '9') return {};
+      if (c >= '0' && c <= '9') {
+        if (n == 11) return false;
+        national[n++] = c;
+        after_digit = true;
+      } else if ((c == ' ' || c == '-') && after_digit) {
+        after_digit = false;
+      } else {
+        return false;
+      }
     }
-    return text;
+    std::string_view digits(national, n);
+    return n == 11 && after_digit && digits[0] == '1' && digits[1] >= '3' &&
+           !digits.starts_with("179");
   }
   // 1 valid, 0 invalid, -1 not known yet.
   int Lookup(std::string_view national) const {
@@ -230,7 +282,7 @@ MobilePrefixCache& Mobiles() {
   return *cache;
 }
 
-StatusOr<std::string> NormalisePhoneSlow(std::string_view text, const std::string& path) {
+StatusOr<std::string> ParsePhone(std::string_view text, const std::string& path) {
   using i18n::phonenumbers::PhoneNumber;
   using i18n::phonenumbers::PhoneNumberUtil;
   const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
@@ -251,22 +303,24 @@ StatusOr<std::string> NormalisePhoneSlow(std::string_view text, const std::strin
 StatusOr<std::string> NormalisePhone(std::string_view text, std::string_view field) {
   std::string path(field);
   if (text.empty() || text.size() > 64) return Invalid(path, "format", "not a phone number");
-  std::string_view national = MobilePrefixCache::PlainMobile(text);
-  if (national.empty()) return NormalisePhoneSlow(text, path);
+  char digits[11];
+  if (!MobilePrefixCache::PlainMobile(text, digits)) return ParsePhone(text, path);
+  std::string_view national(digits, sizeof digits);
   MobilePrefixCache& cache = Mobiles();
   int known = cache.Lookup(national);
   if (known == 1) return "+86" + std::string(national);
-  if (known == 0)
+  if (known == 0) {
     return Invalid(path, "invalid_number", "not a valid phone number (libphonenumber)");
-  StatusOr<std::string> slow = NormalisePhoneSlow(text, path);
+  }
+  StatusOr<std::string> slow = ParsePhone(text, path);
   if (slow.ok() || RuleOfFirst(slow.status()) == "invalid_number") cache.Store(national, slow.ok());
   return slow;
 }
 
-StatusOr<std::string> NormalisePhoneUncached(std::string_view text, std::string_view field) {
+StatusOr<std::string> NormalisePhoneSlow(std::string_view text, std::string_view field) {
   std::string path(field);
   if (text.empty() || text.size() > 64) return Invalid(path, "format", "not a phone number");
-  return NormalisePhoneSlow(text, path);
+  return ParsePhone(text, path);
 }
 
 StatusOr<json> NormaliseScalar(const FieldSchema& f, FieldType type, const json& in,
@@ -347,8 +401,14 @@ StatusOr<json> NormaliseScalar(const FieldSchema& f, FieldType type, const json&
         ASSIGN_OR_RETURN(folded, NormaliseNfkc(s, path));
         s = Trim(folded);
       }
-      if (DivisionTable::Get().Find(s) == nullptr) {
+      const Division* division = DivisionTable::Get().Find(s);
+      if (division == nullptr) {
         return Invalid(path, "division_code", "not a GB/T 2260 division code");
+      }
+      // Only resident ID numbers keep the codes of abolished divisions.
+      if (division->historical) {
+        return Invalid(path, "abolished_division",
+                       "an abolished GB/T 2260 division code; a new record uses a current code");
       }
       return json(std::string(s));
     }

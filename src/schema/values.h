@@ -24,16 +24,23 @@ inline constexpr size_t kMaxAddressLength = 256;
 inline constexpr size_t kMaxTextLength = 1000;
 inline constexpr size_t kMaxListItems = 16;
 
-// Unicode NFKC of well-formed UTF-8 (rule "utf8" otherwise).
+// Unicode NFKC of well-formed UTF-8 (rule "utf8" otherwise). Text that is
+// ASCII, made of NFKC-inert characters only, or that ICU's check finds
+// normalised already is returned as it is without running the normaliser.
 StatusOr<std::string> NormaliseNfkc(std::string_view text, std::string_view field);
+// The same result, always through ICU's normaliser (the reference for the
+// fast path's tests and fuzz target).
+StatusOr<std::string> NormaliseNfkcSlow(std::string_view text, std::string_view field);
 
 // libphonenumber parse (default region CN) and validity check; E.164 out.
 // Rules: "format" (not a phone number), "invalid_number" (no such number range).
-// Plain 11-digit mobile numbers take a fast path that caches libphonenumber's
-// verdict per seven-digit prefix.
+// Mainland mobile numbers (11 digits 13x-19x, optionally after +86, 0086 or
+// 86, in groups separated by single spaces or hyphens) take a fast path that
+// caches libphonenumber's verdict per five-digit prefix.
 StatusOr<std::string> NormalisePhone(std::string_view text, std::string_view field);
-// The same, always through libphonenumber (for tests of the fast path).
-StatusOr<std::string> NormalisePhoneUncached(std::string_view text, std::string_view field);
+// The same result, always through libphonenumber (the reference for the fast
+// path's tests and fuzz target).
+StatusOr<std::string> NormalisePhoneSlow(std::string_view text, std::string_view field);
 
 // Normalises one scalar value `in` of type `type` under the constraints of
 // `f` (for a list field, the item constraints), reporting errors at `path`.
