@@ -130,7 +130,7 @@ StatusOr<FieldSchema> ParseField(const json& j, const std::string& path, bool in
   RETURN_IF_ERROR(
       CheckKeys(j, path,
                 {"name", "type", "required", "sensitivity", "mask", "index", "values", "min_length",
-                 "max_length", "min", "max", "not_future", "charset", "max_items",
+                 "max_length", "min", "max", "not_future", "historical", "charset", "max_items",
                  "birth_date_field", "gender_field", "identifier", "fields"}));
   FieldSchema f;
   RETURN_IF_ERROR(Get(j, path, "name", f.name));
@@ -192,6 +192,7 @@ StatusOr<FieldSchema> ParseField(const json& j, const std::string& path, bool in
   RETURN_IF_ERROR(Get(j, path, "min", f.min));
   RETURN_IF_ERROR(Get(j, path, "max", f.max));
   RETURN_IF_ERROR(Get(j, path, "not_future", f.not_future));
+  RETURN_IF_ERROR(Get(j, path, "historical", f.historical));
   RETURN_IF_ERROR(Get(j, path, "max_items", f.max_items));
   RETURN_IF_ERROR(Get(j, path, "birth_date_field", f.birth_date_field));
   RETURN_IF_ERROR(Get(j, path, "gender_field", f.gender_field));

@@ -91,6 +91,9 @@ struct FieldSchema {
   int64_t min = INT64_MIN;          // kInt
   int64_t max = INT64_MAX;
   bool not_future = false;   // kDate
+  // kDivisionCode: an abolished or renamed code is accepted too (a place of
+  // birth keeps the code it had then); otherwise only current codes.
+  bool historical = false;
   bool key_charset = false;  // kText: only [A-Za-z0-9_-] (record keys)
   size_t max_items = 0;      // kList; 0: default 16
   // kCnResidentId: fields of the same record that must agree with the number.

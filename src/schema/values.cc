@@ -405,8 +405,10 @@ StatusOr<json> NormaliseScalar(const FieldSchema& f, FieldType type, const json&
       if (division == nullptr) {
         return Invalid(path, "division_code", "not a GB/T 2260 division code");
       }
-      // Only resident ID numbers keep the codes of abolished divisions.
-      if (division->historical) {
+      // Resident ID numbers and fields marked `historical` (a place of birth)
+      // keep the codes of abolished divisions; elsewhere a new record is
+      // placed in today's divisions.
+      if (division->historical && !f.historical) {
         return Invalid(path, "abolished_division",
                        "an abolished GB/T 2260 division code; a new record uses a current code");
       }
