@@ -90,7 +90,7 @@ struct FieldSchema {
   size_t max_length = 0;            // 0: the type's default
   int64_t min = INT64_MIN;          // kInt
   int64_t max = INT64_MAX;
-  bool not_future = false;   // kDate
+  bool not_future = false;  // kDate
   // kDivisionCode: an abolished or renamed code is accepted too (a place of
   // birth keeps the code it had then); otherwise only current codes.
   bool historical = false;
