@@ -156,11 +156,5 @@ TEST_F(ErrorStatusTest, TooManyRequestsPastTheRateLimit) {
   ExpectError(client().Call("GET", "/v1/persons/" + p.id, a->WithPurpose()), 429, "rate_limited");
 }
 
-TEST_F(ErrorStatusTest, ServiceUnavailableForACallNotInThisRelease) {
-  ExpectError(client().Call("POST", "/v1/exports", account("registrar").WithPurpose(),
-                            json{{"collection", "persons"}}),
-              503, "not_available");
-}
-
 }  // namespace
 }  // namespace warden::e2e

@@ -1,5 +1,5 @@
 // The security officer's calls: accounts, roles, API keys, policies and
-// alerts; and the export calls. Every call is audited as an admin action;
+// alerts. Every call is audited as an admin action;
 // none of them reads personal data.
 #include "api/routes.h"
 
@@ -381,20 +381,9 @@ Answer RegisterCanaries(const RequestScope& scope) {
       });
 }
 
-// Calls SPEC §5 names whose machinery is not part of this release: they
-// answer 503 "not_available" after authentication, and are audited.
-Answer NotAvailable(const RequestScope& scope, Operation op, std::string what) {
-  return AdminCall(scope, op, what, [&](const RequestScope&) -> StatusOr<http::Response> {
-    return Unavailable(what + " is not available in this release", "not_available");
-  });
-}
-
 }  // namespace
 
 Status MountAdminRoutes(http::Router& router, const ApiContext& ctx) {
-  auto not_available = [](Operation op, std::string what) -> CallHandler {
-    return [op, what](const RequestScope& scope) { return NotAvailable(scope, op, what); };
-  };
   auto policies = [](bool one) -> CallHandler {
     return [one](const RequestScope& scope) { return GetPolicies(scope, one); };
   };
@@ -414,13 +403,7 @@ Status MountAdminRoutes(http::Router& router, const ApiContext& ctx) {
   RETURN_IF_ERROR(MountCall(router, ctx, "rejectChangeRequest", RejectRequest));
   RETURN_IF_ERROR(MountCall(router, ctx, "listAlerts", ListAlerts));
   RETURN_IF_ERROR(MountCall(router, ctx, "acknowledgeAlert", AcknowledgeAlert));
-  RETURN_IF_ERROR(MountCall(router, ctx, "registerCanaries", RegisterCanaries));
-  RETURN_IF_ERROR(MountCall(router, ctx, "requestExport",
-                            not_available(Operation::kExportRequest, "export jobs")));
-  RETURN_IF_ERROR(MountCall(router, ctx, "approveExport",
-                            not_available(Operation::kManageAccounts, "export jobs")));
-  return MountCall(router, ctx, "getExport",
-                   not_available(Operation::kManageAccounts, "export jobs"));
+  return MountCall(router, ctx, "registerCanaries", RegisterCanaries);
 }
 
 }  // namespace warden::api

@@ -19,6 +19,7 @@
 #ifndef WARDEN_API_API_CONTEXT_H_
 #define WARDEN_API_API_CONTEXT_H_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -40,6 +41,17 @@ struct ApiOptions {
   size_t max_batch_records = 1000;
   // Who may read /metrics without a token: nobody by default (operators use a token).
   bool dev_mode = false;
+  // Export jobs (export_jobs.h): the directory their ciphertext files are
+  // written to (empty: downloads answer 503 "not_available"), how long a job
+  // lives unapproved or undownloaded, how many security officers approve
+  // it, and the most records and fields one job of each role may ask for.
+  std::string export_dir;
+  std::chrono::seconds export_expiry{24 * 3600};
+  size_t export_approvals = 1;
+  size_t export_max_rows_registrar = 100'000;
+  size_t export_max_rows_investigator = 10'000;
+  size_t export_max_fields_registrar = 64;
+  size_t export_max_fields_investigator = 8;
 };
 
 struct ApiContext {

@@ -111,9 +111,10 @@ class InMemoryApi {
 
   // Unseals a fresh store (root key split 1 of 1) and mounts the API;
   // creates the two bootstrap security officers. `backing` (empty, or null
-  // for a MemoryStore) holds what is written. Fails the test on error.
+  // for a MemoryStore) holds what is written; `api_options` configure the
+  // API (an export directory, limits). Fails the test on error.
   explicit InMemoryApi(const schema::Schema& schema = schema::Schema::Registry(),
-                       std::unique_ptr<Store> backing = nullptr)
+                       std::unique_ptr<Store> backing = nullptr, ApiOptions api_options = {})
       : schema_(schema), store_(backing ? std::move(backing) : std::make_unique<MemoryStore>()) {
     SecretBytes root = SecretBytes::Random(crypto::kRootKeySize);
     root_key_ = root.Clone();
@@ -133,7 +134,8 @@ class InMemoryApi {
     gate_ = std::make_unique<node::SealGate>(store_, schema_, split->config, clock_, options);
     Status unsealed = gate_->UnsealWithRootKey(std::move(root));
     EXPECT_TRUE(unsealed.ok()) << unsealed.ToString();
-    context_ = std::make_unique<ApiContext>(ApiContext{*gate_, schema_, clock_, nullptr, {}});
+    context_ =
+        std::make_unique<ApiContext>(ApiContext{*gate_, schema_, clock_, nullptr, api_options});
     Status mounted = MountApi(router_, *context_);
     EXPECT_TRUE(mounted.ok()) << mounted.ToString();
 

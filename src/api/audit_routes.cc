@@ -187,6 +187,7 @@ nlohmann::json TraceReportJson(const audit::TraceReport& report) {
                         {"first", FormatRfc3339(a.first_micros)},
                         {"last", FormatRfc3339(a.last_micros)},
                         {"purposes", a.purposes},
+                        {"exports", a.exports},
                         {"sessions", std::move(sessions)}});
   }
   return {{"sample_size", report.sample_size},

@@ -44,7 +44,7 @@ std::vector<PersonalDataCall> PersonalDataCalls() {
       {"getPersonCases", person + "/cases", std::nullopt, "officer", 200, "C-2023-0001"},
       {"getAccessReport", person + "/access-report", std::nullopt, "auditor", 200, ""},
       {"traceLeak", "/v1/audit/trace", json{{"national_ids", {id}}}, "auditor", 200, ""},
-      {"requestExport", "/v1/exports", json{{"collection", "persons"}}, "registrar", 503, ""},
+      {"requestExport", "/v1/exports", json{{"collection", "persons"}}, "registrar", 422, ""},
       {"eraseRecord", person, std::nullopt, "registrar", 204, ""},
   };
 }
@@ -146,7 +146,7 @@ TEST_F(PersonalDataAuditTest, APurposeRefusalIsAuditedUnderTheRoutesAction) {
     });
   };
   EXPECT_EQ(refused(api_.Entries(audit::AuditAction::kRead), api_.AccountId("officer")), 1);
-  EXPECT_EQ(refused(api_.Entries(audit::AuditAction::kAdmin), api_.AccountId("registrar")), 1);
+  EXPECT_EQ(refused(api_.Entries(audit::AuditAction::kExport), api_.AccountId("registrar")), 1);
 }
 
 TEST_F(PersonalDataAuditTest, APurposeRefusalThatCannotBeAuditedIsA503) {

@@ -14,6 +14,7 @@ Status MountAuthRoutes(http::Router& router, const ApiContext& ctx);
 Status MountRecordRoutes(http::Router& router, const ApiContext& ctx);
 Status MountAuditRoutes(http::Router& router, const ApiContext& ctx);
 Status MountAdminRoutes(http::Router& router, const ApiContext& ctx);
+Status MountExportRoutes(http::Router& router, const ApiContext& ctx);
 
 // All of the above; kInternal if a call of SPEC §5 is left unmounted.
 // `ctx` must outlive the router.

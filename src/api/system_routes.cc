@@ -130,6 +130,7 @@ Status MountApi(http::Router& router, const ApiContext& ctx) {
   RETURN_IF_ERROR(MountRecordRoutes(router, ctx));
   RETURN_IF_ERROR(MountAuditRoutes(router, ctx));
   RETURN_IF_ERROR(MountAdminRoutes(router, ctx));
+  RETURN_IF_ERROR(MountExportRoutes(router, ctx));
   RETURN_IF_ERROR(MountConsoleRoutes(router, ctx));
   return api::CheckApiRoutesMounted(router);
 }

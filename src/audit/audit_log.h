@@ -152,7 +152,10 @@ struct TraceAccount {
   uint64_t entries = 0;  // disclosing entries that touched the sample
   int64_t first_micros = 0;
   int64_t last_micros = 0;
-  std::vector<std::string> purposes;   // distinct "kind/reference"
+  std::vector<std::string> purposes;  // distinct "kind/reference"
+  // For each export job whose file held sample items: its entry's detail
+  // (export id, recipient, requester, approvers, key list hash).
+  std::vector<std::string> exports;
   std::vector<TraceSession> sessions;  // ranked like accounts
 };
 

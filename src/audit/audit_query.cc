@@ -185,6 +185,7 @@ StatusOr<TraceReport> AuditLog::Trace(const AuditActor& reader,
     std::set<uint64_t> seqs;
     int64_t first = INT64_MAX, last = INT64_MIN;
     std::set<std::string> purposes;
+    std::set<std::string> exports;
     std::map<std::string, SessionAcc> sessions;
   };
   std::map<std::string, AccountAcc> accounts;
@@ -227,6 +228,7 @@ StatusOr<TraceReport> AuditLog::Trace(const AuditActor& reader,
         std::string purpose = r.entry.purpose_kind;
         if (!r.context.purpose_reference.empty()) purpose += "/" + r.context.purpose_reference;
         acc.purposes.insert(std::move(purpose));
+        if (r.entry.action == AuditAction::kExport) acc.exports.insert(r.context.detail);
         SessionAcc& ses = acc.sessions[r.entry.session];
         ses.items.insert(item);
         ses.first = std::min(ses.first, r.entry.time_micros);
@@ -251,6 +253,7 @@ StatusOr<TraceReport> AuditLog::Trace(const AuditActor& reader,
     t.first_micros = acc.first;
     t.last_micros = acc.last;
     t.purposes.assign(acc.purposes.begin(), acc.purposes.end());
+    t.exports.assign(acc.exports.begin(), acc.exports.end());
     for (auto& [session, ses] : acc.sessions) {
       t.sessions.push_back({session, ses.items.size(), ses.first, ses.last});
     }

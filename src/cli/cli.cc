@@ -16,6 +16,7 @@ int RunCli(int argc, char** argv) {
   RegisterAuditCommand(app, ctx);
   RegisterImportCommand(app, ctx);
   RegisterAccountCommands(app, ctx);
+  RegisterExportCommands(app, ctx);
   RegisterServerCommands(app, ctx);
 
   try {

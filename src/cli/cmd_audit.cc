@@ -237,6 +237,10 @@ void PrintTrace(const nlohmann::json& report, std::ostream& out) {
       out << std::string(indent, ' ') << "(" << sessions.size() - kSessionsShown
           << " more sessions; --json lists them)\n";
     }
+    for (const nlohmann::json& e : accounts[r - 1].value("exports", nlohmann::json::array())) {
+      out << std::string(indent, ' ')
+          << "exported: " << (e.is_string() ? e.get<std::string>() : e.dump()) << "\n";
+    }
   }
 }
 

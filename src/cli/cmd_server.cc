@@ -124,6 +124,10 @@ void RegisterServe(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--audit-syslog", opt->audit_syslog,
                   "Also send the signed audit checkpoints to a remote syslog collector, "
                   "tcp://HOST:PORT");
+  cmd->add_option("--export-approvals", opt->export_approvals,
+                  "Security officers, other than the requester, who must approve an export")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5));
   auto checkpoint_seconds = std::make_shared<double>(0);
   cmd->add_option("--audit-checkpoint-interval", *checkpoint_seconds,
                   "Seconds after which waiting audit entries are signed (default 1); a "

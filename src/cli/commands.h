@@ -23,6 +23,8 @@ void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
 void RegisterImportCommand(CLI::App& app, CommandContext& ctx);
 // account, apikey.
 void RegisterAccountCommands(CLI::App& app, CommandContext& ctx);
+// export request|approve|reject|status|download, recipient-add, recipients.
+void RegisterExportCommands(CLI::App& app, CommandContext& ctx);
 // init, serve, unseal, totp.
 void RegisterServerCommands(CLI::App& app, CommandContext& ctx);
 

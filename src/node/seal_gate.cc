@@ -15,6 +15,7 @@ StatusOr<std::shared_ptr<UnsealedServices>> OpenServices(Store& store, const sch
                                                          SecretBytes root, const Clock& clock,
                                                          SealGateOptions options, bool create) {
   auto services = std::make_shared<UnsealedServices>();
+  services->store = &store;
   ASSIGN_OR_RETURN(std::optional<std::string> state,
                    store.Get(Space::kMeta, std::string(kKeyRingStateKey)));
   if (create) {

@@ -34,6 +34,8 @@ inline constexpr std::string_view kKeyRingStateKey = "keyring/state";
 inline constexpr std::string_view kSchemaKey = "schema/text";
 
 struct UnsealedServices {
+  // The store the services run on; export jobs keep their state there.
+  Store* store = nullptr;
   std::unique_ptr<crypto::KeyRing> keys;
   std::unique_ptr<RecordBarrier> barrier;
   std::unique_ptr<access::AccessControl> access;

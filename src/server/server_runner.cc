@@ -1,5 +1,6 @@
 #include "server/server_runner.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include "api/routes.h"
@@ -111,6 +112,21 @@ Status WatchServices(http::Metrics& metrics, const node::SealGate& gate) {
       });
 }
 
+// <data>/exports (mode 0700), emptied: no request is running yet, so any file
+// there is the ciphertext of a download a killed process never finished.
+StatusOr<std::string> PrepareExportDir(const std::string& data_dir) {
+  const std::filesystem::path dir = std::filesystem::path(data_dir) / "exports";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) return Unavailable("cannot prepare the export directory " + dir.string());
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::filesystem::remove(entry.path(), ec);
+  }
+  return dir.string();
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServeOptions& options) {
@@ -156,7 +172,11 @@ StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServeOptions
   RETURN_IF_ERROR(WatchServices(s->metrics_, *gate));
   RETURN_IF_ERROR(AutoUnseal(*s->gate_, options));
 
-  s->context_.reset(new api::ApiContext{*s->gate_, s->schema_, Clock::Real(), &s->metrics_, {}});
+  api::ApiOptions api_options;
+  ASSIGN_OR_RETURN(api_options.export_dir, PrepareExportDir(options.data_dir));
+  api_options.export_approvals = options.export_approvals;
+  s->context_.reset(
+      new api::ApiContext{*s->gate_, s->schema_, Clock::Real(), &s->metrics_, api_options});
   s->router_ = std::make_unique<http::Router>();
   RETURN_IF_ERROR(api::MountApi(*s->router_, *s->context_));
 

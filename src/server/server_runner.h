@@ -45,6 +45,8 @@ struct ServeOptions {
   std::string audit_syslog;
   // Zero: the AuditLog's default.
   std::chrono::milliseconds audit_checkpoint_interval{0};
+  // Security officers who must approve an export job (at least 1).
+  size_t export_approvals = 1;
 };
 
 class RunningServer {
