@@ -21,7 +21,8 @@ class NoOneAloneTest : public E2eTest {
             {"username", username}, {"enrolment_codes", {half_a, half_b}}, {"password", password}});
   }
   static void ExpectNoCredentialIn(const Answer& a) {
-    for (const char* secret : {"password", "totp_secret", "otpauth_uri", "api_key", "token"}) {
+    for (const char* secret :
+         {"password", "totp_secret", "otpauth_uri", "otpauth_qr_svg", "api_key", "token"}) {
       EXPECT_FALSE(a.body_json.contains(secret)) << secret << " in " << a;
     }
   }
@@ -136,6 +137,8 @@ TEST_F(NoOneAloneTest, TheCreatingOfficerCannotTakeTheNewAccountOver) {
   Answer enrolled = Enrol(holder.username, half_b, half_a, holder.password);
   ASSERT_EQ(enrolled.status, 200) << enrolled;
   holder.totp_secret = enrolled.body_json.value("totp_secret", "");
+  // The holder's authenticator can scan the same secret from a QR code.
+  EXPECT_TRUE(enrolled.body_json.value("otpauth_qr_svg", "").starts_with("<svg")) << enrolled;
   EXPECT_EQ(Enrol(holder.username, half_a, half_b, "a second password").status, 401);
   ASSERT_EQ(d().Login(holder).status, 200);
 

@@ -1,5 +1,6 @@
 // Bootstrap, login and logout. Secrets read from request bodies are copied
 // into SecretBytes at once and the JSON copies wiped.
+#include "access/totp.h"
 #include "api/routes.h"
 
 namespace warden::api {
@@ -29,9 +30,15 @@ StatusOr<std::string> RequiredString(const http::Request& req, std::string_view 
 }
 
 nlohmann::json EnrollmentJson(const access::Enrollment& e) {
-  return {{"account_id", e.account_id},
-          {"totp_secret", std::string(e.totp_secret_base32.view())},
-          {"otpauth_uri", std::string(e.otpauth_uri.view())}};
+  nlohmann::json answer = {{"account_id", e.account_id},
+                           {"totp_secret", std::string(e.totp_secret_base32.view())},
+                           {"otpauth_uri", std::string(e.otpauth_uri.view())}};
+  // The same URI as a QR code for the authenticator app's camera; the URI
+  // alone still enrols if the code cannot be drawn.
+  if (StatusOr<SecretBytes> qr = access::QrCodeSvg(e.otpauth_uri); qr.ok()) {
+    answer["otpauth_qr_svg"] = std::string(qr->view());
+  }
+  return answer;
 }
 
 // The audit entry of a login or an enrolment, made before any session

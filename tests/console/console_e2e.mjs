@@ -467,6 +467,9 @@ async function securityOfficer(ctx, errors) {
   await enrolPage.fill('#enrol input[name=repeat]', inv.password);
   await enrolPage.click('#enrol-submit');
   await enrolPage.waitForSelector('#enrolled-secret');
+  const qrModules = await enrolPage.getAttribute('#enrolled-qr svg path', 'd');
+  check(/^M\d+ \d+h1v1h-1z/.test(qrModules || '') && qrModules.length > 1000,
+    'the enrolment page draws the secret as a QR code', (qrModules || '').slice(0, 80));
   inv.totp = (await enrolPage.textContent('#enrolled-secret')).trim();
   check(/^[A-Z2-7]{32}$/.test(inv.totp), 'the holder enrolled in the console and got their TOTP secret', inv.totp);
   check(await enrolPage.textContent('#enrol h1') === M('enrol.title'), 'the enrolment page is in the walk\'s language');

@@ -43,6 +43,30 @@ function renderLogin() {
   form.elements.username.focus();
 }
 
+// The enrolment's QR code, drawn from the server's SVG without parsing it as
+// markup: only its viewBox and its one path, each checked to be numbers and
+// path commands, are copied into elements made here.
+function qrImage(svgText) {
+  const box = /viewBox="([0-9 ]+)"/.exec(svgText || '');
+  const modules = /<path fill="#000" d="([Mhvz0-9 -]+)"/.exec(svgText || '');
+  if (!box || !modules) return null;
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', box[1]);
+  svg.setAttribute('shape-rendering', 'crispEdges');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', t('enrol.qr'));
+  const background = document.createElementNS(ns, 'rect');
+  background.setAttribute('width', '100%');
+  background.setAttribute('height', '100%');
+  background.setAttribute('fill', '#fff');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('fill', '#000');
+  path.setAttribute('d', modules[1]);
+  svg.append(background, path);
+  return h('figure', { class: 'qr', id: 'enrolled-qr' }, svg, h('figcaption', { class: 'hint' }, t('enrol.qr')));
+}
+
 // A new (or reset) account's holder redeems the two halves of the enrolment
 // code, one from each security officer, sets their own password, and gets
 // the secret for their authenticator, shown once.
@@ -67,6 +91,7 @@ function renderEnrol() {
           h('dl', { class: 'facts' },
             h('dt', {}, t('enrol.secret')), h('dd', { class: 'mono', id: 'enrolled-secret' }, answer.totp_secret || ''),
             h('dt', {}, t('enrol.uri')), h('dd', { class: 'mono wrap' }, answer.otpauth_uri || '')),
+          qrImage(answer.otpauth_qr_svg),
           h('button', { type: 'button', class: 'primary', id: 'enrol-done', onclick: renderLogin }, t('enrol.toLogin'))));
       }));
     },

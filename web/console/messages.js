@@ -43,6 +43,7 @@ export const MESSAGES = {
     'enrol.secondFactorHint': '仅显示这一次。请将其添加到身份验证器应用，然后用密码和动态码登录。',
     'enrol.secret': 'TOTP 密钥',
     'enrol.uri': 'otpauth 链接',
+    'enrol.qr': '用身份验证器应用扫描此二维码',
     'enrol.toLogin': '前往登录',
 
     'purpose.title': '目的',
@@ -313,6 +314,7 @@ export const MESSAGES = {
     'enrol.secondFactorHint': 'Shown only now. Add it to your authenticator app, then sign in with your password and its code.',
     'enrol.secret': 'TOTP secret',
     'enrol.uri': 'otpauth URI',
+    'enrol.qr': 'Scan this QR code with your authenticator app',
     'enrol.toLogin': 'Go to sign in',
 
     'purpose.title': 'Purpose',
