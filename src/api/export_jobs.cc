@@ -43,16 +43,6 @@ std::string PrefixEnd(std::string_view prefix) {
   return end;
 }
 
-json RecipientToJson(const ExportRecipient& r) {
-  return {{"id", r.id},
-          {"name", r.name},
-          {"organisation", r.organisation},
-          {"owner", r.owner},
-          {"public_key", r.public_key},
-          {"registered_by", r.registered_by},
-          {"registered_at", r.registered_at_micros}};
-}
-
 ExportRecipient RecipientFromJson(const json& j) {
   return {j.value("id", ""),
           j.value("name", ""),
@@ -192,6 +182,16 @@ void SyncDirectory(const std::string& dir) {
 }
 
 }  // namespace
+
+json RecipientToJson(const ExportRecipient& r) {
+  return {{"id", r.id},
+          {"name", r.name},
+          {"organisation", r.organisation},
+          {"owner", r.owner},
+          {"public_key", r.public_key},
+          {"registered_by", r.registered_by},
+          {"registered_at", r.registered_at_micros}};
+}
 
 std::string_view ExportJobs::ProcessInstance() {
   static const std::string instance = NewId("p_");

@@ -61,6 +61,9 @@ struct ExportRecipient {
   int64_t registered_at_micros = 0;
 };
 
+// A recipient as stored (`registered_at` in microseconds).
+nlohmann::json RecipientToJson(const ExportRecipient& r);
+
 struct ExportJob {
   std::string id;
   std::string collection;

@@ -10,14 +10,11 @@ namespace {
 
 using nlohmann::json;
 
+// A recipient as the API shows it: the stored form, time in seconds.
 json RecipientJson(const ExportRecipient& r) {
-  return {{"id", r.id},
-          {"name", r.name},
-          {"organisation", r.organisation},
-          {"owner", r.owner},
-          {"public_key", r.public_key},
-          {"registered_by", r.registered_by},
-          {"registered_at", r.registered_at_micros / 1'000'000}};
+  json out = RecipientToJson(r);
+  out["registered_at"] = r.registered_at_micros / 1'000'000;
+  return out;
 }
 
 // A job as its requester and the approvers see it: never its keys.

@@ -131,7 +131,8 @@ StatusOr<RecordCall> ResolveRecordCall(const RequestScope& scope) {
     const std::string_view given = req.path(2);
     if (IsRecordHandle(given)) {
       ASSIGN_OR_RETURN(call.key, KeyOfRecordHandle(scope, *collection, given));
-    } else if (StatusOr<std::string> key = schema::NormaliseKey(*collection, given, scope.ctx.clock);
+    } else if (StatusOr<std::string> key =
+                   schema::NormaliseKey(*collection, given, scope.ctx.clock);
                key.ok()) {
       call.key = std::move(key).value();
     } else {

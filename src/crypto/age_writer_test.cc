@@ -36,8 +36,8 @@ class AgeInteropTest : public ::testing::Test {
     fs::create_directories(dir_);
     const std::string keygen = "age-keygen -o " + (dir_ / "identity").string() + " 2>/dev/null";
     ASSERT_EQ(std::system(keygen.c_str()), 0) << "age-keygen (Debian package age) is needed";
-    const std::string pub = "age-keygen -y -o " + (dir_ / "recipient").string() + " " +
-                            (dir_ / "identity").string();
+    const std::string pub =
+        "age-keygen -y -o " + (dir_ / "recipient").string() + " " + (dir_ / "identity").string();
     ASSERT_EQ(std::system(pub.c_str()), 0);
     std::string text = ReadFile(dir_ / "recipient");
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
